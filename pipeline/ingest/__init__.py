@@ -1,0 +1,94 @@
+"""Read files into :class:`~pipeline.records.Document`: one reader per format behind one function.
+
+Every reader returns the document's *extracted text*: plain text in which paragraphs are
+separated by blank lines and headings start with ``#``. Passage offsets index into that text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import IngestError
+from ..records import Document
+from . import html, text
+
+log = logging.getLogger(__name__)
+
+READERS = {
+    ".txt": ("txt", text.read_plain),
+    ".md": ("md", text.read_markdown),
+    ".markdown": ("md", text.read_markdown),
+    ".html": ("html", html.read_html),
+    ".htm": ("html", html.read_html),
+}
+SUPPORTED_SUFFIXES = tuple(READERS)
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+def is_hidden_or_lock(name: str) -> bool:
+    """Hidden files, editor lock files and OS litter are never documents."""
+    return name.startswith((".", "~$", "~")) or name.endswith(("~", ".tmp", ".swp")) or name in {
+        "Thumbs.db", "desktop.ini"}
+
+
+def iter_input_files(root: str | Path) -> Iterator[tuple[Path, str]]:
+    """Yield ``(path, doc_id)`` for every candidate file under ``root``, sorted, recursively.
+
+    ``doc_id`` is the path relative to ``root`` with ``/`` separators. Hidden folders are not
+    entered; linked folders are never entered (so no cycles), and a linked file is kept only
+    when its target lies inside ``root``.
+    """
+    root = Path(root)
+    real_root = root.resolve()
+    found: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(real_root) or not target.is_file():
+                    log.info("not following link %s -> outside the input folder", path)
+                    continue
+            found.append((path, path.relative_to(root).as_posix()))
+    found.sort(key=lambda item: item[1])
+    yield from found
+
+
+def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read one file into a Document, or raise :class:`IngestError` saying why it cannot be read."""
+    path = Path(path)
+    doc_id = doc_id or path.name
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise IngestError(f"{doc_id}: unsupported file type {suffix or '(none)'!r}", kind="unsupported", path=doc_id)
+    fmt, reader = READERS[suffix]
+    if not path.is_file():
+        raise IngestError(f"{doc_id}: not a regular file", kind="not_a_file", path=doc_id)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise IngestError(
+            f"{doc_id}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (raise max_bytes to read it)",
+            kind="too_large", path=doc_id)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{doc_id}: cannot be read ({exc.strerror or exc})", kind="unreadable", path=doc_id) from None
+    if not data.strip():
+        raise IngestError(f"{doc_id}: the file is empty", kind="empty", path=doc_id)
+    extracted = reader(data, doc_id)
+    if not extracted.text.strip():
+        raise IngestError(f"{doc_id}: no text could be extracted", kind="empty", path=doc_id)
+    return Document(
+        doc_id=doc_id,
+        path=str(path),
+        format=fmt,
+        text=extracted.text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        title=extracted.title,
+        published=extracted.published,
+    )

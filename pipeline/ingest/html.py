@@ -1,0 +1,67 @@
+"""Web pages: trafilatura finds the article and drops page chrome (menus, footers, sidebars)."""
+
+from __future__ import annotations
+
+from ..errors import IngestError
+from .normalize import Extracted, clean_characters, decode, unwrap_blocks
+from .text import strip_markdown_inline
+from .metadata import published_near_top
+
+
+_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "article")
+
+
+def unwrap_layout_tables(tree) -> None:
+    """Turn tables used for page layout into plain divisions.
+
+    Older CMS templates put the whole article in a table cell; read as a data table it would
+    come out as one run-on row. A table whose cells hold paragraphs or headings is layout.
+    """
+    for table in list(tree.iter("table")):
+        if table.getparent() is None:
+            continue
+        if not any(el.tag in _BLOCK_TAGS for el in table.iter() if isinstance(el.tag, str)):
+            continue
+        table.tag = "div"
+        for el in table.iter():
+            if el.tag in ("tbody", "thead", "tfoot", "tr", "td", "th"):
+                el.tag = "div"
+                el.attrib.clear()
+
+
+def parse_page(markup: str, doc_id: str):
+    """Parse HTML with lxml, refusing what it cannot make a tree of."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        tree = lxml.html.document_fromstring(markup)
+    except (etree.ParserError, ValueError) as exc:
+        raise IngestError(f"{doc_id}: the HTML could not be parsed ({exc})", kind="parse_error") from None
+    unwrap_layout_tables(tree)
+    return tree
+
+
+def read_html(data: bytes, doc_id: str) -> Extracted:
+    """Main text with headings as ``#`` lines, plus title and date from the page's metadata."""
+    import trafilatura
+
+    tree = parse_page(decode(data, doc_id), doc_id)
+    try:
+        found = trafilatura.bare_extraction(
+            tree,
+            with_metadata=True,
+            include_formatting=True,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=True,
+            output_format="python",
+        )
+    except (ValueError, RecursionError) as exc:  # trafilatura raises these on pathological markup
+        raise IngestError(f"{doc_id}: the HTML could not be parsed ({exc.__class__.__name__})", kind="parse_error") from None
+    if found is None or not (found.text or "").strip():
+        raise IngestError(f"{doc_id}: no article text found in the page", kind="empty")
+    text = unwrap_blocks(strip_markdown_inline(clean_characters(found.text)))
+    title = clean_characters(found.title).strip() if found.title else None
+    published = found.date if found.date and len(found.date) == 10 else None
+    return Extracted(text=text, title=title or None, published=published or published_near_top(text))

@@ -1,0 +1,95 @@
+"""Turn decoded text into extracted text: one line per paragraph, blank lines between blocks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..errors import IngestError
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    text: str
+    title: str | None = None
+    published: str | None = None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\u2028\u2029]")
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
+LIST_ITEM = re.compile(r"^\s{0,6}(?:[-*+•▪◦‣–]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+HEADING = re.compile(r"^#{1,6}\s+\S")
+_SETEXT = re.compile(r"^(?:=+|-{3,})\s*$")
+
+
+def decode(data: bytes, doc_id: str) -> str:
+    """Decode bytes: a BOM wins, then UTF-8, then the best guess of charset-normalizer."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise IngestError(f"{doc_id}: has a UTF-16 mark but is not valid UTF-16", kind="decode_error") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    head = data[:8192]
+    controls = sum(b < 9 or 13 < b < 32 for b in head)
+    if b"\x00" in head or controls > len(head) // 20:
+        raise IngestError(f"{doc_id}: looks like a binary file, not text", kind="binary")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:2_000_000]).best()
+    if best is None:
+        raise IngestError(f"{doc_id}: the text encoding could not be recognised", kind="decode_error")
+    return data.decode(best.encoding, errors="replace")
+
+
+def clean_characters(text: str) -> str:
+    """Unify newlines, drop terminal escape sequences and control characters, compose Unicode."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE.sub("", text)
+    text = text.replace("\t", " ").replace("\xa0", " ")
+    text = _CONTROL.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def unwrap_blocks(text: str) -> str:
+    """Join hard-wrapped lines into one line per paragraph or list item.
+
+    Headings, list items and setext underlines keep their own lines; blocks stay separated by one
+    blank line, and spaces are collapsed so that passages are clean slices of the result.
+    """
+    lengths = sorted(len(ln.strip()) for ln in text.split("\n") if ln.strip())
+    # The wrap width: most lines of a hard-wrapped text end near it. A line well short of it
+    # ended on purpose (a title, an address line), so the next line is not its continuation.
+    width = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    min_wrapped = max(30, int(width * 0.6))
+    out_blocks: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [re.sub(r" {2,}", " ", ln.strip()) for ln in block.split("\n")]
+        lines = [ln for ln in lines if ln]
+        if not lines:
+            continue
+        merged: list[str] = []
+        last_len = 0  # length of the previous source line, not of the paragraph joined so far
+        for ln in lines:
+            starts_new = (
+                not merged
+                or HEADING.match(ln)
+                or LIST_ITEM.match(ln)
+                or _SETEXT.match(ln)
+                or HEADING.match(merged[-1])
+                or _SETEXT.match(merged[-1])
+                or last_len < min_wrapped and not LIST_ITEM.match(merged[-1])
+            )
+            last_len = len(ln)
+            if starts_new:
+                merged.append(ln)
+            elif merged[-1].endswith("-") and len(merged[-1]) > 1 and merged[-1][-2].isalpha() and ln[:1].islower():
+                merged[-1] = merged[-1] + ln  # keep the hyphen: "cross-\nborder" is "cross-border"
+            else:
+                merged[-1] = merged[-1] + " " + ln
+        out_blocks.append("\n".join(merged))
+    return "\n\n".join(out_blocks) + "\n"

@@ -1,0 +1,102 @@
+"""Write output files atomically and guard an output folder against concurrent or mistaken runs."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import IO
+
+import jsonlines
+
+from .errors import SetupError
+
+PASSAGES, DOCUMENTS, ERRORS, MANIFEST = "passages.jsonl", "documents.jsonl", "errors.jsonl", "manifest.json"
+OUTPUT_FILES = (PASSAGES, DOCUMENTS, ERRORS, MANIFEST)
+LOCK = ".lessons.lock"
+
+
+class AtomicJsonl:
+    """A JSONL file written under a temporary name and renamed into place only by ``commit``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.partial")
+        self._fh: IO[str] = self.tmp.open("w", encoding="utf-8")
+        self._writer = jsonlines.Writer(self._fh, compact=True, flush=False,
+                                        dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        self.count = 0
+
+    def write(self, record: dict) -> None:
+        self._writer.write(record)
+        self.count += 1
+
+    def commit(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
+    """Create the folder, or check it holds an earlier run over the same input (or ``force``)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SetupError(f"output path {out_dir} exists and is not a folder", kind="out_dir")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if force:
+        return
+    manifest = out_dir / MANIFEST
+    if manifest.exists():
+        try:
+            previous = json.loads(manifest.read_text(encoding="utf-8")).get("docs_dir")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            previous = None
+        if previous and Path(previous).resolve() != docs_dir.resolve():
+            raise SetupError(
+                f"{out_dir} holds the results of a run over {previous}; choose another --out or add --force to replace them",
+                kind="out_dir")
+        return
+    foreign = [p.name for p in out_dir.iterdir() if p.name not in OUTPUT_FILES and not p.name.startswith(".")]
+    if foreign:
+        raise SetupError(
+            f"{out_dir} already contains other files ({', '.join(sorted(foreign)[:3])}); "
+            "choose an empty or new --out folder, or add --force", kind="out_dir")
+
+
+class OutputLock:
+    """An exclusive lock on the output folder: a second run on the same folder is refused."""
+
+    def __init__(self, out_dir: Path):
+        self.path = out_dir / LOCK
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> OutputLock:
+        self._fh = self.path.open("a+")
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._fh.close()
+            raise SetupError(f"another `lessons run` is writing to {self.path.parent}; wait for it or choose another --out",
+                             kind="locked") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fh:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()

@@ -1,0 +1,121 @@
+"""Small typed records that flow through the pipeline, and their one JSON form each.
+
+Dicts appear only at the JSONL boundary: ``to_json`` is where the output contract lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file read into plain text: passages are slices of ``text``."""
+
+    doc_id: str
+    path: str
+    format: str
+    text: str
+    sha256: str
+    title: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One paragraph of a document; ``text == document.text[start:end]``."""
+
+    doc_id: str
+    index: int
+    section: str | None
+    text: str
+    start: int
+    end: int
+
+    @property
+    def passage_id(self) -> str:
+        return f"{self.doc_id}#{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named entity with offsets into its passage's text."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "label": self.label, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeScore:
+    """A theme's calibrated score on a passage and the terms that drove it."""
+
+    id: str
+    score: float
+    evidence: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "score": round(self.score, 4), "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Everything the classifier says about one passage."""
+
+    scores: dict[str, float]
+    themes: tuple[ThemeScore, ...]
+    is_lesson: bool
+    lesson_score: float
+
+
+@dataclass(slots=True)
+class PassageRecord:
+    """A passage with its entities and themes: one line of ``passages.jsonl``."""
+
+    passage: Passage
+    entities: list[Entity] = field(default_factory=list)
+    classification: Classification | None = None
+    model_id: str | None = None
+
+    def to_json(self) -> dict:
+        p, c = self.passage, self.classification
+        return {
+            "doc_id": p.doc_id,
+            "passage_id": p.passage_id,
+            "index": p.index,
+            "section": p.section,
+            "text": p.text,
+            "start": p.start,
+            "end": p.end,
+            "entities": [e.to_json() for e in self.entities],
+            "themes": [t.to_json() for t in c.themes] if c else [],
+            "scores": {k: round(v, 4) for k, v in c.scores.items()} if c else {},
+            "is_lesson": c.is_lesson if c else False,
+            "lesson_score": round(c.lesson_score, 4) if c else 0.0,
+            "model": self.model_id,
+        }
+
+
+def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
+    """One line of ``documents.jsonl``."""
+    return {
+        "doc_id": doc.doc_id,
+        "path": doc.path,
+        "sha256": doc.sha256,
+        "format": doc.format,
+        "title": doc.title,
+        "published": doc.published,
+        "n_passages": n_passages,
+        "n_chars": len(doc.text),
+        "status": status,
+        "text": doc.text,
+    }
+
+
+def error_json(path: str, kind: str, message: str) -> dict:
+    """One line of ``errors.jsonl``."""
+    return {"path": path, "error": kind, "message": message}

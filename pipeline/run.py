@@ -1,0 +1,281 @@
+"""The batch: a folder of documents → passage, document and error records → output files.
+
+Each worker process does the whole per-document job (read, segment, spaCy, classify) and
+returns small JSON-ready dicts; the parent only writes. spaCy and the model are loaded once in
+the parent, before the workers are forked, so workers share them copy-on-write.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import platform
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .errors import IngestError, SetupError
+from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_document
+from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
+from .records import PassageRecord, document_json, error_json
+from .segment import split_passages
+
+log = logging.getLogger(__name__)
+
+DOCS_PER_TASK = 8
+STAGES = ("read", "segment", "annotate", "classify")
+
+
+@dataclass
+class RunSummary:
+    """What a run did: counts, timings and where the outputs are."""
+
+    out_dir: Path
+    files_seen: int = 0
+    documents_ok: int = 0
+    documents_failed: int = 0
+    skipped_hidden: int = 0
+    skipped_unsupported: Counter = field(default_factory=Counter)
+    passages: int = 0
+    words: int = 0
+    lessons: int = 0
+    theme_counts: Counter = field(default_factory=Counter)
+    error_kinds: Counter = field(default_factory=Counter)
+    seconds: dict = field(default_factory=lambda: {s: 0.0 for s in (*STAGES, "write")})
+    wall_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.documents_failed == 0
+
+    def counts(self) -> dict:
+        return {
+            "files_seen": self.files_seen,
+            "documents_ok": self.documents_ok,
+            "documents_failed": self.documents_failed,
+            "skipped_hidden": self.skipped_hidden,
+            "skipped_unsupported": sum(self.skipped_unsupported.values()),
+            "passages": self.passages,
+            "words": self.words,
+            "lesson_passages": self.lessons,
+        }
+
+
+# ---- worker side ------------------------------------------------------------------------------
+_STATE: dict = {}
+
+
+def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | None, list[dict], dict | None]], dict]:
+    """Read, segment, annotate and classify a few documents; returns JSON-ready records and stage times."""
+    from .annotate import find_entities
+
+    nlp, model = _STATE["nlp"], _STATE["model"]
+    max_bytes = _STATE["max_bytes"]
+    times = dict.fromkeys(STAGES, 0.0)
+    results: list[tuple[dict | None, list[dict], dict | None]] = []
+    pending: list[tuple[int, object, list]] = []  # (result slot, document, passages)
+    for path, doc_id in tasks:
+        t0 = time.perf_counter()
+        try:
+            doc = read_document(path, doc_id, max_bytes=max_bytes)
+            t1 = time.perf_counter()
+            passages = split_passages(doc)
+            times["segment"] += time.perf_counter() - t1
+        except IngestError as exc:
+            results.append((None, [], error_json(path, exc.kind, str(exc)) | {"doc_id": doc_id}))
+            continue
+        except Exception as exc:  # a reader bug must cost one file, not the batch
+            log.debug("unexpected failure on %s", doc_id, exc_info=True)
+            results.append((None, [], error_json(path, "internal_error",
+                                                 f"{doc_id}: could not be processed ({exc.__class__.__name__}: {exc})"[:500])
+                            | {"doc_id": doc_id}))
+            continue
+        finally:
+            times["read"] += time.perf_counter() - t0
+        pending.append((len(results), doc, passages))
+        results.append((None, [], None))
+
+    all_passages = [p for _, _, ps in pending for p in ps]
+    t0 = time.perf_counter()
+    entities = [ents for ents, _ in find_entities(nlp, ((p.text, None) for p in all_passages))]
+    times["annotate"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    classes = model.classify([p.text for p in all_passages])
+    times["classify"] += time.perf_counter() - t0
+
+    k = 0
+    for slot, doc, passages in pending:
+        records = []
+        for p in passages:
+            records.append(PassageRecord(p, entities[k], classes[k], model.model_id).to_json())
+            k += 1
+        results[slot] = (document_json(doc, len(records)), records, None)
+    times["read"] -= times["segment"]
+    return results, times
+
+
+# ---- parent side ------------------------------------------------------------------------------
+def _chunks(items: list[tuple[str, str]], size: int) -> Iterable[list[tuple[str, str]]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def discover(docs_dir: Path, summary: RunSummary) -> list[tuple[str, str]]:
+    """The files to process, with hidden/lock files and unsupported types counted, not processed."""
+    tasks = []
+    for path, doc_id in iter_input_files(docs_dir):
+        summary.files_seen += 1
+        if any(is_hidden_or_lock(part) for part in doc_id.split("/")):
+            summary.skipped_hidden += 1
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            summary.skipped_unsupported[path.suffix.lower() or "(none)"] += 1
+        else:
+            tasks.append((str(path), doc_id))
+    return tasks
+
+
+def _results(tasks: list[tuple[str, str]], workers: int):
+    """Yield per-chunk results in input order, keeping at most a few chunks in flight."""
+    chunks = list(_chunks(tasks, DOCS_PER_TASK))
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield chunk, _process_documents(chunk)
+        return
+    window = 2 * workers
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        in_flight: deque = deque()
+        it = iter(chunks)
+        for chunk in it:
+            in_flight.append((chunk, pool.submit(_process_documents, chunk)))
+            if len(in_flight) >= window:
+                break
+        while in_flight:
+            chunk, fut = in_flight.popleft()
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                result = ([(None, [], error_json(p, "worker_crashed",
+                                                 f"{d}: the worker process died while reading this batch of files"))
+                           for p, d in chunk], dict.fromkeys(STAGES, 0.0))
+                yield chunk, result
+                for rest_chunk, _ in in_flight:
+                    yield rest_chunk, _process_documents(rest_chunk)
+                for rest_chunk in it:
+                    yield rest_chunk, _process_documents(rest_chunk)
+                return
+            nxt = next(it, None)
+            if nxt is not None:
+                in_flight.append((nxt, pool.submit(_process_documents, nxt)))
+            yield chunk, result
+
+
+def run_batch(
+    docs_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    model_dir: str | Path | None = None,
+    codebook_path: str | Path | None = None,
+    spacy_model: str = "auto",
+    workers: int = 1,
+    force: bool = False,
+    max_bytes: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RunSummary:
+    """Process every supported file under ``docs_dir`` and write the four output files to ``out_dir``.
+
+    Raises :class:`SetupError` or :class:`ModelError` when the run cannot start; a file that
+    cannot be read becomes a record in ``errors.jsonl`` and the batch goes on.
+    """
+    from .annotate import load_spacy, spacy_model_info
+    from .codebook import load_codebook
+    from .ingest import DEFAULT_MAX_BYTES
+    from .modelstore import DEFAULT_MODEL_DIR, load_model
+
+    started_wall = time.perf_counter()
+    started = datetime.now(timezone.utc)
+    docs_dir, out_dir = Path(docs_dir), Path(out_dir)
+    if not docs_dir.is_dir():
+        raise SetupError(f"input folder not found: {docs_dir}", kind="docs_dir")
+    if workers < 1:
+        raise SetupError("--workers must be at least 1", kind="usage")
+    codebook = load_codebook(codebook_path)
+    model, card = load_model(model_dir or DEFAULT_MODEL_DIR, codebook)
+    prepare_out_dir(out_dir, docs_dir, force=force)
+
+    summary = RunSummary(out_dir=out_dir)
+    tasks = discover(docs_dir, summary)
+    with OutputLock(out_dir):
+        nlp = load_spacy(spacy_model)
+        _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+        writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS)}
+        try:
+            done = 0
+            if on_progress:
+                on_progress(0, len(tasks))
+            for chunk, (results, times) in _results(tasks, workers):
+                for stage, secs in times.items():
+                    summary.seconds[stage] += secs
+                t0 = time.perf_counter()
+                for doc_rec, passage_recs, err in results:
+                    if err is not None:
+                        writers[ERRORS].write(err)
+                        summary.documents_failed += 1
+                        summary.error_kinds[err["error"]] += 1
+                        continue
+                    for rec in passage_recs:
+                        writers[PASSAGES].write(rec)
+                        summary.words += len(rec["text"].split())
+                        summary.lessons += rec["is_lesson"]
+                        summary.theme_counts.update(t["id"] for t in rec["themes"])
+                    writers[DOCUMENTS].write(doc_rec)
+                    summary.documents_ok += 1
+                    summary.passages += len(passage_recs)
+                summary.seconds["write"] += time.perf_counter() - t0
+                done += len(chunk)
+                if on_progress:
+                    on_progress(done, len(tasks))
+            for w in writers.values():
+                w.commit()
+        except BaseException:
+            for w in writers.values():
+                w.discard()
+            raise
+        finally:
+            _STATE.clear()
+        summary.wall_seconds = time.perf_counter() - started_wall
+        write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
+                                                        spacy_model_info(nlp), workers))
+    return summary
+
+
+def _manifest(summary: RunSummary, started: datetime, docs_dir: Path, out_dir: Path, codebook, card: dict,
+              spacy_info: dict, workers: int) -> dict:
+    return {
+        "tool": "cluster-lessons",
+        "versions": {
+            "tool": __version__,
+            "python": platform.python_version(),
+            **spacy_info,
+            "classifier": card.get("id"),
+            "codebook": codebook.fingerprint,
+            **{k: v for k, v in card.get("libraries", {}).items()},
+        },
+        "docs_dir": str(docs_dir.resolve()),
+        "out_dir": str(out_dir.resolve()),
+        "codebook_path": codebook.source,
+        "settings": {"workers": workers, "docs_per_task": DOCS_PER_TASK, "pid": os.getpid()},
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "counts": summary.counts(),
+        "skipped_unsupported": dict(summary.skipped_unsupported),
+        "error_kinds": dict(summary.error_kinds),
+        "themes": {t: summary.theme_counts.get(t, 0) for t in codebook.ids},
+        "seconds": {**{k: round(v, 3) for k, v in summary.seconds.items()}, "total": round(summary.wall_seconds, 3)},
+    }

@@ -1,0 +1,189 @@
+"""Split a document's extracted text into passages: paragraphs with offsets and their section.
+
+A heading is not a passage: it becomes the ``section`` of the passages under it. Page chrome
+(menus, share buttons, cookie notices, "Return to news listing", copyright lines) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .ingest.normalize import HEADING, LIST_ITEM
+from .records import Document, Passage
+
+MIN_WORDS = 4
+MAX_PASSAGE_CHARS = 20_000  # far below spaCy's max_length; a longer "paragraph" is split
+
+_CHROME_LINE = re.compile(
+    r"""^(?:
+        home|news|events?|about(?:\ us)?|contact(?:\ us)?|menu|search|log\ ?in|sign\ (?:in|up)|register|
+        subscribe(?:\ to\ our\ newsletter)?|newsletter|share(?:\ this)?(?:\ (?:article|page|post|story))?:?|
+        tweet|facebook|twitter|x|linkedin|e-?mail|print(?:\ this\ page)?|whatsapp|instagram|youtube|
+        back(?:\ to\ top)?|read\ more|more\ news|next(?:\ article)?|previous(?:\ article)?|
+        skip\ to\ (?:main\ )?content|return\ to\ (?:the\ )?news(?:\ listing)?|back\ to\ (?:the\ )?news(?:\ listing)?|
+        all\ news|related(?:\ news|\ articles|\ posts|\ stories)?|you\ may\ also\ like|
+        accept(?:\ all)?(?:\ cookies)?|reject\ all|manage\ (?:preferences|cookies|settings)|cookie\ settings|
+        privacy(?:\ policy|\ notice)?|terms(?:\ of\ use|\ and\ conditions)?|accessibility(?:\ statement)?|
+        sitemap|legal\ notice|imprint|disclaimer|follow\ us(?:\ on)?.*|top
+    )[\s.!:|]*$""",
+    re.I | re.X,
+)
+_CHROME_START = re.compile(
+    r"^(?:©|\(c\)\s|copyright\b|all\ rights\ reserved|tags?:|categor(?:y|ies):|posted\ (?:in|by)\b|"
+    r"filed\ under|photo(?:\ credit)?:|image:|credit:|source:\s*https?://|https?://\S+$|"
+    r"share\ (?:on|via)\b|follow\ us\b|sign\ up\ for\ our\b|subscribe\ to\ our\b|"
+    r"(?:press|news|media)\ release\b[^.]{0,40}$|for\ immediate\ release\b[^.]{0,40}$|"
+    r"(?:published|updated|posted|last\ (?:updated|modified))(?:\ on)?[\s:|]+(?:[^.]|\.(?=\d)){0,60}$|"
+    r"(?:from|to|cc|bcc|subject|sent|reply-to):\ .{0,200}$|"
+    r"(?:reading\ time|\d+\ min(?:ute)?s?\ read)\b.{0,30}$)",
+    re.I | re.X,
+)
+_BYLINE = re.compile(r"^[Bb]y\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[·|,–—-].{0,60})?$")
+_COOKIE = re.compile(r"\bcookies?\b", re.I)
+_COOKIE_CONTEXT = re.compile(r"\b(accept|consent|browsing|experience|preferences|settings|website|site)\b", re.I)
+_SOCIAL = {"facebook", "twitter", "x", "linkedin", "email", "e-mail", "whatsapp", "instagram", "youtube",
+           "share", "tweet", "print", "reddit", "mastodon", "bluesky", "on", "via", "copy", "link"}
+_BREADCRUMB = re.compile(r"^[^.!?]{0,120}(?:\s[>»›/|]\s[^.!?]{1,60}){1,}$")
+_SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
+_NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-H]\.)\s+[A-Z]")
+
+
+def is_chrome(line: str) -> bool:
+    """True for navigation, sharing, cookie and copyright lines that are page furniture, not content."""
+    s = line.strip().strip("-–—•*|«»‹›←→<>").strip()
+    if not s:
+        return True
+    if _CHROME_LINE.match(s) or _CHROME_START.match(s) or _BYLINE.match(s):
+        return True
+    words = re.findall(r"[\w-]+", s.lower())
+    if words and len(words) <= 12 and all(w in _SOCIAL for w in words):
+        return True
+    if _COOKIE.search(s) and _COOKIE_CONTEXT.search(s) and len(words) <= 60:
+        return True
+    return bool(_BREADCRUMB.match(s)) and len(words) <= 12 and not _SENTENCE_END.search(s)
+
+
+def heading_text(line: str, *, alone: bool, plain: bool = True) -> str | None:
+    """The heading a line stands for, or None when it is body text.
+
+    ``#`` lines are always headings. In plain text (``plain``), where headings carry no mark-up,
+    a line counts when it stands alone in its block and looks like a title: short, no closing
+    punctuation, starting with a capital or a section number. Markdown and HTML mark their headings,
+    so there a lone short line (an interview question, a caption) stays body text.
+    """
+    s = line.strip()
+    if HEADING.match(s):
+        return s.lstrip("#").strip().rstrip("#").strip() or None
+    if not plain or not alone or LIST_ITEM.match(s) and not _NUMBERED_HEADING.match(s):
+        return None
+    words = s.split()
+    if not (1 <= len(words) <= 14) or len(s) > 110:
+        return None
+    if s.endswith((".", ",", ";", ":", "!", "?", "\"", "”", "’", "'")) and not s.isupper():
+        return None
+    if not (s[0].isupper() or s[0].isdigit()):
+        return None
+    if s.isupper() or _NUMBERED_HEADING.match(s):
+        return s
+    # Title-like: most longer words capitalised, or a short question/phrase without a verb-ish tail.
+    long_words = [w for w in words if len(w) > 3]
+    capitalised = sum(w[0].isupper() for w in long_words)
+    return s if len(words) <= 8 or (long_words and capitalised / len(long_words) >= 0.6) else None
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of non-blank lines."""
+    for m in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
+        if m.group().strip():
+            yield m.start(), m.end()
+
+
+def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    pos = start
+    for line in text[start:end].split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
+def _split_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut an over-long span at sentence ends (or spaces) so no piece exceeds MAX_PASSAGE_CHARS."""
+    while end - start > MAX_PASSAGE_CHARS:
+        window = text[start:start + MAX_PASSAGE_CHARS]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        cut = cut + 1 if cut > MAX_PASSAGE_CHARS // 2 else window.rfind(" ")
+        if cut <= 0:
+            cut = MAX_PASSAGE_CHARS
+        yield start, start + cut
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
+
+
+def split_passages(doc: Document, *, min_words: int = MIN_WORDS) -> list[Passage]:
+    """Passages of ``doc`` in reading order, each a slice ``doc.text[start:end]``."""
+    text = doc.text
+    plain = doc.format == "txt"
+    section: str | None = None
+    spans: list[tuple[int, int, str | None]] = []
+    for b_start, b_end in _blocks(text):
+        lines = list(_lines(text, b_start, b_end))
+        # Extracted text has one line per paragraph; in plain text, lines that stayed separate
+        # were short on purpose (titles, headers, addresses), so each is judged on its own.
+        alone = len(lines) == 1 or plain
+        run: list[tuple[int, int]] = []
+
+        def flush() -> None:
+            if run:
+                spans.append((run[0][0], run[-1][1], section))
+                run.clear()
+
+        for i, (l_start, l_end) in enumerate(lines):
+            line = text[l_start:l_end]
+            if i + 1 < len(lines) and re.fullmatch(r"\s*(?:=+|-{3,})\s*", text[lines[i + 1][0]:lines[i + 1][1]]):
+                flush()
+                section = line.strip() or section  # setext heading: title line over === or ---
+                continue
+            if re.fullmatch(r"\s*(?:=+|-{3,})\s*", line):
+                continue
+            heading = heading_text(line, alone=alone, plain=plain)
+            if heading is not None and not is_chrome(line):
+                flush()
+                section = heading
+                continue
+            if is_chrome(line):
+                flush()
+                continue
+            run.append((l_start, l_end))
+        flush()
+
+    merged = _join_list_intros(text, spans)
+    passages: list[Passage] = []
+    for start, end, sec in merged:
+        for s, e in _split_long(text, start, end):
+            if len(text[s:e].split()) < min_words:
+                continue
+            passages.append(Passage(doc.doc_id, len(passages), sec, text[s:e], s, e))
+    return passages
+
+
+def _join_list_intros(text: str, spans: list[tuple[int, int, str | None]]) -> list[tuple[int, int, str | None]]:
+    """A paragraph ending in ':' and the list right after it are one passage, as a reader sees them."""
+    out: list[tuple[int, int, str | None]] = []
+    for start, end, sec in spans:
+        if out:
+            p_start, p_end, p_sec = out[-1]
+            between = text[p_end:start]
+            if (
+                p_sec == sec
+                and text[p_start:p_end].rstrip().endswith(":")
+                and LIST_ITEM.match(text[start:end])
+                and between.strip() == ""
+                and end - p_start <= MAX_PASSAGE_CHARS
+            ):
+                out[-1] = (p_start, end, sec)
+                continue
+        out.append((start, end, sec))
+    return out

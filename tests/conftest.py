@@ -1,0 +1,60 @@
+"""Shared fixtures: the real codebook, a model trained once per session, spaCy loaded once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.codebook import load_codebook
+from pipeline.labels import DEFAULT_LABELS_DIR, read_labels
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DOCS = ROOT / "corpus" / "documents"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    return load_codebook()
+
+
+@pytest.fixture(scope="session")
+def corpus_labels(codebook):
+    return read_labels([DEFAULT_LABELS_DIR], codebook.ids)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, codebook, corpus_labels):
+    """A model trained by the real trainer on the real corpus, saved to disk once per session."""
+    from pipeline.modelstore import save_model
+    from pipeline.train import train_model
+
+    result = train_model(corpus_labels, codebook, seed=0)
+    model_dir = tmp_path_factory.mktemp("model") / "default"
+    save_model(result.model, model_dir, result.card)
+    return result, model_dir
+
+
+@pytest.fixture(scope="session")
+def model_dir(trained):
+    return trained[1]
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from pipeline.annotate import load_spacy
+
+    return load_spacy()
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create a folder of files from {relative path: content}."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root

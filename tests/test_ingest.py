@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.errors import IngestError
+from pipeline.ingest import is_hidden_or_lock, iter_input_files, read_document
+from pipeline.segment import split_passages
+
+from .conftest import SAMPLE_DOCS, write_files
+
+ARTICLE = """<!DOCTYPE html><html><head><title>Baltic partners sign hydrogen pact | NordCluster</title>
+<meta property="article:published_time" content="2024-03-14T09:00:00Z"></head><body>
+<div class="cookie">We use cookies to improve your experience. <a>Accept all</a> <a>Manage preferences</a></div>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/events">Events</a></li></ul></nav>
+<main><article><h1>Baltic partners sign hydrogen pact</h1>
+<p>Three clusters from Estonia, Latvia and Finland agreed on Tuesday to pool their hydrogen test facilities.</p>
+<h2>A shared testbed</h2>
+<p>The agreement, signed in Tallinn, commits the Estonian Hydrogen Cluster (EHC) and its partners to a joint pilot line
+running until 2027, funded by Interreg Central Baltic with 2.4 million euros.</p>
+<div class="share">Share on Facebook | Tweet | LinkedIn</div><p><a href="/news">Return to news listing</a></p>
+</article></main><aside><h3>Related news</h3><ul><li><a href="/a">Cluster wins award</a></li></ul></aside>
+<footer>© 2024 NordCluster. All rights reserved. <a href="/p">Privacy policy</a></footer></body></html>"""
+
+TEXT = "The Lancashire food cluster opened an export office in Osaka in 2019 with twelve founding members."
+
+
+def test_html_article_keeps_text_and_headings_and_drops_chrome(tmp_path):
+    write_files(tmp_path, {"a.html": ARTICLE})
+    d = read_document(tmp_path / "a.html", "a.html")
+    assert d.format == "html"
+    assert d.title == "Baltic partners sign hydrogen pact"
+    assert d.published == "2024-03-14"
+    ps = split_passages(d)
+    texts = " ".join(p.text for p in ps)
+    assert "pool their hydrogen test facilities" in texts
+    for chrome in ("cookies", "Return to news listing", "Share on Facebook", "Privacy policy", "Related news", "©"):
+        assert chrome not in texts
+    assert ps[-1].section == "A shared testbed"
+    assert "\n" not in ps[-1].text  # the wrapped <p> became one line
+
+
+def test_html_layout_table_is_read_as_paragraphs_not_one_row(tmp_path):
+    page = ("<html><body><table><tr><td><h1>Mobility lab closes</h1>"
+            f"<p>{TEXT}</p><p>{TEXT.replace('Osaka', 'Kobe')}</p></td><td><p>Related news</p></td></tr></table></body></html>")
+    write_files(tmp_path, {"t.htm": page})
+    ps = split_passages(read_document(tmp_path / "t.htm", "t.htm"))
+    assert [p.text for p in ps][:2] == [TEXT, TEXT.replace("Osaka", "Kobe")]
+
+
+def test_markdown_front_matter_gives_title_and_date_and_markup_is_removed(tmp_path):
+    md = ("---\ntitle: Annual report 2023\ndate: 2024-02-01\n---\n\n# Letter from the director\n\n"
+          "Our **test platform** in [La Negra](https://example.org) ran *fourteen* pilots with members in 2023.\n")
+    write_files(tmp_path, {"r.md": md})
+    d = read_document(tmp_path / "r.md", "r.md")
+    assert (d.title, d.published) == ("Annual report 2023", "2024-02-01")
+    [p] = split_passages(d)
+    assert p.text == "Our test platform in La Negra ran fourteen pilots with members in 2023."
+    assert p.section == "Letter from the director"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_text_encodings_are_detected(tmp_path, encoding):
+    text = "Café owners in Málaga joined the cluster’s “green kitchens” pilot in 2023 with twenty restaurants."
+    if encoding == "cp1252":
+        text = text.replace("’", "'").replace("“", '"').replace("”", '"')
+        text = text + " Les entreprises de la région ont également participé à l'événement à Saint-Étienne."
+    (tmp_path / "e.txt").write_bytes(text.encode(encoding))
+    d = read_document(tmp_path / "e.txt", "e.txt")
+    assert "Málaga" in d.text and "Café" in d.text
+
+
+def test_dateline_gives_the_published_date(tmp_path):
+    write_files(tmp_path, {"p.txt": f"VIGO, Spain, 14 March 2024 - {TEXT}\n"})
+    assert read_document(tmp_path / "p.txt", "p.txt").published == "2024-03-14"
+
+
+@pytest.mark.parametrize("name,content,kind", [
+    ("empty.txt", b"", "empty"),
+    ("blank.md", b"   \n\n  \t\n", "empty"),
+    ("binary.txt", bytes(range(256)) * 40, "binary"),
+    ("image.gif", b"GIF89a....", "unsupported"),
+])
+def test_unreadable_files_raise_ingest_error_with_kind(tmp_path, name, content, kind):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(IngestError) as err:
+        read_document(tmp_path / name, name)
+    assert err.value.kind == kind
+    assert name in str(err.value)
+
+
+def test_file_over_size_limit_is_refused(tmp_path):
+    (tmp_path / "big.txt").write_text(TEXT * 100)
+    with pytest.raises(IngestError) as err:
+        read_document(tmp_path / "big.txt", "big.txt", max_bytes=1000)
+    assert err.value.kind == "too_large"
+
+
+def test_terminal_escape_sequences_never_reach_the_text(tmp_path):
+    (tmp_path / "esc.txt").write_bytes(f"\x1b[31m{TEXT}\x1b]0;title\x07 More text about the cluster here.\x1b[0m".encode())
+    d = read_document(tmp_path / "esc.txt", "esc.txt")
+    assert "\x1b" not in d.text and "\x07" not in d.text
+    assert TEXT in d.text
+
+
+def test_walk_is_sorted_recursive_and_does_not_follow_symlinks(tmp_path):
+    outside = tmp_path / "outside"
+    write_files(outside, {"secret.txt": TEXT})
+    root = write_files(tmp_path / "docs", {"b.txt": TEXT, "a/c.md": TEXT, ".hidden/x.txt": TEXT})
+    os.symlink(outside, root / "link-out")
+    os.symlink(root, root / "a" / "loop")
+    found = [doc_id for _, doc_id in iter_input_files(root)]
+    assert found == ["a/c.md", "b.txt"]
+
+
+@pytest.mark.parametrize("name,hidden", [("~$report.docx", True), (".DS_Store", True), ("notes.txt~", True),
+                                         ("report.md", False), ("-dash.txt", False)])
+def test_hidden_and_lock_files_are_recognised(name, hidden):
+    assert is_hidden_or_lock(name) is hidden
+
+
+def test_every_sample_document_reads_into_passages():
+    files = list(iter_input_files(SAMPLE_DOCS))
+    assert len(files) >= 12
+    for path, doc_id in files:
+        d = read_document(path, doc_id)
+        assert d.title, doc_id
+        assert len(split_passages(d)) >= 5, doc_id

@@ -1,0 +1,90 @@
+"""Saving and loading models: same scores back, never executing a pickle, clear mismatch errors."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from pipeline.codebook import load_codebook
+from pipeline.errors import ModelError
+from pipeline.modelstore import load_model
+
+PASSAGES = [
+    "The two clusters signed a memorandum of understanding to run joint trade missions to Japan and Korea.",
+    "Membership fees now cover almost half of the budget, which makes the cluster less dependent on grants.",
+    "The conference dinner will be served at 19:30 in the main hall of the congress centre.",
+]
+
+
+def test_saved_model_loads_and_gives_the_same_scores(trained, codebook):
+    result, model_dir = trained
+    loaded, card = load_model(model_dir, codebook)
+    a_themes, a_lesson, _ = result.model.scores(PASSAGES)
+    b_themes, b_lesson, _ = loaded.scores(PASSAGES)
+    np.testing.assert_allclose(a_themes, b_themes)
+    np.testing.assert_allclose(a_lesson, b_lesson)
+    assert loaded.thresholds_ == result.model.thresholds_
+    assert card["id"] == result.model.model_id
+    assert card["codebook"]["fingerprint"] == codebook.fingerprint
+    for key in ("created", "training_data", "thresholds", "evaluation", "libraries"):
+        assert key in card
+
+
+class _Payload:
+    """Unpickling this creates a marker file: proof that the pickle was executed."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("name", ["model.pkl", "parts.joblib"])
+def test_pickle_in_model_folder_is_refused_without_being_executed(tmp_path, model_dir, codebook, name):
+    bad = tmp_path / "bad"
+    shutil.copytree(model_dir, bad)
+    marker = tmp_path / "executed"
+    (bad / name).write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(ModelError, match="never opens them") as err:
+        load_model(bad, codebook)
+    assert err.value.kind == "unsafe_model"
+    assert not marker.exists()
+
+
+def test_parts_file_replaced_by_a_pickle_is_refused_without_being_executed(tmp_path, model_dir, codebook):
+    bad = tmp_path / "bad"
+    shutil.copytree(model_dir, bad)
+    marker = tmp_path / "executed"
+    (bad / "parts.skops").write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(ModelError, match="damaged or not a skops file"):
+        load_model(bad, codebook)
+    assert not marker.exists()
+
+
+def test_model_for_another_codebook_fails_with_a_clear_message(tmp_path, model_dir, codebook):
+    text = open(codebook.source, encoding="utf-8").read().replace('id = "resilience"', 'id = "adaptation"')
+    (tmp_path / "other.toml").write_text(text)
+    with pytest.raises(ModelError, match="retrain with `lessons train --codebook") as err:
+        load_model(model_dir, load_codebook(tmp_path / "other.toml"))
+    assert err.value.kind == "codebook_mismatch"
+
+
+def test_model_from_another_scikit_learn_version_fails_with_a_clear_message(tmp_path, model_dir, codebook):
+    old = tmp_path / "old"
+    shutil.copytree(model_dir, old)
+    card = json.loads((old / "model.json").read_text())
+    card["libraries"]["scikit-learn"] = "0.24.2"
+    (old / "model.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="built with scikit-learn 0.24.2") as err:
+        load_model(old, codebook)
+    assert err.value.kind == "library_mismatch"
+
+
+def test_missing_model_directory_says_how_to_build_one(tmp_path, codebook):
+    with pytest.raises(ModelError, match="lessons train"):
+        load_model(tmp_path / "nope", codebook)
