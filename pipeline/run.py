@@ -7,6 +7,7 @@ the parent, before the workers are forked, so workers share them copy-on-write.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ from .segment import split_passages
 log = logging.getLogger(__name__)
 
 DOCS_PER_TASK = 8
+BYTES_PER_TASK = 32 * 1024  # small tasks keep both cores busy to the end of the batch
 STAGES = ("read", "segment", "annotate", "classify")
 
 
@@ -123,8 +125,20 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | 
 
 # ---- parent side ------------------------------------------------------------------------------
 def _chunks(items: list[tuple[str, str]], size: int) -> Iterable[list[tuple[str, str]]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+    """Group files into tasks of at most ``size`` files and about BYTES_PER_TASK bytes."""
+    chunk: list[tuple[str, str]] = []
+    total = 0
+    for item in items:
+        try:
+            total += os.stat(item[0]).st_size
+        except OSError:
+            pass  # the worker reports the unreadable file
+        chunk.append(item)
+        if len(chunk) >= size or total >= BYTES_PER_TASK:
+            yield chunk
+            chunk, total = [], 0
+    if chunk:
+        yield chunk
 
 
 def discover(docs_dir: Path, summary: RunSummary) -> list[tuple[str, str]]:
@@ -149,6 +163,7 @@ def _results(tasks: list[tuple[str, str]], workers: int):
             yield chunk, _process_documents(chunk)
         return
     window = 2 * workers
+    gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         in_flight: deque = deque()
         it = iter(chunks)
