@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -155,6 +156,28 @@ def discover(docs_dir: Path, summary: RunSummary) -> list[tuple[str, str]]:
     return tasks
 
 
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and keeps the outputs consistent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now, not after their current task."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+
+
+def _crashed(chunk: list[tuple[str, str]]):
+    errors = [(None, [], error_json(p, "worker_crashed", f"{d}: the worker process died while reading this file")
+               | {"doc_id": d}) for p, d in chunk]
+    return errors, dict.fromkeys(STAGES, 0.0)
+
+
 def _results(tasks: list[tuple[str, str]], workers: int):
     """Yield per-chunk results in input order, keeping at most a few chunks in flight."""
     chunks = list(_chunks(tasks, DOCS_PER_TASK))
@@ -164,7 +187,9 @@ def _results(tasks: list[tuple[str, str]], workers: int):
         return
     window = 2 * workers
     gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_ignore_interrupts)
+    try:
         in_flight: deque = deque()
         it = iter(chunks)
         for chunk in it:
@@ -176,10 +201,9 @@ def _results(tasks: list[tuple[str, str]], workers: int):
             try:
                 result = fut.result()
             except BrokenProcessPool:
-                result = ([(None, [], error_json(p, "worker_crashed",
-                                                 f"{d}: the worker process died while reading this batch of files"))
-                           for p, d in chunk], dict.fromkeys(STAGES, 0.0))
-                yield chunk, result
+                # The pool is gone; which file killed it is unknown, so this batch is reported and
+                # the rest is finished in this process.
+                yield chunk, _crashed(chunk)
                 for rest_chunk, _ in in_flight:
                     yield rest_chunk, _process_documents(rest_chunk)
                 for rest_chunk in it:
@@ -189,6 +213,11 @@ def _results(tasks: list[tuple[str, str]], workers: int):
             if nxt is not None:
                 in_flight.append((nxt, pool.submit(_process_documents, nxt)))
             yield chunk, result
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
 
 
 def run_batch(
