@@ -16,6 +16,17 @@ from .records import Classification, ThemeScore
 EVIDENCE_TERMS = 5
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def calibrate(raw: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
+    """Platt scaling of a raw probability: the map is fitted on held-out predictions by the trainer."""
+    a, b = ab
+    return 1.0 / (1.0 + np.exp(-(a * logit(raw) + b)))
+
+
 def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -57,6 +68,9 @@ class ThemeModel:
         Inverse regularisation strength of the logistic regressions.
     """
 
+    kind = "tfidf-lr"
+    description = "TF-IDF word 1-2 grams + char_wb 3-5 grams; one-vs-rest logistic regression; Platt-calibrated"
+
     def __init__(self, theme_ids: Sequence[str], seed: int = 0, C: float = 8.0):
         self.theme_ids = list(theme_ids)
         self.seed = seed
@@ -82,15 +96,31 @@ class ThemeModel:
             warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
             self.themes_ = OneVsRestClassifier(build_classifier(self.seed, self.C)).fit(X, themes)
         self.lesson_ = build_classifier(self.seed, self.C).fit(X, np.asarray(lessons, dtype=int))
-        self.thresholds_ = {t: 0.5 for t in self.theme_ids}
-        self.lesson_threshold_ = 0.5
+        self.set_decision({t: (1.0, 0.0) for t in self.theme_ids}, {t: 0.5 for t in self.theme_ids}, (1.0, 0.0), 0.5)
         return self
 
+    def set_decision(self, calibration: dict, thresholds: dict, lesson_calibration, lesson_threshold: float) -> None:
+        """Install the calibration maps and thresholds the trainer fitted on held-out predictions."""
+        self.calibration_ = {t: tuple(calibration[t]) for t in self.theme_ids}
+        self.thresholds_ = {t: float(thresholds[t]) for t in self.theme_ids}
+        self.lesson_calibration_ = tuple(lesson_calibration)
+        self.lesson_threshold_ = float(lesson_threshold)
+
     # -- prediction -----------------------------------------------------------------------------
-    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, object]:
-        """Theme probabilities (n × themes), lesson probabilities (n) and the feature matrix."""
+    def _raw(self, texts: Sequence[str]):
         X = self.features_.transform(list(texts))
         return self.themes_.predict_proba(X), self.lesson_.predict_proba(X)[:, 1], X
+
+    def raw_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated theme (n × themes) and lesson (n) probabilities, for the trainer."""
+        theme_p, lesson_p, _ = self._raw(texts)
+        return theme_p, lesson_p
+
+    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, object]:
+        """Calibrated theme probabilities (n × themes), lesson probabilities (n) and the feature matrix."""
+        theme_p, lesson_p, X = self._raw(texts)
+        theme_p = np.column_stack([calibrate(theme_p[:, j], self.calibration_[t]) for j, t in enumerate(self.theme_ids)])
+        return theme_p, calibrate(lesson_p, self.lesson_calibration_), X
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Scores, themes at or above their threshold (best first, with evidence) and the lesson flag."""

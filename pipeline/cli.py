@@ -306,7 +306,14 @@ def train(
     except ValueError as exc:
         console.print(f"error (labels): {exc}")
         raise typer.Exit(EXIT_FAILED) from None
-    _print_report(_console(stderr=False), result.cv_report, title=f"model {result.card['id']}: {result.cv_report['protocol']}")
+    stdout = _console(stderr=False)
+    for report in result.reports.values():
+        _print_report(stdout, report, title=f"model {result.card['id']}: {report['protocol']}")
+        if "per_voice_macro_f1" in report:
+            stdout.print("macro-F1 on each unseen voice: " + ", ".join(
+                f"{v} {f:.2f}" for v, f in sorted(report["per_voice_macro_f1"].items(), key=lambda kv: kv[1])))
+        stdout.print()
+    stdout.print(f"training {result.card['train_seconds']:.0f} s, prediction {result.card['passages_per_second']:,} passages/s")
     console.print(f"model written to {out}")
 
 

@@ -56,6 +56,8 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
         "themes": model.theme_ids,
         "thresholds": model.thresholds_,
         "lesson_threshold": model.lesson_threshold_,
+        "calibration": {t: list(ab) for t, ab in model.calibration_.items()},
+        "lesson_calibration": list(model.lesson_calibration_),
         "params": {"seed": model.seed, "C": model.C},
         "libraries": library_versions(),
     }
@@ -136,7 +138,9 @@ def load_model(model_dir: str | Path, codebook: Codebook):
         raise ModelError(f"{parts_path} does not hold a Cluster Lessons model; retrain with `lessons train`")
     model = ThemeModel(card["themes"], seed=card["params"]["seed"], C=card["params"]["C"])
     model.features_, model.themes_, model.lesson_ = parts["features"], parts["themes"], parts["lesson"]
-    model.thresholds_ = {t: float(card["thresholds"][t]) for t in model.theme_ids}
-    model.lesson_threshold_ = float(card["lesson_threshold"])
+    try:
+        model.set_decision(card["calibration"], card["thresholds"], card["lesson_calibration"], card["lesson_threshold"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{model_dir / CARD} lacks a valid threshold or calibration ({exc}); retrain with `lessons train`") from None
     model.model_id = card["id"]
     return model, card

@@ -14,8 +14,8 @@ from .conftest import DATA
 
 def test_training_is_deterministic(corpus_labels, codebook, trained):
     subset = [it for i, it in enumerate(corpus_labels) if i % 3 == 0]
-    a = train_model(subset, codebook, seed=1, folds=3)
-    b = train_model(subset, codebook, seed=1, folds=3)
+    a = train_model(subset, codebook, seed=1, protocols=("cv",))
+    b = train_model(subset, codebook, seed=1, protocols=("cv",))
     assert a.card["id"] == b.card["id"]
     assert a.cv_report["macro_f1"] == b.cv_report["macro_f1"]
     texts = [it.text for it in corpus_labels[:20]]
@@ -28,6 +28,9 @@ def test_cross_validated_figures_are_reported_per_theme(trained, codebook):
     assert 0.0 < report["macro_f1"] <= 1.0
     assert report["lesson_f1"] > 0.5
     assert trained[0].card["evaluation"]["cv"]["macro_f1"] == round(report["macro_f1"], 4)
+    lovo = trained[0].reports["lovo"]
+    assert len(lovo["per_voice_macro_f1"]) >= 10
+    assert trained[0].card["decision_source"] == "lovo"
 
 
 def test_clear_held_out_cases_get_their_theme(trained, codebook):

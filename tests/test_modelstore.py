@@ -88,3 +88,16 @@ def test_model_from_another_scikit_learn_version_fails_with_a_clear_message(tmp_
 def test_missing_model_directory_says_how_to_build_one(tmp_path, codebook):
     with pytest.raises(ModelError, match="lessons train"):
         load_model(tmp_path / "nope", codebook)
+
+
+def test_skops_file_with_a_type_outside_the_allow_list_is_refused(tmp_path, model_dir, codebook):
+    import collections
+
+    import skops.io as sio
+
+    bad = tmp_path / "bad"
+    shutil.copytree(model_dir, bad)
+    sio.dump({"features": collections.Counter(a=1), "themes": None, "lesson": None}, bad / "parts.skops")
+    with pytest.raises(ModelError, match="not allowed") as err:
+        load_model(bad, codebook)
+    assert err.value.kind == "unsafe_model"

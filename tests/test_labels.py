@@ -1,0 +1,60 @@
+import json
+
+import numpy as np
+import pytest
+
+from pipeline.errors import LabelsError
+from pipeline.labels import read_labels
+from pipeline.train import apply_platt, fit_platt
+
+IDS = ["partnerships", "policy_engagement"]
+TEXT = "The two port clusters signed a memorandum of understanding in Rotterdam to share shore-power test data."
+
+
+def write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_reviewed_output_records_override_corpus_labels_for_the_same_text(tmp_path):
+    corpus = write(tmp_path / "corpus.jsonl", [
+        {"text": TEXT, "themes": [], "is_lesson": False, "doc": "news-1", "voice": "news_wire"},
+        {"text": "Another passage about ministries and regulation of ports.", "themes": ["policy_engagement"],
+         "is_lesson": False, "doc": "news-1", "voice": "news_wire"}])
+    # A passage record from passages.jsonl whose themes and is_lesson a reviewer corrected.
+    reviewed = write(tmp_path / "reviewed.jsonl", [
+        {"doc_id": "news/ports.html", "passage_id": "news/ports.html#3", "text": "  " + TEXT.replace(" ", "  "),
+         "themes": [{"id": "partnerships", "score": 0.41, "evidence": []}], "is_lesson": True, "scores": {}}])
+    items = read_labels([corpus, reviewed], IDS)
+    assert len(items) == 2
+    corrected = [it for it in items if "Rotterdam" in it.text][0]
+    assert corrected.themes == {"partnerships"} and corrected.is_lesson
+    assert corrected.doc == "news/ports.html"
+
+
+@pytest.mark.parametrize("row,message", [
+    ({"text": TEXT, "themes": ["nonsense"]}, "unknown theme"),
+    ({"text": "", "themes": []}, "non-empty 'text'"),
+    ({"text": TEXT, "themes": [], "is_lesson": "yes"}, "true or false"),
+])
+def test_bad_label_lines_name_file_and_line(tmp_path, row, message):
+    path = write(tmp_path / "bad.jsonl", [{"text": "Fine passage about the cluster.", "themes": []}, row])
+    with pytest.raises(LabelsError, match="bad.jsonl:2") as err:
+        read_labels([path], IDS)
+    assert message in str(err.value)
+
+
+def test_invalid_json_line_is_reported(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"text": "ok", "themes": []}\n{"text": \n')
+    with pytest.raises(LabelsError, match="broken.jsonl:2: not valid JSON"):
+        read_labels([path], IDS)
+
+
+def test_platt_scaling_recovers_a_known_calibration():
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0.01, 0.99, 20000)
+    true_p = apply_platt(raw, (0.5, -1.0))
+    y = rng.uniform(size=raw.size) < true_p
+    a, b = fit_platt(raw, y)
+    assert a == pytest.approx(0.5, abs=0.05) and b == pytest.approx(-1.0, abs=0.05)
