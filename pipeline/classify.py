@@ -49,7 +49,7 @@ def build_features(seed: int = 0):
     ])
 
 
-def build_classifier(seed: int = 0, C: float = 8.0):
+def build_classifier(seed: int = 0, C: float = 4.0):
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C, max_iter=3000, solver="liblinear", random_state=seed)
@@ -71,7 +71,7 @@ class ThemeModel:
     kind = "tfidf-lr"
     description = "TF-IDF word 1-2 grams + char_wb 3-5 grams; one-vs-rest logistic regression; Platt-calibrated"
 
-    def __init__(self, theme_ids: Sequence[str], seed: int = 0, C: float = 8.0):
+    def __init__(self, theme_ids: Sequence[str], seed: int = 0, C: float = 4.0):
         self.theme_ids = list(theme_ids)
         self.seed = seed
         self.C = C

@@ -33,6 +33,16 @@ log = logging.getLogger(__name__)
 
 DOCS_PER_TASK = 8
 BYTES_PER_TASK = 32 * 1024  # small tasks keep both cores busy to the end of the batch
+FILE_TIMEOUT_S = 120  # reading and segmenting one file; a parser stuck longer costs one error record
+WORKER_MEMORY_MB = 6144  # address space a worker may add on top of what it inherits
+
+
+class FileTimeout(Exception):
+    """Raised by the alarm when one file takes longer than FILE_TIMEOUT_S to read."""
+
+
+def _on_alarm(signum, frame):
+    raise FileTimeout()
 STAGES = ("read", "segment", "annotate", "classify")
 
 
@@ -84,8 +94,11 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | 
     times = dict.fromkeys(STAGES, 0.0)
     results: list[tuple[dict | None, list[dict], dict | None]] = []
     pending: list[tuple[int, object, list]] = []  # (result slot, document, passages)
+    timeout = _STATE.get("timeout", FILE_TIMEOUT_S)
     for path, doc_id in tasks:
         t0 = time.perf_counter()
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             doc = read_document(path, doc_id, max_bytes=max_bytes)
             t1 = time.perf_counter()
@@ -94,6 +107,14 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | 
         except IngestError as exc:
             results.append((None, [], error_json(path, exc.kind, str(exc)) | {"doc_id": doc_id}))
             continue
+        except FileTimeout:
+            results.append((None, [], error_json(path, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")
+                            | {"doc_id": doc_id}))
+            continue
+        except MemoryError:
+            results.append((None, [], error_json(path, "too_large", f"{doc_id}: reading needed more memory than a worker may use")
+                            | {"doc_id": doc_id}))
+            continue
         except Exception as exc:  # a reader bug must cost one file, not the batch
             log.debug("unexpected failure on %s", doc_id, exc_info=True)
             results.append((None, [], error_json(path, "internal_error",
@@ -101,6 +122,8 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | 
                             | {"doc_id": doc_id}))
             continue
         finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
             times["read"] += time.perf_counter() - t0
         pending.append((len(results), doc, passages))
         results.append((None, [], None))
@@ -156,9 +179,19 @@ def discover(docs_dir: Path, summary: RunSummary) -> list[tuple[str, str]]:
     return tasks
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them and keeps the outputs consistent."""
+def _init_worker(memory_mb: int) -> None:
+    """Workers leave Ctrl-C to the parent, and may not take the machine's memory with one bad file."""
+    import resource
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb > 0:
+        try:
+            with open("/proc/self/statm") as fh:
+                inherited = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            limit = inherited + memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        except (OSError, ValueError):
+            log.debug("could not cap worker memory", exc_info=True)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -178,46 +211,65 @@ def _crashed(chunk: list[tuple[str, str]]):
     return errors, dict.fromkeys(STAGES, 0.0)
 
 
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_worker, initargs=(_STATE.get("memory_mb", WORKER_MEMORY_MB),))
+
+
+def _isolate(chunks: list[list[tuple[str, str]]]):
+    """After a worker died: run each file of the suspect chunks alone, in a fresh worker each time."""
+    for chunk in chunks:
+        for item in chunk:
+            pool = _new_pool(1)
+            try:
+                yield [item], pool.submit(_process_documents, [item]).result()
+            except BrokenProcessPool:
+                yield [item], _crashed([item])
+            finally:
+                _stop_pool(pool)
+
+
 def _results(tasks: list[tuple[str, str]], workers: int):
-    """Yield per-chunk results in input order, keeping at most a few chunks in flight."""
+    """Yield per-chunk results in input order, keeping at most a few chunks in flight.
+
+    Files are always read in worker processes (one when ``workers`` is 1), so that a parser that
+    crashes or exhausts its memory cap costs one error record, never the run.
+    """
     chunks = list(_chunks(tasks, DOCS_PER_TASK))
-    if workers <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield chunk, _process_documents(chunk)
-        return
     window = 2 * workers
     gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_ignore_interrupts)
-    try:
+    it = iter(chunks)
+    while True:
+        pool = _new_pool(workers)
         in_flight: deque = deque()
-        it = iter(chunks)
-        for chunk in it:
-            in_flight.append((chunk, pool.submit(_process_documents, chunk)))
-            if len(in_flight) >= window:
-                break
-        while in_flight:
-            chunk, fut = in_flight.popleft()
-            try:
-                result = fut.result()
-            except BrokenProcessPool:
-                # The pool is gone; which file killed it is unknown, so this batch is reported and
-                # the rest is finished in this process.
-                yield chunk, _crashed(chunk)
-                for rest_chunk, _ in in_flight:
-                    yield rest_chunk, _process_documents(rest_chunk)
-                for rest_chunk in it:
-                    yield rest_chunk, _process_documents(rest_chunk)
-                return
-            nxt = next(it, None)
-            if nxt is not None:
-                in_flight.append((nxt, pool.submit(_process_documents, nxt)))
-            yield chunk, result
-    except BaseException:
+        try:
+            for chunk in it:
+                in_flight.append((chunk, pool.submit(_process_documents, chunk)))
+                if len(in_flight) >= window:
+                    break
+            broken = False
+            while in_flight:
+                chunk, fut = in_flight[0]
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    break
+                in_flight.popleft()
+                nxt = next(it, None)
+                if nxt is not None:
+                    in_flight.append((nxt, pool.submit(_process_documents, nxt)))
+                yield chunk, result
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        if not broken:
+            pool.shutdown(wait=True)
+            return
+        # Which file killed the worker is unknown: every chunk that was in flight is re-run file by
+        # file, each in a fresh process; then the batch carries on in a new pool.
         _stop_pool(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
+        yield from _isolate([c for c, _ in in_flight])
 
 
 def run_batch(
@@ -230,6 +282,7 @@ def run_batch(
     workers: int = 1,
     force: bool = False,
     max_bytes: int | None = None,
+    file_timeout: float | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Process every supported file under ``docs_dir`` and write the four output files to ``out_dir``.
@@ -257,7 +310,8 @@ def run_batch(
     tasks = discover(docs_dir, summary)
     with OutputLock(out_dir):
         nlp = load_spacy(spacy_model)
-        _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+        _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
+                      timeout=file_timeout or FILE_TIMEOUT_S, memory_mb=WORKER_MEMORY_MB)
         writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS)}
         try:
             done = 0

@@ -54,6 +54,8 @@ def is_chrome(line: str) -> bool:
     s = line.strip().strip("-–—•*|«»‹›←→<>").strip()
     if not s:
         return True
+    if len(s) > 400:  # chrome is short; long lines are content (and never fed to the regexes below)
+        return False
     if _CHROME_LINE.match(s) or _CHROME_START.match(s) or _BYLINE.match(s):
         return True
     words = re.findall(r"[\w-]+", s.lower())

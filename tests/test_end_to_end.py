@@ -93,3 +93,39 @@ def test_one_worker_and_two_workers_write_identical_passages(sample_run, tmp_pat
     _, out2 = sample_run
     run_batch(SAMPLE_DOCS, tmp_path / "one", model_dir=model_dir, workers=1)
     assert (tmp_path / "one" / "passages.jsonl").read_text() == (out2 / "passages.jsonl").read_text()
+
+
+EXPECTED_MAIN_THEMES = {
+    "news/baltic-hydrogen-valley-partnership.html": "partnerships",
+    "news/basque-battery-cluster-diversifies-into-rail.html": "diversification",
+    "news/kenya-agritech-cluster-scales-to-three-counties.html": "impact_multiplication",
+    "news/porto-blue-economy-accelerator-second-cohort.html": "entrepreneurship",
+    "news/tampere-smart-mobility-living-lab-results.htm": "experimentation",
+    "notes/vigo-offshore-wind-alliance-press-release.txt": "partnerships",
+    "notes/prato-circular-textiles-cluster-review-excerpt.txt": "diversification",
+    "reports/chapter-4-governance-of-cross-border-clusters.md": "shared_governance",
+    "reports/interview-cluster-manager-silesia-energy-transition.md": "resilience",
+    "reports/policy-brief-public-procurement-for-climate-innovation.md": "policy_engagement",
+}
+
+
+def test_sample_documents_carry_the_themes_a_reader_expects(sample_run):
+    """The documents were written apart from the training passages; each has an obvious main theme."""
+    from collections import Counter
+
+    _, out = sample_run
+    counts: dict[str, Counter] = {}
+    for p in read_jsonl(out / "passages.jsonl"):
+        counts.setdefault(p["doc_id"], Counter()).update(t["id"] for t in p["themes"])
+    for doc_id, theme in EXPECTED_MAIN_THEMES.items():
+        top = [t for t, _ in counts[doc_id].most_common(3)]
+        assert theme in top, f"{doc_id}: expected {theme} among its top themes, got {counts[doc_id].most_common(4)}"
+
+
+def test_plain_news_and_logistics_passages_are_not_lessons_and_advice_is(sample_run):
+    _, out = sample_run
+    by_start = {p["text"][:60]: p for p in read_jsonl(out / "passages.jsonl")}
+    advice = [p for k, p in by_start.items() if k.startswith(('"What I would tell other clusters', "Do not wait for the crisis"))]
+    assert advice and all(p["is_lesson"] for p in advice)
+    logistics = [p for k, p in by_start.items() if k.startswith(("Applications for the third cohort", "The steering committee will next meet"))]
+    assert logistics and not any(p["is_lesson"] for p in logistics)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import IngestError
 from ..records import Document
-from . import html, text
+from . import docx, html, pdf, text
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ READERS = {
     ".markdown": ("md", text.read_markdown),
     ".html": ("html", html.read_html),
     ".htm": ("html", html.read_html),
+    ".pdf": ("pdf", pdf.read_pdf),
+    ".docx": ("docx", docx.read_docx),
 }
 SUPPORTED_SUFFIXES = tuple(READERS)
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024

@@ -1,0 +1,172 @@
+"""PDF and Word documents made by the tests themselves, and the hostile files a batch must survive."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from pipeline.errors import IngestError
+from pipeline.ingest import read_document
+from pipeline.run import run_batch
+from pipeline.segment import split_passages
+
+PAGES = [
+    ("1. Cooperation across the border", [
+        "The Nordic Forest Bioeconomy Cluster was set up in February 2020 by regional authorities in Sweden and "
+        "Norway together with forty member companies, two universities and a research institute. Its purpose is to "
+        "develop new value chains for wood-based materials and to strengthen cross-border cooperation.",
+        "Before 2020 joint projects between Swedish and Norwegian sawmills were almost unknown. By 2023 the cluster "
+        "had brokered eleven such projects, four of them with a university partner on each side of the border."]),
+    ("2. Funding", [
+        "Membership fees now cover a third of the budget. The evaluators recommend a financing plan for the period "
+        "after the Interreg grant ends, with paid services for members and a modest increase in fees for larger "
+        "companies, because otherwise the secretariat would have to shrink by half in 2026."]),
+    ("3. Recommendations", [
+        "The evaluators recommend that the board agree on a few shared priorities, publish its minutes within a week "
+        "and rotate the chair between the two countries every second year."]),
+]
+
+
+def make_pdf(pages=PAGES, password: str | None = None) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    for n, (heading, paragraphs) in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=8)
+        pdf.cell(0, 8, "Mid-term evaluation of the NFBC 2020-2023", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "B", 14)
+        pdf.cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        for p in paragraphs:
+            pdf.multi_cell(0, 6, p, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+        pdf.set_y(-20)
+        pdf.set_font("Helvetica", size=8)
+        pdf.cell(0, 8, f"Page {n} of {len(pages)}", align="C")
+    if password:
+        pdf.set_encryption(owner_password=password, user_password=password)
+    return bytes(pdf.output())
+
+
+def make_docx() -> bytes:
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = "Andes Water Innovation Hub annual report"
+    d.add_heading("Letter from the director", level=1)
+    d.add_paragraph("The year 2023 was the fourteenth year of drought in central Chile. The hub answered by opening its "
+                    "test platform to mining companies, water utilities and farmers' cooperatives.")
+    d.add_heading("How the hub is financed", level=2)
+    d.add_paragraph("Reducing dependence on public grants has been a priority since 2021. Paid testing services now "
+                    "bring in a quarter of income:")
+    d.add_paragraph("membership fees from 46 companies", style="List Bullet")
+    d.add_paragraph("paid pilots on the La Negra platform", style="List Bullet")
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def zip_with(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+def test_pdf_keeps_order_and_headings_and_drops_running_headers_and_page_numbers(tmp_path):
+    (tmp_path / "r.pdf").write_bytes(make_pdf())
+    d = read_document(tmp_path / "r.pdf", "r.pdf")
+    ps = split_passages(d)
+    assert list(dict.fromkeys(p.section for p in ps)) == ["1. Cooperation across the border", "2. Funding",
+                                                         "3. Recommendations"]
+    assert ps[0].text.startswith("The Nordic Forest Bioeconomy Cluster was set up")
+    funding = [p for p in ps if p.section == "2. Funding"]
+    assert len(funding) == 1 and funding[0].text.endswith("shrink by half in 2026.")
+    text = d.text
+    assert "Mid-term evaluation of the NFBC" not in text and "Page 2 of 3" not in text
+    assert "\n" not in funding[0].text  # wrapped lines became one paragraph
+
+
+def test_pdf_words_hyphenated_across_lines_are_rejoined():
+    from pipeline.ingest.pdf import lines_to_paragraphs
+
+    lines = ["The cluster supports innovation in forestry and its members test new inno-",
+             "vation services with partners in a cross-",
+             "border network; innovation is the word used in every report."]
+    text = lines_to_paragraphs(lines)
+    assert "innovation services" in text and "cross-border network" in text
+
+
+def test_docx_heading_styles_become_sections_and_lists_stay_together(tmp_path):
+    (tmp_path / "a.docx").write_bytes(make_docx())
+    d = read_document(tmp_path / "a.docx", "a.docx")
+    assert d.format == "docx" and d.title == "Andes Water Innovation Hub annual report"
+    ps = split_passages(d)
+    assert [p.section for p in ps] == ["Letter from the director", "How the hub is financed"]
+    assert ps[1].text.endswith("- paid pilots on the La Negra platform")
+
+
+BAD_FILES = {
+    "not-a-pdf.pdf": (b"This is a plain text file pretending to be a PDF report. " * 20, "not_a_pdf"),
+    "truncated.pdf": (None, "damaged_pdf"),
+    "encrypted.pdf": (None, "encrypted"),
+    "not-a-zip.docx": (b"PK but not really a zip file" * 10, "not_a_docx"),
+    "no-main-part.docx": (zip_with({"[Content_Types].xml": b"<Types/>"}), "not_a_docx"),
+    "xxe.docx": (zip_with({"word/document.xml": b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                                                 b"<w:document>&x;</w:document>"}), "unsafe_archive"),
+    "bomb.docx": (zip_with({"word/document.xml": b"<w:document/>", "word/media/big.bin": b"\0" * (300 * 1024 * 1024)}),
+                  "unsafe_archive"),
+    "empty.txt": (b"", "empty"),
+    "binary.txt": (bytes(range(256)) * 64, "binary"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    pdf = make_pdf()
+    for name, (content, _) in BAD_FILES.items():
+        if name == "truncated.pdf":
+            content = pdf[: len(pdf) // 3]
+        elif name == "encrypted.pdf":
+            content = make_pdf(password="secret")
+        (root / name).write_bytes(content)
+    (root / "good.pdf").write_bytes(pdf)
+    (root / "good.docx").write_bytes(make_docx())
+    (root / "~$good.docx").write_bytes(b"lock")
+    (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_each_bad_file_raises_a_clear_error_of_its_kind(bad_folder, name):
+    with pytest.raises(IngestError) as err:
+        read_document(bad_folder / name, name)
+    assert err.value.kind == BAD_FILES[name][1]
+    assert name in str(err.value)
+
+
+def test_batch_over_bad_files_writes_the_good_ones_and_records_each_bad_one(bad_folder, tmp_path, model_dir):
+    summary = run_batch(bad_folder, tmp_path / "out", model_dir=model_dir, workers=2)
+    errors = {e["doc_id"]: e["error"] for e in map(json.loads, (tmp_path / "out" / "errors.jsonl").read_text().splitlines())}
+    assert errors == {name: kind for name, (_, kind) in BAD_FILES.items()}
+    docs = [json.loads(line)["doc_id"] for line in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
+    assert docs == ["good.docx", "good.pdf"]
+    assert summary.skipped_hidden == 2 and not summary.ok
+
+
+def test_a_file_that_takes_too_long_becomes_a_timeout_record(tmp_path, model_dir):
+    from .conftest import write_files
+
+    paragraph = "The cluster organised a matchmaking day for members and partners from three regions. "
+    root = write_files(tmp_path / "docs", {"slow.md": (paragraph * 40 + "\n\n") * 2000, "ok.md": paragraph * 3})
+    run_batch(root, tmp_path / "out", model_dir=model_dir, file_timeout=0.05)
+    errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert [(e["doc_id"], e["error"]) for e in errors] == [("slow.md", "timeout")]
+    assert "longer than" in errors[0]["message"]
