@@ -136,6 +136,7 @@ def _print_run_summary(console, s) -> None:
         ("documents written", s.documents_ok),
         ("documents failed (errors.jsonl)", s.documents_failed),
         ("files skipped: hidden or lock files", s.skipped_hidden),
+        ("documents skipped: not in English", s.skipped_language),
         ("files skipped: unsupported types", sum(s.skipped_unsupported.values())),
         ("passages", s.passages),
         ("lesson passages", s.lessons),

@@ -19,6 +19,8 @@ class Document:
     sha256: str
     title: str | None = None
     published: str | None = None
+    url: str | None = None
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,8 @@ def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
         "format": doc.format,
         "title": doc.title,
         "published": doc.published,
+        "url": doc.url,
+        "language": doc.language,
         "n_passages": n_passages,
         "n_chars": len(doc.text),
         "status": status,

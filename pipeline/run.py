@@ -24,9 +24,9 @@ from pathlib import Path
 
 from . import __version__
 from .errors import IngestError, SetupError
-from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_document
+from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_documents
 from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
-from .records import PassageRecord, document_json, error_json
+from .records import Document, PassageRecord, document_json, error_json
 from .segment import split_passages
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class FileTimeout(Exception):
 def _on_alarm(signum, frame):
     raise FileTimeout()
 STAGES = ("read", "segment", "annotate", "classify")
+ENGLISH = ("en", "und")  # "und": too little text to tell, so it is read
 
 
 @dataclass
@@ -55,6 +56,7 @@ class RunSummary:
     documents_ok: int = 0
     documents_failed: int = 0
     skipped_hidden: int = 0
+    skipped_language: int = 0
     skipped_unsupported: Counter = field(default_factory=Counter)
     passages: int = 0
     words: int = 0
@@ -74,6 +76,7 @@ class RunSummary:
             "documents_ok": self.documents_ok,
             "documents_failed": self.documents_failed,
             "skipped_hidden": self.skipped_hidden,
+            "skipped_language": self.skipped_language,
             "skipped_unsupported": sum(self.skipped_unsupported.values()),
             "passages": self.passages,
             "words": self.words,
@@ -99,34 +102,39 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | 
         t0 = time.perf_counter()
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
+        outcomes: list = []
         try:
-            doc = read_document(path, doc_id, max_bytes=max_bytes)
-            t1 = time.perf_counter()
-            passages = split_passages(doc)
-            times["segment"] += time.perf_counter() - t1
-        except IngestError as exc:
-            results.append((None, [], error_json(path, exc.kind, str(exc)) | {"doc_id": doc_id}))
-            continue
+            for item_id, item in read_documents(path, doc_id, max_bytes=max_bytes):
+                if isinstance(item, IngestError):
+                    outcomes.append((None, [], error_json(path, item.kind, str(item)) | {"doc_id": item_id}))
+                elif item.language not in ENGLISH:
+                    outcomes.append((document_json(item, 0, status="skipped_language"), [], None))
+                else:
+                    t1 = time.perf_counter()
+                    passages = split_passages(item)
+                    times["segment"] += time.perf_counter() - t1
+                    outcomes.append((item, passages, None))
         except FileTimeout:
-            results.append((None, [], error_json(path, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")
-                            | {"doc_id": doc_id}))
-            continue
+            outcomes = [(None, [], error_json(path, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")
+                         | {"doc_id": doc_id})]
         except MemoryError:
-            results.append((None, [], error_json(path, "too_large", f"{doc_id}: reading needed more memory than a worker may use")
-                            | {"doc_id": doc_id}))
-            continue
+            outcomes = [(None, [], error_json(path, "too_large", f"{doc_id}: reading needed more memory than a worker may use")
+                         | {"doc_id": doc_id})]
         except Exception as exc:  # a reader bug must cost one file, not the batch
             log.debug("unexpected failure on %s", doc_id, exc_info=True)
-            results.append((None, [], error_json(path, "internal_error",
-                                                 f"{doc_id}: could not be processed ({exc.__class__.__name__}: {exc})"[:500])
-                            | {"doc_id": doc_id}))
-            continue
+            outcomes = [(None, [], error_json(path, "internal_error",
+                                              f"{doc_id}: could not be processed ({exc.__class__.__name__}: {exc})"[:500])
+                         | {"doc_id": doc_id})]
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
             times["read"] += time.perf_counter() - t0
-        pending.append((len(results), doc, passages))
-        results.append((None, [], None))
+        for outcome in outcomes:
+            if isinstance(outcome[0], Document):
+                pending.append((len(results), outcome[0], outcome[1]))
+                results.append((None, [], None))
+            else:
+                results.append(outcome)
 
     all_passages = [p for _, _, ps in pending for p in ps]
     t0 = time.perf_counter()
@@ -333,6 +341,9 @@ def run_batch(
                         summary.lessons += rec["is_lesson"]
                         summary.theme_counts.update(t["id"] for t in rec["themes"])
                     writers[DOCUMENTS].write(doc_rec)
+                    if doc_rec["status"] == "skipped_language":
+                        summary.skipped_language += 1
+                        continue
                     summary.documents_ok += 1
                     summary.passages += len(passage_recs)
                 summary.seconds["write"] += time.perf_counter() - t0

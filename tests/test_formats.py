@@ -170,3 +170,53 @@ def test_a_file_that_takes_too_long_becomes_a_timeout_record(tmp_path, model_dir
     errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert [(e["doc_id"], e["error"]) for e in errors] == [("slow.md", "timeout")]
     assert "longer than" in errors[0]["message"]
+
+
+FEED_LINES = [
+    json.dumps({"title": "Ports cluster signs alliance", "date": "2024-05-03T10:00:00Z", "url": "https://example.org/a",
+                "body": "<p>The Rotterdam port cluster and the Antwerp chemical cluster signed a partnership agreement "
+                        "to share shore-power test data.</p><p>The two clusters will also set up a joint working group "
+                        "on hydrogen bunkering.</p>"}),
+    '{"title": "cut off", "text": ',
+    json.dumps({"headline": "Fees now cover half the budget", "pubDate": "Tue, 14 May 2024",
+                "content": "Membership fees now cover half of the cluster's budget, so it depends far less on grants."}),
+    "[1, 2]",
+]
+
+
+def test_news_feed_items_become_documents_and_a_broken_line_costs_only_itself(tmp_path, model_dir):
+    from .conftest import write_files
+
+    root = write_files(tmp_path / "docs", {
+        "feeds/news.jsonl": "\n".join(FEED_LINES) + "\n",
+        "feeds/deep.json": "[" * 5000 + "]" * 5000,
+        "feeds/wp.json": json.dumps({"items": [{"title": {"rendered": "x"}, "content": {"rendered":
+            "<p>The cluster opened an incubator for ocean start-ups in Matosinhos with twelve founders.</p>"}}]}),
+    })
+    summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
+    docs = {d["doc_id"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())}
+    assert list(docs) == ["feeds/news.jsonl:1", "feeds/news.jsonl:3", "feeds/wp.json:1"]
+    first = docs["feeds/news.jsonl:1"]
+    assert (first["title"], first["published"], first["url"]) == ("Ports cluster signs alliance", "2024-05-03",
+                                                                  "https://example.org/a")
+    assert docs["feeds/news.jsonl:3"]["published"] == "2024-05-14"
+    assert first["n_passages"] == 2 and "<p>" not in first["text"]
+    errors = {e["doc_id"]: e["error"] for e in map(json.loads, (tmp_path / "out" / "errors.jsonl").read_text().splitlines())}
+    assert errors == {"feeds/deep.json": "too_deep", "feeds/news.jsonl:2": "bad_json", "feeds/news.jsonl:4": "bad_json"}
+    assert summary.documents_ok == 3 and summary.documents_failed == 3
+
+
+def test_documents_in_other_languages_are_recorded_and_skipped(tmp_path, model_dir):
+    from .conftest import write_files
+
+    german = ("Die Partner des Clusters haben sich im März in Stuttgart getroffen, um die gemeinsame Strategie für die "
+              "Wasserstoffwirtschaft zu besprechen. Dabei wurde auch über die Finanzierung der Geschäftsstelle und die "
+              "Rolle der Hochschulen gesprochen, die seit der Gründung eng mit den Unternehmen zusammenarbeiten.")
+    root = write_files(tmp_path / "docs", {"de.txt": german, "en.txt": PAGES[1][1][0]})
+    summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
+    docs = {d["doc_id"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())}
+    assert docs["de.txt"]["status"] == "skipped_language" and docs["de.txt"]["language"] == "de"
+    assert docs["en.txt"]["status"] == "ok" and docs["en.txt"]["language"] == "en"
+    passages = (tmp_path / "out" / "passages.jsonl").read_text()
+    assert "Stuttgart" not in passages
+    assert summary.skipped_language == 1 and summary.ok

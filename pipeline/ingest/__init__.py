@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..errors import IngestError
 from ..records import Document
-from . import docx, html, pdf, text
+from . import docx, feeds, html, pdf, text
+from .language import guess_language
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ READERS = {
     ".pdf": ("pdf", pdf.read_pdf),
     ".docx": ("docx", docx.read_docx),
 }
-SUPPORTED_SUFFIXES = tuple(READERS)
+FEED_SUFFIXES = (".json", ".jsonl")
+SUPPORTED_SUFFIXES = tuple(READERS) + FEED_SUFFIXES
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -61,14 +63,7 @@ def iter_input_files(root: str | Path) -> Iterator[tuple[Path, str]]:
     yield from found
 
 
-def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Read one file into a Document, or raise :class:`IngestError` saying why it cannot be read."""
-    path = Path(path)
-    doc_id = doc_id or path.name
-    suffix = path.suffix.lower()
-    if suffix not in READERS:
-        raise IngestError(f"{doc_id}: unsupported file type {suffix or '(none)'!r}", kind="unsupported", path=doc_id)
-    fmt, reader = READERS[suffix]
+def _read_bytes(path: Path, doc_id: str, max_bytes: int) -> bytes:
     if not path.is_file():
         raise IngestError(f"{doc_id}: not a regular file", kind="not_a_file", path=doc_id)
     size = path.stat().st_size
@@ -82,15 +77,52 @@ def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int
         raise IngestError(f"{doc_id}: cannot be read ({exc.strerror or exc})", kind="unreadable", path=doc_id) from None
     if not data.strip():
         raise IngestError(f"{doc_id}: the file is empty", kind="empty", path=doc_id)
-    extracted = reader(data, doc_id)
+    return data
+
+
+def _document(doc_id: str, path: Path, fmt: str, extracted, sha256: str) -> Document:
     if not extracted.text.strip():
         raise IngestError(f"{doc_id}: no text could be extracted", kind="empty", path=doc_id)
-    return Document(
-        doc_id=doc_id,
-        path=str(path),
-        format=fmt,
-        text=extracted.text,
-        sha256=hashlib.sha256(data).hexdigest(),
-        title=extracted.title,
-        published=extracted.published,
-    )
+    return Document(doc_id=doc_id, path=str(path), format=fmt, text=extracted.text, sha256=sha256,
+                    title=extracted.title, published=extracted.published, url=extracted.url,
+                    language=guess_language(extracted.text))
+
+
+def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read one file into a Document, or raise :class:`IngestError` saying why it cannot be read."""
+    path = Path(path)
+    doc_id = doc_id or path.name
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise IngestError(f"{doc_id}: unsupported file type {suffix or '(none)'!r}", kind="unsupported", path=doc_id)
+    fmt, reader = READERS[suffix]
+    data = _read_bytes(path, doc_id, max_bytes)
+    return _document(doc_id, path, fmt, reader(data, doc_id), hashlib.sha256(data).hexdigest())
+
+
+def read_documents(path: str | Path, doc_id: str | None = None, *,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> list[tuple[str, Document | IngestError]]:
+    """Every document a file holds, as ``(doc_id, document or error)``: one for most formats, one per
+    item for news feeds (``news.jsonl:7``), where a broken item costs that item only."""
+    path = Path(path)
+    doc_id = doc_id or path.name
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in FEED_SUFFIXES:
+            return [(doc_id, read_document(path, doc_id, max_bytes=max_bytes))]
+        data = _read_bytes(path, doc_id, max_bytes)
+        out: list[tuple[str, Document | IngestError]] = []
+        for item_id, item in feeds.read_feed(data, doc_id, suffix):
+            if isinstance(item, IngestError):
+                out.append((item_id, item))
+                continue
+            item_hash = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+            try:
+                out.append((item_id, _document(item_id, path, suffix[1:], item, item_hash)))
+            except IngestError as exc:
+                out.append((item_id, exc))
+        if not out:
+            raise IngestError(f"{doc_id}: the feed holds no items", kind="empty", path=doc_id)
+        return out
+    except IngestError as exc:
+        return [(doc_id, exc)]

@@ -14,6 +14,7 @@ class Extracted:
     text: str
     title: str | None = None
     published: str | None = None
+    url: str | None = None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\u2028\u2029]")

@@ -1,0 +1,101 @@
+"""News-feed exports: ``.json`` (a list of items, or an object holding one) and ``.jsonl`` (an item a line).
+
+Each item becomes its own document, ``FILE:N`` (N counts items from 1, or lines for ``.jsonl``).
+A broken item costs that item only. Field names are matched against the lists below, which a
+user can extend through ``FEED_FIELDS``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..errors import IngestError
+from .metadata import parse_date
+from .normalize import Extracted, clean_characters, decode, unwrap_blocks
+
+FEED_FIELDS = {
+    "text": ["text", "body", "content", "article", "full_text", "description", "summary"],
+    "title": ["title", "headline", "name"],
+    "date": ["date", "published", "published_at", "publishedAt", "pubDate", "datePublished", "time", "created_at"],
+    "url": ["url", "link", "href", "source_url", "permalink"],
+}
+_LIST_KEYS = ("items", "articles", "entries", "data", "results", "news", "posts")
+_TAGS = re.compile(r"<[A-Za-z/!][^>]{0,500}>")
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|br|blockquote)\s*>|<br\s*/?>", re.I)
+MAX_DEPTH = 50
+
+
+def _first(item: dict, names: list[str]):
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, dict):  # {"content": {"rendered": "..."}} as WordPress exports have it
+            value = value.get("rendered") or value.get("value")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _loads(raw: str, where: str):
+    # Refuse absurd nesting before json.loads recurses into it.
+    if raw.count("[") + raw.count("{") > 0 and re.search(r"[\[{]\s*(?:[\[{]\s*){%d}" % MAX_DEPTH, raw):
+        raise IngestError(f"{where}: JSON nested more than {MAX_DEPTH} levels deep", kind="too_deep")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise IngestError(f"{where}: JSON nested too deeply to read", kind="too_deep") from None
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+                          kind="bad_json") from None
+
+
+def item_text(item: dict, where: str) -> Extracted:
+    """One feed item as extracted text (HTML bodies are reduced to paragraphs)."""
+    body = _first(item, FEED_FIELDS["text"])
+    if body is None:
+        raise IngestError(f"{where}: the item has no text field (looked for {', '.join(FEED_FIELDS['text'])})",
+                          kind="empty")
+    if _TAGS.search(body):
+        body = _TAGS.sub("", _BLOCK_END.sub("\n\n", body))
+        import html
+
+        body = html.unescape(body)
+    title = _first(item, FEED_FIELDS["title"])
+    date = _first(item, FEED_FIELDS["date"]) or ""
+    published = date[:10] if re.fullmatch(r"\d{4}-\d\d-\d\d", date[:10]) else parse_date(date)
+    return Extracted(text=unwrap_blocks(clean_characters(body)), title=" ".join(title.split()) if title else None,
+                     published=published, url=_first(item, FEED_FIELDS["url"]))
+
+
+def read_feed(data: bytes, doc_id: str, suffix: str) -> list[tuple[str, Extracted | IngestError]]:
+    """``(item_id, extracted text or the error for that item)`` for every item of a feed file."""
+    raw = decode(data, doc_id)
+    out: list[tuple[str, Extracted | IngestError]] = []
+    if suffix == ".jsonl":
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            item_id = f"{doc_id}:{n}"
+            try:
+                item = _loads(line, f"{doc_id} line {n}")
+                if not isinstance(item, dict):
+                    raise IngestError(f"{doc_id} line {n}: expected a JSON object per line", kind="bad_json")
+                out.append((item_id, item_text(item, f"{doc_id} line {n}")))
+            except IngestError as exc:
+                out.append((item_id, exc))
+        return out
+    obj = _loads(raw, doc_id)
+    if isinstance(obj, dict):
+        obj = next((obj[k] for k in _LIST_KEYS if isinstance(obj.get(k), list)), [obj])
+    if not isinstance(obj, list):
+        raise IngestError(f"{doc_id}: expected a list of news items", kind="bad_json")
+    for n, item in enumerate(obj, 1):
+        item_id = f"{doc_id}:{n}"
+        if not isinstance(item, dict):
+            out.append((item_id, IngestError(f"{doc_id} item {n}: not a JSON object", kind="bad_json")))
+            continue
+        try:
+            out.append((item_id, item_text(item, f"{doc_id} item {n}")))
+        except IngestError as exc:
+            out.append((item_id, exc))
+    return out
