@@ -138,6 +138,8 @@ def _print_run_summary(console, s) -> None:
         ("files skipped: hidden or lock files", s.skipped_hidden),
         ("documents skipped: not in English", s.skipped_language),
         ("files skipped: unsupported types", sum(s.skipped_unsupported.values())),
+        ("files processed / reused unchanged / resumed", f"{s.processed} / {s.reused} / {s.resumed}"),
+        ("files gone since the last run (records dropped)", s.dropped),
         ("passages", s.passages),
         ("lesson passages", s.lessons),
         ("words", s.words),

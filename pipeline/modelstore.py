@@ -26,11 +26,10 @@ ALLOWED_EXTRA_TYPES: frozenset[str] = frozenset()
 
 
 def library_versions() -> dict[str, str]:
-    import numpy
-    import sklearn
-    import skops
+    """Installed versions, read from package metadata so that nothing heavy is imported."""
+    from importlib.metadata import version
 
-    return {"scikit-learn": sklearn.__version__, "numpy": numpy.__version__, "skops": skops.__version__}
+    return {name: version(name) for name in ("scikit-learn", "numpy", "skops")}
 
 
 def _minor(version: str) -> str:
@@ -112,6 +111,13 @@ def check_compatible(card: dict, codebook: Codebook, model_dir: Path) -> None:
             kind="library_mismatch")
 
 
+def load_card(model_dir: str | Path, codebook: Codebook) -> dict:
+    """The model card after the safety and compatibility checks, without loading the fitted parts."""
+    card = read_card(model_dir)
+    check_compatible(card, codebook, Path(model_dir))
+    return card
+
+
 def load_model(model_dir: str | Path, codebook: Codebook):
     """Load a model directory into a ThemeModel after the safety and compatibility checks."""
     import skops.io as sio
@@ -119,8 +125,7 @@ def load_model(model_dir: str | Path, codebook: Codebook):
     from .classify import ThemeModel
 
     model_dir = Path(model_dir)
-    card = read_card(model_dir)
-    check_compatible(card, codebook, model_dir)
+    card = load_card(model_dir, codebook)
     parts_path = model_dir / PARTS
     if not parts_path.is_file():
         raise ModelError(f"{model_dir} has no {PARTS}; retrain with `lessons train --out {model_dir}`")

@@ -28,6 +28,7 @@ from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, rea
 from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
 from .records import Document, PassageRecord, document_json, error_json
 from .segment import split_passages
+from .store import Journal, Key, PreviousRun, disk_full, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ class RunSummary:
     documents_failed: int = 0
     skipped_hidden: int = 0
     skipped_language: int = 0
+    processed: int = 0
+    reused: int = 0
+    resumed: int = 0
+    dropped: int = 0
     skipped_unsupported: Counter = field(default_factory=Counter)
     passages: int = 0
     words: int = 0
@@ -77,6 +82,10 @@ class RunSummary:
             "documents_failed": self.documents_failed,
             "skipped_hidden": self.skipped_hidden,
             "skipped_language": self.skipped_language,
+            "files_processed": self.processed,
+            "files_reused": self.reused,
+            "files_resumed": self.resumed,
+            "files_dropped": self.dropped,
             "skipped_unsupported": sum(self.skipped_unsupported.values()),
             "passages": self.passages,
             "words": self.words,
@@ -88,53 +97,54 @@ class RunSummary:
 _STATE: dict = {}
 
 
-def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | None, list[dict], dict | None]], dict]:
-    """Read, segment, annotate and classify a few documents; returns JSON-ready records and stage times."""
+def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
+    """Read, segment, annotate and classify a few files; one entry of JSON-ready records per file."""
     from .annotate import find_entities
 
     nlp, model = _STATE["nlp"], _STATE["model"]
     max_bytes = _STATE["max_bytes"]
-    times = dict.fromkeys(STAGES, 0.0)
-    results: list[tuple[dict | None, list[dict], dict | None]] = []
-    pending: list[tuple[int, object, list]] = []  # (result slot, document, passages)
     timeout = _STATE.get("timeout", FILE_TIMEOUT_S)
+    times = dict.fromkeys(STAGES, 0.0)
+    entries: list[dict] = []
+    pending: list[tuple[dict, Document, list]] = []  # (entry, document, passages)
     for path, doc_id in tasks:
+        entry: dict = {"source": doc_id, "documents": [], "passages": [], "errors": []}
+        entries.append(entry)
         t0 = time.perf_counter()
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
-        outcomes: list = []
+        found: list = []
         try:
             for item_id, item in read_documents(path, doc_id, max_bytes=max_bytes):
                 if isinstance(item, IngestError):
-                    outcomes.append((None, [], error_json(path, item.kind, str(item)) | {"doc_id": item_id}))
+                    found.append(_error(path, item_id, doc_id, item.kind, str(item)))
                 elif item.language not in ENGLISH:
-                    outcomes.append((document_json(item, 0, status="skipped_language"), [], None))
+                    found.append(document_json(item, 0, status="skipped_language") | {"source": doc_id})
                 else:
                     t1 = time.perf_counter()
                     passages = split_passages(item)
                     times["segment"] += time.perf_counter() - t1
-                    outcomes.append((item, passages, None))
+                    found.append((item, passages))
         except FileTimeout:
-            outcomes = [(None, [], error_json(path, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")
-                         | {"doc_id": doc_id})]
+            found = [_error(path, doc_id, doc_id, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")]
         except MemoryError:
-            outcomes = [(None, [], error_json(path, "too_large", f"{doc_id}: reading needed more memory than a worker may use")
-                         | {"doc_id": doc_id})]
+            found = [_error(path, doc_id, doc_id, "too_large", f"{doc_id}: reading needed more memory than a worker may use")]
         except Exception as exc:  # a reader bug must cost one file, not the batch
             log.debug("unexpected failure on %s", doc_id, exc_info=True)
-            outcomes = [(None, [], error_json(path, "internal_error",
-                                              f"{doc_id}: could not be processed ({exc.__class__.__name__}: {exc})"[:500])
-                         | {"doc_id": doc_id})]
+            found = [_error(path, doc_id, doc_id, "internal_error",
+                            f"{doc_id}: could not be processed ({exc.__class__.__name__}: {exc})"[:500])]
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
             times["read"] += time.perf_counter() - t0
-        for outcome in outcomes:
-            if isinstance(outcome[0], Document):
-                pending.append((len(results), outcome[0], outcome[1]))
-                results.append((None, [], None))
+        for item in found:
+            if isinstance(item, tuple):
+                pending.append((entry, *item))
+                entry["documents"].append(None)  # filled in below, keeping item order
+            elif "error" in item:
+                entry["errors"].append(item)
             else:
-                results.append(outcome)
+                entry["documents"].append(item)
 
     all_passages = [p for _, _, ps in pending for p in ps]
     t0 = time.perf_counter()
@@ -145,14 +155,18 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[tuple[dict | 
     times["classify"] += time.perf_counter() - t0
 
     k = 0
-    for slot, doc, passages in pending:
-        records = []
+    for entry, doc, passages in pending:
         for p in passages:
-            records.append(PassageRecord(p, entities[k], classes[k], model.model_id).to_json())
+            entry["passages"].append(PassageRecord(p, entities[k], classes[k], model.model_id).to_json())
             k += 1
-        results[slot] = (document_json(doc, len(records)), records, None)
+        slot = entry["documents"].index(None)
+        entry["documents"][slot] = document_json(doc, len(passages)) | {"source": entry["source"]}
     times["read"] -= times["segment"]
-    return results, times
+    return entries, times
+
+
+def _error(path: str, doc_id: str, source: str, kind: str, message: str) -> dict:
+    return error_json(path, kind, message) | {"doc_id": doc_id, "source": source}
 
 
 # ---- parent side ------------------------------------------------------------------------------
@@ -214,9 +228,10 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _crashed(chunk: list[tuple[str, str]]):
-    errors = [(None, [], error_json(p, "worker_crashed", f"{d}: the worker process died while reading this file")
-               | {"doc_id": d}) for p, d in chunk]
-    return errors, dict.fromkeys(STAGES, 0.0)
+    entries = [{"source": d, "documents": [], "passages": [],
+                "errors": [_error(p, d, d, "worker_crashed", f"{d}: the worker process died while reading this file")]}
+               for p, d in chunk]
+    return entries, dict.fromkeys(STAGES, 0.0)
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
@@ -298,10 +313,9 @@ def run_batch(
     Raises :class:`SetupError` or :class:`ModelError` when the run cannot start; a file that
     cannot be read becomes a record in ``errors.jsonl`` and the batch goes on.
     """
-    from .annotate import load_spacy, spacy_model_info
     from .codebook import load_codebook
     from .ingest import DEFAULT_MAX_BYTES
-    from .modelstore import DEFAULT_MODEL_DIR, load_model
+    from .modelstore import DEFAULT_MODEL_DIR, load_card
 
     started_wall = time.perf_counter()
     started = datetime.now(timezone.utc)
@@ -311,57 +325,123 @@ def run_batch(
     if workers < 1:
         raise SetupError("--workers must be at least 1", kind="usage")
     codebook = load_codebook(codebook_path)
-    model, card = load_model(model_dir or DEFAULT_MODEL_DIR, codebook)
+    model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
+    card = load_card(model_dir, codebook)  # the fitted model is loaded only if some file needs it
     prepare_out_dir(out_dir, docs_dir, force=force)
 
     summary = RunSummary(out_dir=out_dir)
     tasks = discover(docs_dir, summary)
+    key = Key(classifier=card["id"], codebook=codebook.fingerprint)
     with OutputLock(out_dir):
-        nlp = load_spacy(spacy_model)
-        _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
-                      timeout=file_timeout or FILE_TIMEOUT_S, memory_mb=WORKER_MEMORY_MB)
-        writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS)}
+        journal = Journal(out_dir, key)
         try:
-            done = 0
-            if on_progress:
-                on_progress(0, len(tasks))
-            for chunk, (results, times) in _results(tasks, workers):
-                for stage, secs in times.items():
-                    summary.seconds[stage] += secs
-                t0 = time.perf_counter()
-                for doc_rec, passage_recs, err in results:
-                    if err is not None:
-                        writers[ERRORS].write(err)
-                        summary.documents_failed += 1
-                        summary.error_kinds[err["error"]] += 1
-                        continue
-                    for rec in passage_recs:
-                        writers[PASSAGES].write(rec)
-                        summary.words += len(rec["text"].split())
-                        summary.lessons += rec["is_lesson"]
-                        summary.theme_counts.update(t["id"] for t in rec["themes"])
-                    writers[DOCUMENTS].write(doc_rec)
-                    if doc_rec["status"] == "skipped_language":
-                        summary.skipped_language += 1
-                        continue
-                    summary.documents_ok += 1
-                    summary.passages += len(passage_recs)
-                summary.seconds["write"] += time.perf_counter() - t0
-                done += len(chunk)
-                if on_progress:
-                    on_progress(done, len(tasks))
-            for w in writers.values():
-                w.commit()
-        except BaseException:
-            for w in writers.values():
-                w.discard()
-            raise
+            previous = PreviousRun(out_dir, docs_dir, key)
+            hashes: dict[str, str] = {}
+            todo: list[tuple[str, str]] = []
+            for path, rel in tasks:
+                try:
+                    hashes[rel] = file_sha256(Path(path), rel)
+                except IngestError as exc:
+                    hashes[rel] = ""
+                    journal.append([{"source": rel, "sha256": "", "documents": [], "passages": [],
+                                     "errors": [_error(path, rel, rel, exc.kind, str(exc))]}])
+                    continue
+                if journal.has(rel, hashes[rel]):
+                    summary.resumed += 1
+                elif previous.has(rel, hashes[rel]):
+                    summary.reused += 1
+                else:
+                    todo.append((path, rel))
+            summary.dropped = len(set(previous.files) - set(hashes))
+            spacy_info = _process(todo, hashes, journal, summary, workers, spacy_model, (model_dir, codebook),
+                                  max_bytes or DEFAULT_MAX_BYTES, file_timeout or FILE_TIMEOUT_S, on_progress)
+            t0 = time.perf_counter()
+            _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary)
+            summary.seconds["write"] += time.perf_counter() - t0
+            summary.wall_seconds = time.perf_counter() - started_wall
+            try:
+                write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
+                                                                spacy_info, workers) | {"files": hashes})
+            except OSError as exc:
+                raise disk_full(exc, out_dir / MANIFEST) from None
+            journal.remove()
         finally:
-            _STATE.clear()
-        summary.wall_seconds = time.perf_counter() - started_wall
-        write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
-                                                        spacy_model_info(nlp), workers))
+            journal.close()
     return summary
+
+
+def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_bytes, timeout, on_progress) -> dict:
+    """Run the files that need it through the workers, journaling each finished batch."""
+    from .annotate import load_spacy, resolve_spacy_model, spacy_model_info
+
+    from .modelstore import load_model
+
+    if not todo:  # nothing changed: no spaCy, no classifier
+        return {"pipeline": resolve_spacy_model(spacy_model), "loaded": False}
+    model, _ = load_model(*model)
+    nlp = load_spacy(spacy_model)
+    _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes, timeout=timeout, memory_mb=WORKER_MEMORY_MB)
+    try:
+        done = 0
+        if on_progress:
+            on_progress(0, len(todo))
+        for chunk, (entries, times) in _results(todo, workers):
+            for stage, secs in times.items():
+                summary.seconds[stage] += secs
+            t0 = time.perf_counter()
+            for entry in entries:
+                entry["sha256"] = hashes[entry["source"]]
+            journal.append(entries)
+            summary.processed += len(entries)
+            summary.seconds["write"] += time.perf_counter() - t0
+            done += len(chunk)
+            if on_progress:
+                on_progress(done, len(todo))
+    finally:
+        _STATE.clear()
+    return spacy_model_info(nlp)
+
+
+def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal: Journal, previous: PreviousRun,
+              summary: RunSummary) -> None:
+    """Write the final files in input order from the journal and the reused records, then swap them in."""
+    writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS)}
+    try:
+        for rel in sources:
+            if journal.has(rel, hashes[rel]):
+                entry = journal.read(rel)
+            elif previous.has(rel, hashes[rel]):
+                entry = previous.read(rel)
+            else:
+                continue
+            for err in entry["errors"]:
+                writers[ERRORS].write(err)
+                summary.documents_failed += 1
+                summary.error_kinds[err["error"]] += 1
+            for doc in entry["documents"]:
+                writers[DOCUMENTS].write(doc)
+                if doc["status"] == "skipped_language":
+                    summary.skipped_language += 1
+                else:
+                    summary.documents_ok += 1
+            for rec in entry["passages"]:
+                writers[PASSAGES].write(rec)
+                summary.passages += 1
+                summary.words += len(rec["text"].split())
+                summary.lessons += rec["is_lesson"]
+                summary.theme_counts.update(t["id"] for t in rec["themes"])
+        # The old manifest goes first: if we die between renames, the next run trusts no old record.
+        (out_dir / MANIFEST).unlink(missing_ok=True)
+        for w in writers.values():
+            w.commit()
+    except OSError as exc:
+        for w in writers.values():
+            w.discard()
+        raise disk_full(exc, out_dir) from None
+    except BaseException:
+        for w in writers.values():
+            w.discard()
+        raise
 
 
 def _manifest(summary: RunSummary, started: datetime, docs_dir: Path, out_dir: Path, codebook, card: dict,

@@ -1,0 +1,195 @@
+"""What makes runs incremental and resumable: a journal of finished files and the previous outputs.
+
+Every file's records (its documents, passages and errors) are appended to ``.work/journal.jsonl``
+as one line and fsynced per batch, so a run killed at any moment keeps what it finished. The
+final files are assembled at the end, in input order, from the journal and from the previous
+run's records of files whose content, classifier and codebook are unchanged; then they replace
+the old ones by rename. Only byte offsets are kept in memory, never the records themselves.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IngestError, LessonsError
+from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES
+
+WORK = ".work"
+JOURNAL = "journal.jsonl"
+
+
+class DiskFullError(LessonsError):
+    kind = "disk_full"
+
+
+def disk_full(exc: OSError, where: Path) -> LessonsError:
+    if exc.errno == errno.ENOSPC:
+        return DiskFullError(f"the disk is full while writing {where}; free some space and run again "
+                             "(finished files are kept and will not be processed twice)")
+    return LessonsError(f"cannot write {where}: {exc.strerror or exc}", kind="write_error")
+
+
+def file_sha256(path: Path, doc_id: str) -> str:
+    """Hash of a regular file's bytes; FIFOs, devices and unreadable files raise IngestError at once."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise IngestError(f"{doc_id}: cannot be read ({exc.strerror or exc})", kind="unreadable") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError(f"{doc_id}: not a regular file (a pipe, socket or device); skipped", kind="not_a_file")
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise IngestError(f"{doc_id}: cannot be read ({exc.strerror or exc})", kind="unreadable") from None
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Key:
+    """What must be unchanged for a file's records to be reused."""
+
+    classifier: str
+    codebook: str
+
+
+class Journal:
+    """Append-only record of files finished by this run (or by an interrupted one with the same key)."""
+
+    def __init__(self, out_dir: Path, key: Key):
+        self.dir = out_dir / WORK
+        self.path = self.dir / JOURNAL
+        self.key = key
+        self.index: dict[str, tuple[str, int, int]] = {}  # source -> (sha256, offset, length)
+        self.dir.mkdir(exist_ok=True)
+        self._load()
+        self._fh = self.path.open("ab")
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as fh:
+            header = fh.readline()
+            try:
+                head = json.loads(header)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                head = {}
+            if head.get("classifier") != self.key.classifier or head.get("codebook") != self.key.codebook:
+                fh.close()
+                self.path.unlink()  # made with another model or codebook: nothing in it is valid now
+                return
+            offset = len(header)
+            for line in fh:
+                try:
+                    entry = json.loads(line)
+                    self.index[entry["source"]] = (entry["sha256"], offset, len(line))
+                except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+                    pass  # a line torn by a kill: that file is simply processed again
+                offset += len(line)
+        # Cut a torn tail so new entries start on a line of their own.
+        if offset != self.path.stat().st_size or (offset and not self.path.read_bytes()[-1:] == b"\n"):
+            with self.path.open("r+b") as fh:
+                fh.truncate(offset)
+
+    def has(self, source: str, sha256: str) -> bool:
+        found = self.index.get(source)
+        return found is not None and found[0] == sha256
+
+    def append(self, entries: list[dict]) -> None:
+        """Write finished files and force them to disk before they count as done."""
+        try:
+            if self._fh.tell() == 0:
+                self._fh.write(json.dumps({"classifier": self.key.classifier, "codebook": self.key.codebook}).encode() + b"\n")
+            for entry in entries:
+                line = json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
+                offset = self._fh.tell()
+                self._fh.write(line)
+                self.index[entry["source"]] = (entry["sha256"], offset, len(line))
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise disk_full(exc, self.path) from None
+
+    def read(self, source: str) -> dict:
+        _, offset, length = self.index[source]
+        with self.path.open("rb") as fh:
+            fh.seek(offset)
+            return json.loads(fh.read(length))
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+class PreviousRun:
+    """The records of the last completed run in this folder, indexed by source file."""
+
+    def __init__(self, out_dir: Path, docs_dir: Path, key: Key):
+        self.out_dir = out_dir
+        self.files: dict[str, str] = {}
+        self.lines: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        try:
+            manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            return
+        versions = manifest.get("versions", {})
+        if (versions.get("classifier") != key.classifier or versions.get("codebook") != key.codebook
+                or Path(manifest.get("docs_dir", "")).resolve() != docs_dir.resolve()):
+            return
+        files = manifest.get("files")
+        if not isinstance(files, dict):
+            return
+        try:
+            self._index(DOCUMENTS, lambda r: r.get("source"))
+            doc_to_source = {}
+            with (out_dir / DOCUMENTS).open("rb") as fh:
+                for line in fh:
+                    r = json.loads(line)
+                    doc_to_source[r["doc_id"]] = r.get("source")
+            self._index(PASSAGES, lambda r: doc_to_source.get(r.get("doc_id")))
+            self._index(ERRORS, lambda r: r.get("source"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+            self.lines.clear()  # damaged previous outputs: process everything again
+            return
+        self.files = {k: v for k, v in files.items() if isinstance(v, str)}
+
+    def _index(self, name: str, source_of) -> None:
+        path = self.out_dir / name
+        if not path.exists():
+            return None
+        offset = 0
+        with path.open("rb") as fh:
+            for line in fh:
+                if line.strip():
+                    source = source_of(json.loads(line))
+                    if source is not None:
+                        self.lines.setdefault(source, {}).setdefault(name, []).append((offset, len(line)))
+                offset += len(line)
+        return None
+
+    def has(self, source: str, sha256: str) -> bool:
+        return self.files.get(source) == sha256
+
+    def read(self, source: str) -> dict:
+        entry: dict = {"source": source, "sha256": self.files[source], "documents": [], "passages": [], "errors": []}
+        for name, key in ((DOCUMENTS, "documents"), (PASSAGES, "passages"), (ERRORS, "errors")):
+            spans = self.lines.get(source, {}).get(name, [])
+            if not spans:
+                continue
+            with (self.out_dir / name).open("rb") as fh:
+                for offset, length in spans:
+                    fh.seek(offset)
+                    entry[key].append(json.loads(fh.read(length)))
+        return entry
