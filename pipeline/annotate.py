@@ -23,12 +23,12 @@ BATCH_SIZE = 64
 
 def resolve_spacy_model(name: str = AUTO) -> str:
     """The pipeline to load: ``auto`` prefers the official package and falls back to the PyPI re-upload."""
-    import spacy.util
+    import importlib.util
 
     if name != AUTO:
         return name
-    for candidate in CANDIDATES:
-        if spacy.util.is_package(candidate):
+    for candidate in CANDIDATES:  # find_spec, not spacy.util: a re-run with nothing to do never imports spaCy
+        if importlib.util.find_spec(candidate) is not None:
             return candidate
     raise SetupError(f"no English spaCy pipeline is installed; install one with: {INSTALL_HINT}", kind="spacy_model")
 

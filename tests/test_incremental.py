@@ -1,0 +1,115 @@
+"""Re-runs reuse unchanged files, drop deleted ones, and a killed run resumes with nothing twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import SetupError
+from pipeline.outputs import OutputLock
+from pipeline.run import run_batch
+
+from .conftest import write_files
+
+BODY = ("The {n} cluster signed a partnership agreement with two research institutes in {place} to run joint "
+        "pilots on hydrogen buses. Membership fees now cover a third of its budget.\n\n"
+        "## Lessons\n\nOur experience in {place} shows that small pilots with a clear decision at the end build "
+        "trust between partners faster than large strategies.\n")
+PLACES = ["Tallinn", "Bilbao", "Tampere", "Nakuru", "Porto", "Vigo", "Prato", "Katowice", "Lyon", "Ghent"]
+
+
+def corpus(root: Path, n: int) -> Path:
+    return write_files(root, {f"d{i:03d}.md": f"# Report {i}\n\n" + BODY.format(n=f"No. {i}", place=PLACES[i % 10])
+                              for i in range(n)})
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def outputs(out: Path) -> tuple[list, list, list]:
+    return lines(out / "documents.jsonl"), lines(out / "passages.jsonl"), lines(out / "errors.jsonl")
+
+
+def test_rerun_reuses_unchanged_files_processes_changed_ones_and_drops_deleted(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 6)
+    out = tmp_path / "out"
+    first = run_batch(docs, out, model_dir=model_dir)
+    assert first.processed == 6 and first.reused == 0
+
+    same = run_batch(docs, out, model_dir=model_dir)
+    assert (same.processed, same.reused) == (0, 6)
+
+    (docs / "d001.md").write_text("# Changed\n\nThe cluster now runs a living lab for port logistics in Antwerp with six members.\n")
+    (docs / "d002.md").unlink()
+    (docs / "new.md").write_text("# New\n\nA new accelerator for ocean start-ups opened in Matosinhos with twelve founders.\n")
+    again = run_batch(docs, out, model_dir=model_dir)
+    assert (again.processed, again.reused, again.dropped) == (2, 4, 1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["files_reused"] == 4 and manifest["counts"]["files_dropped"] == 1
+
+    fresh = tmp_path / "fresh"
+    run_batch(docs, fresh, model_dir=model_dir)
+    assert outputs(out) == outputs(fresh)
+    assert [d["doc_id"] for d in lines(out / "documents.jsonl")] == ["d000.md", "d001.md", "d003.md", "d004.md",
+                                                                      "d005.md", "new.md"]
+
+
+def test_a_run_killed_midway_resumes_with_every_document_exactly_once(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 120)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline", "run", str(docs), "--out", str(out), "--model", str(model_dir), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    journal = out / ".work" / "journal.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= 10:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed; make the corpus bigger"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "passages.jsonl").exists()  # nothing half-written in place
+
+    resumed = run_batch(docs, out, model_dir=model_dir)
+    assert resumed.resumed >= 9 and resumed.resumed + resumed.processed == 120
+    reference = tmp_path / "reference"
+    run_batch(docs, reference, model_dir=model_dir)
+    assert outputs(out) == outputs(reference)
+    ids = [d["doc_id"] for d in lines(out / "documents.jsonl")]
+    assert len(ids) == len(set(ids)) == 120
+    assert not journal.exists()
+
+
+def test_a_second_run_on_the_same_output_folder_is_refused(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    with OutputLock(out):
+        with pytest.raises(SetupError, match="another `lessons run` is writing") as err:
+            run_batch(docs, out, model_dir=model_dir)
+    assert err.value.kind == "locked"
+
+
+def test_fifo_and_unreadable_files_are_reported_without_hanging(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 1)
+    os.mkfifo(docs / "pipe.txt")
+    summary = run_batch(docs, tmp_path / "out", model_dir=model_dir)
+    errors = {e["doc_id"]: e["error"] for e in lines(tmp_path / "out" / "errors.jsonl")}
+    assert errors == {"pipe.txt": "not_a_file"}
+    assert summary.documents_ok == 1
+
+
+def test_odd_file_names_are_handled(tmp_path, model_dir):
+    names = ["-leading-dash.md", "with space.md", "näive ünïcode.md", "new\nline.md"]
+    docs = write_files(tmp_path / "docs", {n: BODY.format(n="X", place="Riga") for n in names})
+    summary = run_batch(docs, tmp_path / "out", model_dir=model_dir)
+    assert summary.documents_ok == 4
+    assert sorted(d["doc_id"] for d in lines(tmp_path / "out" / "documents.jsonl")) == sorted(names)
