@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from pipeline.errors import IngestError
-from pipeline.ingest import read_document
+from pipeline.ingest import read_document, read_documents
 from pipeline.run import run_batch
 from pipeline.segment import split_passages
 
@@ -123,7 +123,27 @@ BAD_FILES = {
     "bomb.docx": (zip_with({"word/document.xml": b"<w:document/>", "word/media/big.bin": b"\0" * (300 * 1024 * 1024)}),
                   "unsafe_archive"),
     "empty.txt": (b"", "empty"),
+    "whitespace.md": (b"  \n\t\n   \n", "empty"),
     "binary.txt": (bytes(range(256)) * 64, "binary"),
+    "deep.html": (b"<html><body>" + b"<div>" * 3000 + b"<p>lost text about the cluster</p>" + b"</div>" * 3000
+                  + b"</body></html>", "too_deep"),
+    "deep.json": (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
+}
+GOOD_ODD_FILES = {
+    # These are odd but readable: each must come out as a document.
+    "invalid-utf8.txt": ("The cluster’s partners from Málaga, Cádiz, Córdoba and Jaén met in Sevilla to agree a joint "
+                         "pilot on water reuse with farmers’ cooperatives.").encode()
+                        + b" \xff\xfe broken bytes \xc3 in the middle of a sentence about port partners in Cadiz.",
+    "cp1252.txt": "Les partenaires du cluster ont signé un accord à Saint-Étienne. The cluster’s members agreed a joint "
+                  "pilot for recycled textiles with partners in Lille and Roubaix in 2024.".encode("cp1252"),
+    "utf16.txt": ("\ufeffThe Basque battery cluster signed a cooperation agreement with two rail clusters in Bilbao "
+                  "and will run joint working groups on battery trains.").encode("utf-16-le"),
+    "one-long-line.txt": ("The partners agreed to share test data and run joint missions to developers. " * 26_000).encode(),
+    "truncated.html": b"<html><head><title>Ports cluster</title></head><body><article><h1>Ports cluster</h1><p>The port "
+                      b"cluster and the chemical cluster signed a partnership agreement to share shore-power test data "
+                      b"and run joint missions to Asian ports.</p><p>The two clusters will set up a jo",
+    "feed.jsonl": (json.dumps({"title": "ok", "text": "The cluster opened an incubator for ocean start-ups in Matosinhos "
+                                                      "with twelve founders from four countries."}) + "\n{broken\n").encode(),
 }
 
 
@@ -139,6 +159,8 @@ def bad_folder(tmp_path_factory):
         (root / name).write_bytes(content)
     (root / "good.pdf").write_bytes(pdf)
     (root / "good.docx").write_bytes(make_docx())
+    for name, content in GOOD_ODD_FILES.items():
+        (root / name).write_bytes(content)
     (root / "~$good.docx").write_bytes(b"lock")
     (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     return root
@@ -146,19 +168,30 @@ def bad_folder(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_each_bad_file_raises_a_clear_error_of_its_kind(bad_folder, name):
-    with pytest.raises(IngestError) as err:
-        read_document(bad_folder / name, name)
-    assert err.value.kind == BAD_FILES[name][1]
-    assert name in str(err.value)
+    [(doc_id, outcome)] = read_documents(bad_folder / name, name)
+    assert isinstance(outcome, IngestError) and doc_id == name
+    assert outcome.kind == BAD_FILES[name][1]
+    assert name in str(outcome)
 
 
 def test_batch_over_bad_files_writes_the_good_ones_and_records_each_bad_one(bad_folder, tmp_path, model_dir):
-    summary = run_batch(bad_folder, tmp_path / "out", model_dir=model_dir, workers=2)
+    from typer.testing import CliRunner
+
+    from pipeline.cli import EXIT_PARTIAL, app
+
+    result = CliRunner().invoke(app, ["run", str(bad_folder), "--out", str(tmp_path / "out"), "--model", str(model_dir),
+                                      "--workers", "2"])
+    assert result.exit_code == EXIT_PARTIAL, result.output
     errors = {e["doc_id"]: e["error"] for e in map(json.loads, (tmp_path / "out" / "errors.jsonl").read_text().splitlines())}
-    assert errors == {name: kind for name, (_, kind) in BAD_FILES.items()}
+    assert errors == {name: kind for name, (_, kind) in BAD_FILES.items()} | {"feed.jsonl:2": "bad_json"}
     docs = [json.loads(line)["doc_id"] for line in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
-    assert docs == ["good.docx", "good.pdf"]
-    assert summary.skipped_hidden == 2 and not summary.ok
+    expected = {"good.docx", "good.pdf", "feed.jsonl:1"} | set(GOOD_ODD_FILES) - {"feed.jsonl"}
+    assert sorted(docs) == sorted(expected)
+    passages = [json.loads(line) for line in (tmp_path / "out" / "passages.jsonl").read_text().splitlines()]
+    texts = " ".join(p["text"] for p in passages)
+    assert "Málaga" in texts and "Saint-Étienne" in texts and "Bilbao" in texts and "set up a jo" in texts
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["counts"]["skipped_hidden"] == 2
 
 
 def test_a_file_that_takes_too_long_becomes_a_timeout_record(tmp_path, model_dir):

@@ -8,6 +8,7 @@ from .text import strip_markdown_inline
 from .metadata import published_near_top
 
 
+MAX_DEPTH = 250
 _BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "article")
 
 
@@ -38,6 +39,14 @@ def parse_page(markup: str, doc_id: str):
         tree = lxml.html.document_fromstring(markup)
     except (etree.ParserError, ValueError) as exc:
         raise IngestError(f"{doc_id}: the HTML could not be parsed ({exc})", kind="parse_error") from None
+    # libxml2 stops descending at 256 levels and silently drops the rest: say so instead.
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    if deepest >= MAX_DEPTH:
+        raise IngestError(f"{doc_id}: the HTML is nested {deepest}+ levels deep; refused rather than read "
+                          "partly", kind="too_deep")
     unwrap_layout_tables(tree)
     return tree
 

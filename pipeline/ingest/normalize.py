@@ -35,6 +35,12 @@ def decode(data: bytes, doc_id: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    # Mostly UTF-8 with a few broken bytes (a bad copy-paste, a cut multi-byte character) is still
+    # UTF-8: guessing a legacy encoding for it would garble every accent in the file.
+    lenient = data.decode("utf-8-sig", errors="replace")
+    utf8_chars = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
+    if lenient.count("\ufffd") <= max(3, len(data) // 500) and utf8_chars >= lenient.count("\ufffd"):
+        return lenient.replace("\ufffd", " ")
     head = data[:8192]
     controls = sum(b < 9 or 13 < b < 32 for b in head)
     if b"\x00" in head or controls > len(head) // 20:
