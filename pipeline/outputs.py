@@ -13,7 +13,8 @@ import jsonlines
 from .errors import SetupError
 
 PASSAGES, DOCUMENTS, ERRORS, MANIFEST = "passages.jsonl", "documents.jsonl", "errors.jsonl", "manifest.json"
-OUTPUT_FILES = (PASSAGES, DOCUMENTS, ERRORS, MANIFEST)
+ENTITIES = "entities.jsonl"
+OUTPUT_FILES = (PASSAGES, DOCUMENTS, ERRORS, ENTITIES, MANIFEST)
 LOCK = ".lessons.lock"
 
 

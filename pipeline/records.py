@@ -47,9 +47,12 @@ class Entity:
     label: str
     start: int
     end: int
+    norm: str | None = None
+    iso: str | None = None
 
     def to_json(self) -> dict:
-        return {"text": self.text, "label": self.label, "start": self.start, "end": self.end}
+        return {"text": self.text, "label": self.label, "start": self.start, "end": self.end,
+                "norm": self.norm or self.text, "iso": self.iso}
 
 
 @dataclass(frozen=True, slots=True)

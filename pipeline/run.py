@@ -25,8 +25,9 @@ from pathlib import Path
 from . import __version__
 from .errors import IngestError, SetupError
 from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_documents
-from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
+from .outputs import DOCUMENTS, ENTITIES, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
 from .records import Document, PassageRecord, document_json, error_json
+from .entities import refine_document
 from .segment import split_passages
 from .store import Journal, Key, PreviousRun, disk_full, file_sha256
 
@@ -44,7 +45,7 @@ class FileTimeout(Exception):
 
 def _on_alarm(signum, frame):
     raise FileTimeout()
-STAGES = ("read", "segment", "annotate", "classify")
+STAGES = ("read", "segment", "annotate", "entities", "classify")
 ENGLISH = ("en", "und")  # "und": too little text to tell, so it is read
 
 
@@ -148,8 +149,15 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
 
     all_passages = [p for _, _, ps in pending for p in ps]
     t0 = time.perf_counter()
-    entities = [ents for ents, _ in find_entities(nlp, ((p.text, None) for p in all_passages))]
+    raw = [ents for ents, _ in find_entities(nlp, ((p.text, None) for p in all_passages))]
     times["annotate"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    entities: list = []
+    k = 0
+    for _, doc, passages in pending:  # names, acronyms and labels are settled per document
+        entities += refine_document([p.text for p in passages], raw[k:k + len(passages)], doc.published)
+        k += len(passages)
+    times["entities"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     classes = model.classify([p.text for p in all_passages])
     times["classify"] += time.perf_counter() - t0
@@ -331,7 +339,7 @@ def run_batch(
 
     summary = RunSummary(out_dir=out_dir)
     tasks = discover(docs_dir, summary)
-    key = Key(classifier=card["id"], codebook=codebook.fingerprint)
+    key = Key(classifier=card["id"], codebook=codebook.fingerprint, tool=__version__)
     with OutputLock(out_dir):
         journal = Journal(out_dir, key)
         try:
@@ -405,7 +413,8 @@ def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_by
 def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal: Journal, previous: PreviousRun,
               summary: RunSummary) -> None:
     """Write the final files in input order from the journal and the reused records, then swap them in."""
-    writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS)}
+    writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS, ENTITIES)}
+    names = EntityIndex()
     try:
         for rel in sources:
             if journal.has(rel, hashes[rel]):
@@ -426,10 +435,13 @@ def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal
                     summary.documents_ok += 1
             for rec in entry["passages"]:
                 writers[PASSAGES].write(rec)
+                names.add(rec)
                 summary.passages += 1
                 summary.words += len(rec["text"].split())
                 summary.lessons += rec["is_lesson"]
                 summary.theme_counts.update(t["id"] for t in rec["themes"])
+        for rec in names.records():
+            writers[ENTITIES].write(rec)
         # The old manifest goes first: if we die between renames, the next run trusts no old record.
         (out_dir / MANIFEST).unlink(missing_ok=True)
         for w in writers.values():
@@ -442,6 +454,32 @@ def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal
         for w in writers.values():
             w.discard()
         raise
+
+
+class EntityIndex:
+    """Canonical names across the run: label, spelling variants, how many documents and passages."""
+
+    def __init__(self) -> None:
+        self.variants: dict[tuple[str, str], Counter] = {}
+        self.docs: dict[tuple[str, str], set] = {}
+        self.passages: Counter = Counter()
+
+    def add(self, rec: dict) -> None:
+        seen = set()
+        for e in rec["entities"]:
+            if e["label"] == "DATE":
+                continue
+            k = (e.get("norm") or e["text"], e["label"])
+            self.variants.setdefault(k, Counter())[e["text"]] += 1
+            self.docs.setdefault(k, set()).add(rec["doc_id"])
+            seen.add(k)
+        self.passages.update(seen)
+
+    def records(self) -> list[dict]:
+        keys = sorted(self.variants, key=lambda k: (-self.passages[k], k))
+        return [{"name": k[0], "label": k[1], "variants": [v for v, _ in self.variants[k].most_common()],
+                 "documents": len(self.docs[k]), "passages": self.passages[k], "mentions": sum(self.variants[k].values())}
+                for k in keys]
 
 
 def _manifest(summary: RunSummary, started: datetime, docs_dir: Path, out_dir: Path, codebook, card: dict,

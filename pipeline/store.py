@@ -59,6 +59,7 @@ class Key:
 
     classifier: str
     codebook: str
+    tool: str = ""
 
 
 class Journal:
@@ -82,7 +83,8 @@ class Journal:
                 head = json.loads(header)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 head = {}
-            if head.get("classifier") != self.key.classifier or head.get("codebook") != self.key.codebook:
+            if (head.get("classifier"), head.get("codebook"), head.get("tool")) != (self.key.classifier, self.key.codebook,
+                                                                                  self.key.tool):
                 fh.close()
                 self.path.unlink()  # made with another model or codebook: nothing in it is valid now
                 return
@@ -107,7 +109,8 @@ class Journal:
         """Write finished files and force them to disk before they count as done."""
         try:
             if self._fh.tell() == 0:
-                self._fh.write(json.dumps({"classifier": self.key.classifier, "codebook": self.key.codebook}).encode() + b"\n")
+                self._fh.write(json.dumps({"classifier": self.key.classifier, "codebook": self.key.codebook,
+                                           "tool": self.key.tool}).encode() + b"\n")
             for entry in entries:
                 line = json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
                 offset = self._fh.tell()
@@ -146,7 +149,7 @@ class PreviousRun:
             return
         versions = manifest.get("versions", {})
         if (versions.get("classifier") != key.classifier or versions.get("codebook") != key.codebook
-                or Path(manifest.get("docs_dir", "")).resolve() != docs_dir.resolve()):
+                or versions.get("tool") != key.tool or Path(manifest.get("docs_dir", "")).resolve() != docs_dir.resolve()):
             return
         files = manifest.get("files")
         if not isinstance(files, dict):

@@ -32,7 +32,7 @@ def sample_run(tmp_path_factory, model_dir):
 def test_outputs_are_the_four_files(sample_run):
     summary, out = sample_run
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "documents.jsonl", "errors.jsonl", "manifest.json", "passages.jsonl"]
+        "documents.jsonl", "entities.jsonl", "errors.jsonl", "manifest.json", "passages.jsonl"]
     assert summary.ok and summary.documents_ok >= 12 and summary.passages > 100
 
 

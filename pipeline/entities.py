@@ -1,0 +1,218 @@
+"""Entities analysts can count: clean spans, one label per name in a document, acronyms, ISO dates.
+
+spaCy's small English model tags a name as PERSON in one sentence and ORG in the next, keeps a
+leading "the" or a trailing "'s", misses bare acronyms and calls "three years" a date. This stage
+works on a whole document's entities at once, after ``nlp.pipe``:
+
+1. spans lose a leading "the" and a trailing possessive;
+2. durations, frequencies and award titles are dropped from DATE;
+3. "Long Name (ACR)" links the acronym to its long form, and bare uses of the acronym the model
+   missed are added as ORG;
+4. every mention of one name (case, "the", hyphen and space variants folded) gets the label most
+   of its mentions had, and ``norm``, the canonical name;
+5. dates get ``iso`` when they denote a day, month, year or range, resolved against the
+   document's publication date when the year is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date
+
+from .ingest.metadata import MONTHS
+from .records import Entity
+
+NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:\s+(?:of|for|and|the|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){1,9})\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
+_NOT_A_DATE = re.compile(
+    r"^(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
+    r"[\s-]+(?:more\s+)?(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)(?:\s+\w+)?"
+    r"|(?:every|each|per)\s+\w+.*|(?:the\s+)?year|(?:of\s+)?the\s+year|years?|decades?|annual(?:ly)?|daily|weekly|monthly"
+    r"|(?:the\s+)?(?:same|following|next|previous)\s+day|today|\d+\s*(?:h|hrs?)|(?:a|the)\s+decade)$",
+    re.I,
+)
+_YEAR = r"(?:19|20)\d\d"
+_MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+
+
+def fold(name: str) -> str:
+    """The key under which spelling variants of one name meet."""
+    name = _LEADING_THE.sub("", name.strip())
+    name = _POSSESSIVE.sub("", name)
+    return re.sub(r"[\s\-‐–]+", " ", name).casefold().strip(" .,")
+
+
+def trim(ent: Entity) -> Entity | None:
+    """Drop a leading 'the' and a trailing possessive from the span, keeping offsets exact."""
+    text, start, end = ent.text, ent.start, ent.end
+    m = _LEADING_THE.match(text)
+    if m and ent.label != "DATE" and len(text) > m.end():
+        text, start = text[m.end():], start + m.end()
+    m = _POSSESSIVE.search(text)
+    if m and ent.label != "DATE" and m.start() > 0:
+        text, end = text[:m.start()], end - (len(text) - m.start())
+    stripped = text.rstrip(" .,;:")
+    end -= len(text) - len(stripped)
+    text = stripped
+    if not text.strip():
+        return None
+    return replace(ent, text=text, start=start, end=end)
+
+
+_DATE_ANCHOR = re.compile(
+    r"\d|\b(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b|\b(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|spring|summer|autumn|fall|winter|yesterday|tomorrow)\b|\b(?:last|next|this|previous|coming|"
+    r"current|past)\s+(?:year|month|week|quarter|decade|spring|summer|autumn|winter)\b", re.I)
+
+
+def is_calendar_date(text: str) -> bool:
+    """A date needs an anchor in the calendar: a number, a month, a weekday, a season or 'last year'."""
+    t = text.strip()
+    return bool(_DATE_ANCHOR.search(t)) and not _NOT_A_DATE.match(t)
+
+
+_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|last)\s+"
+                     r"(?:half|quarter)\s+of\s+|early\s+|mid-?\s*|late\s+|(?:the\s+)?year\s+)", re.I)
+_RELATIVE = {"this": 0, "current": 0, "last": -1, "previous": -1, "past": -1, "next": 1, "coming": 1}
+
+
+def iso_date(text: str, published: str | None) -> str | None:
+    """ISO form of a calendar expression: ``2018-12-13``, ``2024-03``, ``2024``, ranges as ``2016/2018``."""
+    t = re.sub(r"(?:'s|’s)$", "", text.strip().rstrip("."))
+    ref_year = int(published[:4]) if published else None
+    m = re.fullmatch(r"(this|current|last|previous|past|next|coming)\s+year", t, re.I)
+    if m:
+        return str(ref_year + _RELATIVE[m.group(1).lower()]) if ref_year else None
+    m = re.fullmatch(rf"(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAME})(?:\s+({_YEAR}))?", t, re.I)
+    if m:
+        first = iso_date(f"{m.group(1)} {m.group(3)} {m.group(4) or ''}".strip(), published)
+        last = iso_date(f"{m.group(2)} {m.group(3)} {m.group(4) or ''}".strip(), published)
+        return f"{first}/{last}" if first and last else None
+    stripped = _PREFIX.sub("", t)
+    if stripped != t:
+        return iso_date(stripped, published)
+    m = re.fullmatch(rf"(?:the\s+|between\s+|from\s+)?({_YEAR})\s*(?:-|–|/|to|and|until)\s*((?:19|20)?\d\d)", t, re.I)
+    if m:
+        end = m.group(2)
+        end = m.group(1)[:2] + end if len(end) == 2 else end
+        return f"{m.group(1)}/{end}"
+    m = re.fullmatch(rf"(?:in\s+)?({_YEAR})", t)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+({_YEAR}))?", t, re.I) or \
+        re.fullmatch(rf"({_MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({_YEAR}))?", t, re.I)
+    if m:
+        a, b, year = m.groups()
+        day, month = (a, b) if a[0].isdigit() else (b, a)
+        month_n = MONTHS[month.lower().rstrip(".")]
+        y = int(year) if year else ref_year
+        if y is None:
+            return None
+        try:
+            return date(y, month_n, int(day)).isoformat()
+        except ValueError:
+            return None
+    m = re.fullmatch(rf"(?:early\s+|mid-?\s*|late\s+)?({_MONTH_NAME})(?:\s+({_YEAR}))?", t, re.I)
+    if m:
+        y = m.group(2) or (str(ref_year) if ref_year else None)
+        return f"{y}-{MONTHS[m.group(1).lower().rstrip('.')]:02d}" if y else None
+    m = re.fullmatch(rf"({_YEAR})-(\d\d)-(\d\d)", t)
+    if m:
+        return t
+    m = re.fullmatch(rf"Q([1-4])\s+({_YEAR})", t, re.I)
+    if m:
+        return f"{m.group(2)}-Q{m.group(1)}"
+    return None
+
+
+def acronyms_of(text: str) -> dict[str, str]:
+    """ACR -> long form for every "Long Name (ACR)" whose initials fit the acronym."""
+    found = {}
+    for m in _ACRONYM_DEF.finditer(text):
+        long_form, acr = m.group(1), m.group(2)
+        words = [w for w in re.split(r"[\s-]+", long_form) if w]
+        # Walk back from the bracket to the shortest run of words whose capitals spell the acronym.
+        letters = [c for c in acr if c.isalpha()]
+        best = None
+        for i in range(len(words) - 1, -1, -1):
+            initials = [w[0] for w in words[i:] if w[0].isupper()]
+            if [c.upper() for c in initials] == [c.upper() for c in letters] or \
+                    "".join(initials).upper().startswith("".join(letters).upper()) and len(initials) == len(letters):
+                best = " ".join(words[i:])
+                break
+        if best is None and len(words) >= len(letters):
+            caps = [w for w in words if w[0].isupper()]
+            if len(caps) >= len(letters) - 1:
+                best = _LEADING_THE.sub("", long_form)
+        if best:
+            found[acr] = _LEADING_THE.sub("", best)
+    return found
+
+
+def refine_document(passage_texts: list[str], entities: list[list[Entity]], published: str | None) -> list[list[Entity]]:
+    """Clean, complete and harmonise the entities of one document's passages (see module docstring)."""
+    doc_text = "\n\n".join(passage_texts)
+    acronyms = acronyms_of(doc_text)
+    long_to_acr = {fold(v): k for k, v in acronyms.items()}
+
+    cleaned: list[list[Entity]] = []
+    for text, ents in zip(passage_texts, entities):
+        out = []
+        for e in ents:
+            e = trim(e)
+            if e is None or (e.label == "DATE" and not is_calendar_date(e.text)):
+                continue
+            if e.label in NAME_LABELS and not any(c.isupper() for c in e.text):
+                continue  # "cooperatives", "the region": a common noun is not a name
+            if e.label != "DATE" and e.text in acronyms:
+                e = replace(e, label="ORG")
+            out.append(e)
+        # Long forms and bare acronyms the model missed: ORG wherever they stand as words.
+        taken = [(e.start, e.end) for e in out]
+        for long_form in acronyms.values():
+            for m in re.finditer(rf"(?<![\w-]){re.escape(long_form)}(?![\w-])", text):
+                if not any(s < m.end() and m.start() < t for s, t in taken):
+                    out.append(Entity(long_form, "ORG", m.start(), m.end()))
+                    taken.append((m.start(), m.end()))
+        for acr in acronyms:
+            for m in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w-])", text):
+                if not any(s < m.end() and m.start() < t for s, t in taken):
+                    out.append(Entity(acr, "ORG", m.start(), m.end()))
+                    taken.append((m.start(), m.end()))
+        cleaned.append(sorted(out, key=lambda e: e.start))
+
+    # One label per name: the majority of its mentions, acronyms and long forms pooled.
+    def key(e: Entity) -> str:
+        k = fold(e.text)
+        return fold(acronyms[e.text]) if e.text in acronyms else k
+
+    votes: dict[str, Counter] = defaultdict(Counter)
+    variants: dict[str, Counter] = defaultdict(Counter)
+    for ents in cleaned:
+        for e in ents:
+            if e.label in NAME_LABELS:
+                votes[key(e)][e.label] += 1
+                if e.text not in acronyms:
+                    variants[key(e)][e.text] += 1
+    label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
+    for k in long_to_acr:
+        label_of[k] = "ORG"
+
+    result: list[list[Entity]] = []
+    for ents in cleaned:
+        out = []
+        for e in ents:
+            if e.label in NAME_LABELS:
+                k = key(e)
+                norm = acronyms.get(e.text) or (variants[k].most_common(1)[0][0] if variants[k] else e.text)
+                out.append(replace(e, label=label_of.get(k, e.label), norm=norm))
+            elif e.label == "DATE":
+                out.append(replace(e, norm=e.text, iso=iso_date(e.text, published)))
+            else:
+                out.append(e)
+        result.append(out)
+    return result
