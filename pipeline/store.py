@@ -149,7 +149,7 @@ class PreviousRun:
             return
         versions = manifest.get("versions", {})
         if (versions.get("classifier") != key.classifier or versions.get("codebook") != key.codebook
-                or versions.get("tool") != key.tool or Path(manifest.get("docs_dir", "")).resolve() != docs_dir.resolve()):
+                or manifest.get("reuse_key") != key.tool or Path(manifest.get("docs_dir", "")).resolve() != docs_dir.resolve()):
             return
         files = manifest.get("files")
         if not isinstance(files, dict):

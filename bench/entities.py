@@ -1,0 +1,72 @@
+"""Raw spaCy entities vs Cluster Lessons' refined entities on the hand-annotated gold set, and what
+the refinement costs next to spaCy itself.
+
+    python bench/entities.py [--gold corpus/entities_gold.jsonl]
+
+Prints P/R/F1 per label group side by side, then the time of nlp.pipe and of the refinement on the
+gold passages and on the sample documents' passages (measured in one run, as a ratio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    from pipeline import iter_input_files, read_document, split_passages
+    from pipeline.annotate import entities_of, load_spacy
+    from pipeline.entities import refine_document
+    from pipeline.entity_eval import GROUP_ORDER, entity_report, predict, read_gold
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gold", default=str(ROOT / "corpus" / "entities_gold.jsonl"))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    nlp = load_spacy()
+    gold = read_gold(args.gold)
+    raw = entity_report(gold, predict(nlp, gold, refine=False))
+    ours = entity_report(gold, predict(nlp, gold, refine=True))
+    print(f"Entities on {len(gold)} gold passages (exact spans)\n")
+    print("| label | support | raw P | raw R | raw F1 | ours P | ours R | ours F1 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for grp in [*GROUP_ORDER, "all"]:
+        a, b = raw[grp], ours[grp]
+        cells = [f"{x[k]:.3f}" for x in (a, b) for k in ("precision", "recall", "f1")]
+        print(f"| {grp} | {b['support']} | " + " | ".join(cells) + " |")
+
+    docs = []
+    for path, doc_id in iter_input_files(ROOT / "corpus" / "documents"):
+        d = read_document(path, doc_id)
+        docs.append((d, [p.text for p in split_passages(d)]))
+    by_doc = defaultdict(list)
+    for g in gold:
+        by_doc[g.get("doc", "")].append(g["text"])
+    sets = {"gold passages": list(by_doc.values()), "sample documents": [t for _, t in docs]}
+    print("\n| passages | spaCy seconds | refinement seconds | refinement / spaCy |")
+    print("|---|---:|---:|---:|")
+    for name, groups in sets.items():
+        best_spacy = best_refine = float("inf")
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            ents = [[entities_of(d) for d in nlp.pipe(texts, batch_size=64)] for texts in groups]
+            spacy_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for texts, e in zip(groups, ents):
+                refine_document(texts, e, None)
+            refine_s = time.perf_counter() - t0
+            best_spacy, best_refine = min(best_spacy, spacy_s), min(best_refine, refine_s)
+        print(f"| {name} | {best_spacy:.2f} | {best_refine:.3f} | {best_refine / best_spacy:.3f} |")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

@@ -1,0 +1,124 @@
+"""Entity refinement on small documents, with the real spaCy pipeline underneath."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.annotate import entities_of, load_spacy
+from pipeline.entities import acronyms_of, fold, iso_date, is_calendar_date, refine_document
+
+
+def refined(nlp, paragraphs, published=None):
+    raw = [entities_of(d) for d in nlp.pipe(paragraphs)]
+    return refine_document(paragraphs, raw, published)
+
+
+def by_text(ents):
+    return {(e.text, e.label) for para in ents for e in para}
+
+
+def test_acronym_is_linked_to_its_long_form_and_bare_uses_count_as_the_same_organisation(nlp):
+    paras = ["The European Cluster Collaboration Platform (ECCP) opened a call for cluster partnerships in Brussels.",
+             "Applications go through ECCP, which will publish the results in June 2024."]
+    ents = refined(nlp, paras)
+    found = [e for p in ents for e in p if e.text == "ECCP"]
+    assert len(found) == 2 and all(e.label == "ORG" for e in found)
+    assert all(e.norm == "European Cluster Collaboration Platform" for e in found)
+    long_form = [e for e in ents[0] if e.text == "European Cluster Collaboration Platform"]
+    assert long_form and long_form[0].label == "ORG"
+
+
+def test_acronyms_of_finds_the_long_form_whose_initials_fit():
+    text = "Members of the Estonian Hydrogen Cluster (EHC) met in Tallinn with the Port of Muuga (PoM)."
+    assert acronyms_of(text)["EHC"] == "Estonian Hydrogen Cluster"
+
+
+def test_one_name_gets_one_label_and_one_canonical_name_across_a_document(nlp):
+    paras = ["Silicon Saxony signed an agreement with the Dresden University of Technology last year.",
+             "Silicon Saxony's members voted for the plan; Silicon Saxony will present it in Leipzig.",
+             "According to Silicon Saxony, the network now has 500 members."]
+    ents = refined(nlp, paras, "2024-05-01")
+    labels = {e.label for p in ents for e in p if fold(e.text) == "silicon saxony"}
+    assert len(labels) == 1
+    norms = {e.norm for p in ents for e in p if fold(e.text) == "silicon saxony"}
+    assert norms == {"Silicon Saxony"}
+
+
+def test_leading_the_and_possessives_are_not_part_of_the_name(nlp):
+    [ents] = refined(nlp, ["The European Commission's new cluster strategy was presented by the European Commission in Brussels."])
+    names = [e.text for e in ents if e.label == "ORG"]
+    assert names and all(n == "European Commission" for n in names)
+
+
+@pytest.mark.parametrize("text,published,iso", [
+    ("13 December", "2018-11-01", "2018-12-13"),
+    ("1 November 2018", None, "2018-11-01"),
+    ("March 2024", None, "2024-03"),
+    ("2016-2018", None, "2016/2018"),
+    ("between 2024 and 2030", None, "2024/2030"),
+    ("last year", "2024-02-10", "2023"),
+    ("Q3 2025", None, "2025-Q3"),
+    ("7-8 October 2025", None, "2025-10-07/2025-10-08"),
+    ("13 December", None, None),
+])
+def test_dates_get_iso_forms(text, published, iso):
+    assert iso_date(text, published) == iso
+
+
+@pytest.mark.parametrize("text", ["three years", "3 years", "every quarter", "the Year", "a decade", "another year",
+                                  "the first two years", "six months"])
+def test_durations_and_award_titles_are_not_dates(text):
+    assert not is_calendar_date(text)
+
+
+def test_non_dates_are_dropped_and_dates_resolved_against_publication(nlp):
+    paras = ["Anna Berg was named Cluster Manager of the Year after three years in the job.",
+             "The partners meet again on 13 December to sign the agreement."]
+    ents = refined(nlp, paras, "2018-11-01")
+    dates = [(e.text, e.iso) for p in ents for e in p if e.label == "DATE"]
+    assert ("13 December", "2018-12-13") in dates
+    assert not any("Year" in t or "years" in t for t, _ in dates)
+
+
+def test_programmes_are_not_organisations_and_common_abbreviations_are_not_recovered(nlp):
+    [ents] = refined(nlp, ["The CEO said the Horizon Europe grant and the Just Transition Fund pay for the AI pilots "
+                           "run by VIETAQUA in Can Tho."])
+    names = by_text([ents])
+    assert ("VIETAQUA", "ORG") in names
+    assert not any(t in {"Horizon Europe", "Just Transition Fund", "CEO", "AI"} for t, _ in names)
+
+
+def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
+    gaz = tmp_path / "g.toml"
+    gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
+                   '[[entity]]\nname = "Rubavu"\nlabel = "GPE"\n')
+    nlp = load_spacy(gazetteer=gaz)
+    paras = ["Founders from Rubavu joined the climate kic accelerator, and Climate-KIC paid for their travel."]
+    [ents] = refined(nlp, paras)
+    got = {(e.text, e.label, e.norm) for e in ents}
+    assert ("Rubavu", "GPE", "Rubavu") in got
+    assert ("climate kic", "ORG", "Climate-KIC") in got and ("Climate-KIC", "ORG", "Climate-KIC") in got
+
+
+def test_evaluate_entities_reports_raw_and_refined_figures(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    text = "The Baltic Hydrogen Cluster (BHC) met in Tallinn on 18 March 2024. BHC will meet again in Riga."
+    spans = [("Baltic Hydrogen Cluster", "ORG"), ("BHC", "ORG"), ("Tallinn", "GPE"), ("18 March 2024", "DATE"),
+             ("Riga", "GPE")]
+    ents, pos = [], 0
+    for s, label in spans:
+        start = text.index(s, pos)
+        ents.append({"text": s, "label": label, "start": start, "end": start + len(s)})
+        pos = start + len(s)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"text": text, "entities": ents, "doc": "d"}) + "\n")
+    result = CliRunner().invoke(app, ["evaluate-entities", "--gold", str(gold), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["cluster_lessons"]["ORG"]["f1"] >= report["raw_spacy"]["ORG"]["f1"]
+    assert report["cluster_lessons"]["ORG"]["recall"] == 1.0
