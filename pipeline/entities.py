@@ -22,7 +22,10 @@ from dataclasses import replace
 from datetime import date
 
 from .ingest.metadata import MONTHS
+from .places import KNOWN_PLACES
 from .records import Entity
+
+_PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
@@ -54,7 +57,15 @@ _NOT_ORG_ACRONYMS = {
     "COVID", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "OK", "TV", "PR", "HR", "UK", "US", "USA",
     "UAE", "Q1", "Q2", "Q3", "Q4", "AM", "PM", "CET", "GMT", "UTC", "NB", "PS", "CV", "ID", "ROI", "CAPEX", "OPEX",
     "EIB", "S3", "RIS3", "TRLS", "FTE", "FTES", "HVAC", "LED", "GHG", "NOX", "ICU", "MBA", "MSC", "BSC", "ISO",
+    "PRESS", "RELEASE", "NEWS", "UPDATE", "NOTE", "NOTES", "ANNEX", "TBC", "TBD", "ASAP", "FYI", "END", "CONTACT",
+    "NOK", "SEK", "DKK", "CHF", "PLN", "CZK", "HUF", "RON", "JPY", "CNY", "INR", "KES", "ZAR", "BRL", "MXN", "CAD",
+    "AUD", "NZD", "RWF", "MAD", "TRY", "UAH", "BGN", "ISK", "CLP", "COP", "ARS", "PEN",
 }
+_EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
+                    r"of the Year)$")
+_DATE_LEAD = re.compile(r"^(?:(?:between|from|since|until|till|by|during|in|on|at|before|after|around|about|"
+                        r"the)\s+)+", re.I)
+_DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
 _ALLCAPS = re.compile(r"(?<![\w&-])([A-Z][A-Z0-9&]{2,9})(?![\w&-])")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -91,6 +102,21 @@ _DATE_ANCHOR = re.compile(
     r"\d|\b(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b|\b(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|spring|summer|autumn|fall|winter|yesterday|tomorrow)\b|\b(?:last|next|this|previous|coming|"
     r"current|past)\s+(?:year|month|week|quarter|decade|spring|summer|autumn|winter)\b", re.I)
+
+
+def split_date(ent: Entity) -> list[Entity]:
+    """'between September and November 2023' → 'September', 'November 2023'; leading words dropped."""
+    if ent.label != "DATE":
+        return [ent]
+    m = _DATE_LEAD.match(ent.text)
+    if m and m.end() < len(ent.text):
+        ent = replace(ent, text=ent.text[m.end():], start=ent.start + m.end())
+    pair = _DATE_PAIR.match(ent.text)
+    if pair and _DATE_ANCHOR.search(pair.group(1)) and _DATE_ANCHOR.search(pair.group(2)):
+        a, b = pair.group(1), pair.group(2)
+        return [replace(ent, text=a, end=ent.start + len(a)),
+                replace(ent, text=b, start=ent.start + pair.start(2), end=ent.start + pair.end(2))]
+    return [ent]
 
 
 def is_calendar_date(text: str) -> bool:
@@ -186,10 +212,12 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     cleaned: list[list[Entity]] = []
     for text, ents in zip(passage_texts, entities):
         out = []
-        for e in ents:
+        for e in (d for e0 in ents for d in split_date(e0)):
             e = trim(e)
             if e is None or (e.label == "DATE" and not is_calendar_date(e.text)):
                 continue
+            if e.label == "ORG" and e.norm is None and _EVENT.search(e.text):
+                continue  # conferences, awards and fairs are events, not organisations
             if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
                 continue  # "cooperatives", "the region": a common noun is not a name
             if e.label in NAME_LABELS and e.norm is None and _PROGRAMME.search(e.text):
@@ -239,6 +267,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 if e.text not in acronyms:
                     variants[key(e)][e.text] += 1
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
+    for k in label_of:
+        if k in _PLACE_KEYS:  # "Poland" is never a person, whatever one sentence suggested
+            label_of[k] = "GPE"
     for k in long_to_acr:
         label_of[k] = "ORG"
     # "Camila Araya" ... later "Araya": a surname on its own stays a person.

@@ -88,18 +88,21 @@ class Journal:
                 fh.close()
                 self.path.unlink()  # made with another model or codebook: nothing in it is valid now
                 return
-            offset = len(header)
+            offset = good_end = len(header)
             for line in fh:
                 try:
+                    if not line.endswith(b"\n"):
+                        raise ValueError("torn line")
                     entry = json.loads(line)
                     self.index[entry["source"]] = (entry["sha256"], offset, len(line))
-                except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+                    good_end = offset + len(line)
+                except (ValueError, UnicodeDecodeError, KeyError, TypeError):
                     pass  # a line torn by a kill: that file is simply processed again
                 offset += len(line)
         # Cut a torn tail so new entries start on a line of their own.
-        if offset != self.path.stat().st_size or (offset and not self.path.read_bytes()[-1:] == b"\n"):
+        if good_end != offset:
             with self.path.open("r+b") as fh:
-                fh.truncate(offset)
+                fh.truncate(good_end)
 
     def has(self, source: str, sha256: str) -> bool:
         found = self.index.get(source)

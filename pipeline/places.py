@@ -1,0 +1,61 @@
+"""Well-known countries, regions and cities, so that a place the small spaCy model calls a person or
+an organisation is put right. Used only to relabel a span that is exactly the place name, never to
+split a longer name ("Innovation Norway" and "IDA Ireland" stay organisations)."""
+
+COUNTRIES_AND_REGIONS = frozenset({
+    'Netherlands',     'Afghanistan', 'Albania', 'Alberta', 'Algeria', 'Alsace', 'Andalusia', 'Andorra', 'Angola', 'Argentina',
+    'Armenia', 'Asturias', 'Australia', 'Austria', 'Auvergne', 'Azerbaijan', 'Bahamas', 'Bahrain',
+    'Bangladesh', 'Barbados', 'Basque Country', 'Bavaria', 'Belarus', 'Belgium', 'Belize', 'Benin', 'Bhutan',
+    'Bohemia', 'Bolivia', 'Bosnia and Herzegovina', 'Botswana', 'Brazil', 'Brittany', 'Brunei', 'Bulgaria',
+    'Burkina Faso', 'Burundi', 'California', 'Cambodia', 'Cameroon', 'Canada', 'Cantabria', 'Carinthia',
+    'Castile', 'Catalonia', 'Chad', 'Chile', 'China', 'Colombia', 'Comoros', 'Congo', 'Corsica',
+    'Costa Rica', 'Croatia', 'Cuba', 'Cyprus', 'Czech Republic', 'Czechia', 'Dalmatia', 'Denmark',
+    'Djibouti', 'Dominica', 'Ecuador', 'Egypt', 'El Salvador', 'England', 'Eritrea', 'Estonia', 'Eswatini',
+    'Ethiopia', 'Fiji', 'Finland', 'Flanders', 'France', 'Gabon', 'Galicia', 'Gambia', 'Georgia', 'Germany',
+    'Ghana', 'Greece', 'Greenland', 'Grenada', 'Guatemala', 'Guinea', 'Guyana', 'Haiti', 'Honduras',
+    'Hungary', 'Iceland', 'India', 'Indonesia', 'Iran', 'Iraq', 'Israel', 'Istria', 'Italy', 'Jamaica',
+    'Japan', 'Jordan', 'Jutland', 'Karelia', 'Karnataka', 'Kazakhstan', 'Kenya', 'Kerala', 'Kiribati',
+    'Korea', 'Kosovo', 'Kuwait', 'Kyrgyzstan', 'Laos', 'Lapland', 'Latvia', 'Lebanon', 'Lesotho', 'Liberia',
+    'Libya', 'Liechtenstein', 'Lithuania', 'Lombardy', 'Luxembourg', 'Madagascar', 'Maharashtra', 'Malawi',
+    'Malaysia', 'Maldives', 'Mali', 'Malta', 'Massachusetts', 'Mauritania', 'Mauritius', 'Mexico',
+    'Michigan', 'Moldova', 'Monaco', 'Mongolia', 'Montenegro', 'Moravia', 'Morocco', 'Mozambique', 'Murcia',
+    'Myanmar', 'Namibia', 'Navarre', 'Nepal', 'New Zealand', 'Nicaragua', 'Niger', 'Nigeria', 'Normandy',
+    'North Macedonia', 'Northern Ireland', 'Norway', 'Occitanie', 'Ohio', 'Oman', 'Ontario', 'Pakistan',
+    'Palestine', 'Panama', 'Paraguay', 'Peru', 'Philippines', 'Piedmont', 'Poland', 'Portugal', 'Provence',
+    'Qatar', 'Quebec', 'Queensland', 'Québec', 'Romania', 'Russia', 'Rwanda', 'Samoa', 'San Marino',
+    'Sardinia', 'Saudi Arabia', 'Saxony', 'Scotland', 'Senegal', 'Serbia', 'Seychelles', 'Sicily',
+    'Sierra Leone', 'Silesia', 'Singapore', 'Skåne', 'Slovakia', 'Slovenia', 'Somalia', 'South Africa',
+    'South Korea', 'Spain', 'Sri Lanka', 'Styria', 'Sudan', 'Suriname', 'Sweden', 'Switzerland', 'Syria',
+    'Taiwan', 'Tajikistan', 'Tanzania', 'Texas', 'Thailand', 'Togo', 'Tonga', 'Transylvania', 'Trøndelag',
+    'Tunisia', 'Turkey', 'Turkmenistan', 'Tuscany', 'Tyrol', 'Türkiye', 'Uganda', 'Ukraine',
+    'United Arab Emirates', 'United Kingdom', 'United States', 'Uruguay', 'Uzbekistan', 'Valencia',
+    'Vanuatu', 'Venezuela', 'Vestland', 'Victoria', 'Viet Nam', 'Vietnam', 'Wales', 'Wallonia', 'Yemen',
+    'Zambia', 'Zimbabwe', 'the Netherlands',
+})
+
+CITIES = frozenset({
+    'Aachen', 'Aarhus', 'Accra', 'Addis Ababa', 'Amsterdam', 'Ankara', 'Antofagasta', 'Antwerp', 'Athens',
+    'Atlanta', 'Auckland', 'Austin', 'Baku', 'Bangalore', 'Bangkok', 'Barcelona', 'Beijing', 'Belgrade',
+    'Bengaluru', 'Bergen', 'Berlin', 'Bern', 'Bilbao', 'Birmingham', 'Bogota', 'Bogotá', 'Bologna',
+    'Bordeaux', 'Boston', 'Bratislava', 'Bremen', 'Bremerhaven', 'Brisbane', 'Brno', 'Brussels', 'Bucharest',
+    'Budapest', 'Buenos Aires', 'Busan', 'Cairo', 'Cape Town', 'Cardiff', 'Casablanca', 'Chennai', 'Chicago',
+    'Chisinau', 'Cologne', 'Copenhagen', 'Cork', 'Curitiba', 'Dakar', 'Detroit', 'Dnipro', 'Dresden',
+    'Dublin', 'Durban', 'Düsseldorf', 'Edinburgh', 'Eindhoven', 'Espoo', 'Florence', 'Frankfurt', 'Galway',
+    'Gdansk', 'Gdańsk', 'Geneva', 'Genoa', 'Ghent', 'Glasgow', 'Gothenburg', 'Graz', 'Grenoble',
+    'Guadalajara', 'Hamburg', 'Hanoi', 'Hanover', 'Helsinki', 'Houston', 'Hyderabad', 'Istanbul', 'Izmir',
+    'Jakarta', 'Johannesburg', 'Katowice', 'Kaunas', 'Kharkiv', 'Kiel', 'Kigali', 'Kisumu', 'Kolkata',
+    'Krakow', 'Kraków', 'Kyiv', 'Kyoto', 'Lagos', 'Leeds', 'Leipzig', 'Leuven', 'Lille', 'Lima', 'Limerick',
+    'Linz', 'Lisbon', 'Liverpool', 'Ljubljana', 'Lodz', 'London', 'Lund', 'Luxembourg', 'Lviv', 'Lyon',
+    'Madrid', 'Malmö', 'Manchester', 'Manila', 'Marseille', 'Medellin', 'Medellín', 'Melbourne',
+    'Mexico City', 'Milan', 'Minsk', 'Mombasa', 'Monterrey', 'Montreal', 'Montréal', 'Mumbai', 'Munich',
+    'Nairobi', 'Nakuru', 'Nantes', 'Naples', 'New Delhi', 'Nice', 'Odesa', 'Osaka', 'Oslo', 'Ottawa', 'Oulu',
+    'Oxford', 'Paris', 'Perth', 'Pittsburgh', 'Porto', 'Prague', 'Pune', 'Quito', 'Rabat', 'Reykjavik',
+    'Riga', 'Rio de Janeiro', 'Rome', 'Rotterdam', 'Salzburg', 'Santiago', 'Sao Paulo', 'Sarajevo',
+    'Seattle', 'Seoul', 'Sevilla', 'Seville', 'Shanghai', 'Shenzhen', 'Singapore', 'Skopje', 'Sofia',
+    'Split', 'Stockholm', 'Strasbourg', 'Stuttgart', 'Sydney', 'São Paulo', 'Tallinn', 'Tampere', 'Tartu',
+    'Tbilisi', 'Thessaloniki', 'Tirana', 'Tokyo', 'Toronto', 'Toulouse', 'Trondheim', 'Tunis', 'Turin',
+    'Turku', 'Utrecht', 'Valletta', 'Valparaíso', 'Vancouver', 'Vienna', 'Vigo', 'Vilnius', 'Warsaw',
+    'Wrocław', 'Yerevan', 'Zagreb', 'Zaragoza', 'Zurich', 'İzmir', 'Łódź',
+})
+
+KNOWN_PLACES = COUNTRIES_AND_REGIONS | CITIES
