@@ -44,7 +44,7 @@ def main() -> None:
                       encoding="utf-8")
     third, _ = timed(cmd)
     rows.append(("one file changed", third, json.loads((out / "manifest.json").read_text())["counts"]))
-    print(f"| run | seconds | ratio to first | processed | reused |")
+    print("| run | seconds | ratio to first | processed | reused |")
     print("|---|---:|---:|---:|---:|")
     for name, secs, counts in rows:
         print(f"| {name} | {secs:.2f} | {secs / first:.3f} | {counts['files_processed']} | {counts['files_reused']} |")
