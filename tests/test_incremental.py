@@ -113,3 +113,28 @@ def test_odd_file_names_are_handled(tmp_path, model_dir):
     summary = run_batch(docs, tmp_path / "out", model_dir=model_dir)
     assert summary.documents_ok == 4
     assert sorted(d["doc_id"] for d in lines(tmp_path / "out" / "documents.jsonl")) == sorted(names)
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes_the_work(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 120)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline", "run", str(docs), "--out", str(out), "--model", str(model_dir),
+           "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    journal = out / ".work" / "journal.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= 10:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the whole process group on Ctrl-C
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert b"interrupted" in stderr and b"Traceback" not in stderr
+    assert journal.exists() and not (out / "passages.jsonl").exists()
+
+    resumed = run_batch(docs, out, model_dir=model_dir)
+    assert resumed.resumed >= 9 and resumed.resumed + resumed.processed == 120
+    ids = [d["doc_id"] for d in lines(out / "documents.jsonl")]
+    assert len(ids) == len(set(ids)) == 120
