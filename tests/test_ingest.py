@@ -42,11 +42,14 @@ def test_html_article_keeps_text_and_headings_and_drops_chrome(tmp_path):
 
 
 def test_html_layout_table_is_read_as_paragraphs_not_one_row(tmp_path):
-    page = ("<html><body><table><tr><td><h1>Mobility lab closes</h1>"
-            f"<p>{TEXT}</p><p>{TEXT.replace('Osaka', 'Kobe')}</p></td><td><p>Related news</p></td></tr></table></body></html>")
+    page = ("<html><body><div id='nav'><a href='/'>Home</a> <a href='/news'>News</a></div>"
+            "<table width='100%'><tr><td><div id='item'><h1>Mobility lab closes</h1>"
+            f"<p>{TEXT}</p><h2>What the trials showed</h2><p>{TEXT.replace('Osaka', 'Kobe')}</p>"
+            f"<p>{TEXT.replace('Osaka', 'Nagoya')}</p></div></td><td><p>Related news</p></td></tr></table></body></html>")
     write_files(tmp_path, {"t.htm": page})
     ps = split_passages(read_document(tmp_path / "t.htm", "t.htm"))
-    assert [p.text for p in ps][:2] == [TEXT, TEXT.replace("Osaka", "Kobe")]
+    assert [p.text for p in ps][:3] == [TEXT, TEXT.replace("Osaka", "Kobe"), TEXT.replace("Osaka", "Nagoya")]
+    assert [p.section for p in ps][:3] == ["Mobility lab closes", "What the trials showed", "What the trials showed"]
 
 
 def test_markdown_front_matter_gives_title_and_date_and_markup_is_removed(tmp_path):

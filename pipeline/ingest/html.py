@@ -48,7 +48,28 @@ def parse_page(markup: str, doc_id: str):
         raise IngestError(f"{doc_id}: the HTML is nested {deepest}+ levels deep; refused rather than read "
                           "partly", kind="too_deep")
     unwrap_layout_tables(tree)
+    mark_main_content(tree)
     return tree
+
+
+def mark_main_content(tree) -> None:
+    """On pages without <article> or <main>, mark the block holding most paragraph text as the article.
+
+    Without that hint trafilatura falls back to an extractor that keeps the text but drops the
+    headings, and with them the sections of every passage.
+    """
+    if tree.find(".//article") is not None or tree.find(".//main") is not None:
+        return
+    best, best_len = None, 0
+    for el in tree.iter("div", "section", "td"):
+        paras = [c for c in el if c.tag == "p"]
+        if len(paras) < 2:
+            continue
+        length = sum(len(p.text_content()) for p in paras)
+        if length > best_len:
+            best, best_len = el, length
+    if best is not None and best_len >= 300:
+        best.tag = "article"
 
 
 def read_html(data: bytes, doc_id: str) -> Extracted:
