@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DOCS_PER_TASK = 8
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "corpus" / "gazetteer.toml"
 BYTES_PER_TASK = 32 * 1024  # small tasks keep both cores busy to the end of the batch
+MAX_DOCUMENT_WORDS = 1_000_000  # ten long reports; beyond it a "document" is a dump and would stall the batch
 FILE_TIMEOUT_S = 120  # reading and segmenting one file; a parser stuck longer costs one error record
 WORKER_MEMORY_MB = 6144  # address space a worker may add on top of what it inherits
 
@@ -127,6 +128,12 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
                     t1 = time.perf_counter()
                     passages = split_passages(item)
                     times["segment"] += time.perf_counter() - t1
+                    n_words = sum(len(p.text.split()) for p in passages)
+                    if n_words > MAX_DOCUMENT_WORDS:
+                        found.append(_error(path, item_id, doc_id, "too_large",
+                                            f"{item_id}: {n_words:,} words is over the {MAX_DOCUMENT_WORDS:,}-word limit "
+                                            "for one document; split it or raise MAX_DOCUMENT_WORDS"))
+                        continue
                     found.append((item, passages))
         except FileTimeout:
             found = [_error(path, doc_id, doc_id, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")]

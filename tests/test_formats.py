@@ -253,3 +253,18 @@ def test_documents_in_other_languages_are_recorded_and_skipped(tmp_path, model_d
     passages = (tmp_path / "out" / "passages.jsonl").read_text()
     assert "Stuttgart" not in passages
     assert summary.skipped_language == 1 and summary.ok
+
+
+def test_a_document_of_over_a_million_words_is_refused_before_any_nlp(tmp_path, model_dir):
+    from pipeline.run import MAX_DOCUMENT_WORDS
+
+    para = "The partners agreed to share test data and to run joint missions to developers in the region. "
+    n = MAX_DOCUMENT_WORDS // len(para.split()) + 200
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "dump.txt").write_text((para * 20 + "\n\n") * (n // 20 + 1))
+    (root / "ok.txt").write_text(para * 3)
+    summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
+    [err] = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert (err["doc_id"], err["error"]) == ("dump.txt", "too_large") and "word limit" in err["message"]
+    assert summary.documents_ok == 1

@@ -50,7 +50,11 @@ def decode(data: bytes, doc_id: str) -> str:
     best = from_bytes(data[:2_000_000]).best()
     if best is None:
         raise IngestError(f"{doc_id}: the text encoding could not be recognised", kind="decode_error")
-    return data.decode(best.encoding, errors="replace")
+    text = data.decode(best.encoding, errors="replace")
+    sample = [c for c in text[:20_000] if not c.isspace()]
+    if sample and sum(c.isalpha() or c in ".,;:!?'\"()-–’“”%€$" or c.isdigit() for c in sample) < 0.7 * len(sample):
+        raise IngestError(f"{doc_id}: decodes only to symbols, not words; probably not a text file", kind="binary")
+    return text
 
 
 def clean_characters(text: str) -> str:
