@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 from .errors import LessonsError, IngestError, ModelError, SetupError  # noqa: E402
 from .codebook import Codebook, Theme, load_codebook  # noqa: E402
 from .records import Document, Entity, Passage, ThemeScore  # noqa: E402
-from .ingest import read_document, iter_input_files  # noqa: E402
+from .ingest import read_document, read_documents, iter_input_files  # noqa: E402
 from .segment import split_passages  # noqa: E402
 from .run import run_batch, RunSummary  # noqa: E402
 
@@ -29,6 +29,6 @@ __all__ = [
     "LessonsError", "IngestError", "ModelError", "SetupError",
     "Codebook", "Theme", "load_codebook",
     "Document", "Entity", "Passage", "ThemeScore",
-    "read_document", "iter_input_files", "split_passages",
+    "read_document", "read_documents", "iter_input_files", "split_passages",
     "run_batch", "RunSummary",
 ]
