@@ -1,0 +1,109 @@
+"""`lessons review`: summarise a run and show matching passages."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import LessonsError
+from . import EXIT_USAGE, Format, _console, _fail, app
+
+
+@app.command()
+def review(
+    out_dir: Annotated[Path, typer.Argument(help="The --out folder of a run.")] = Path("outputs/latest"),
+    theme: Annotated[Optional[str], typer.Option("--theme", "-t", help="Only passages tagged with this theme id.")] = None,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", min=0.0, max=1.0, help="Minimum score (of --theme, else of any theme).")] = None,
+    lessons_only: Annotated[bool, typer.Option("--lessons-only", help="Only passages that state a lesson.")] = False,
+    entity: Annotated[Optional[str], typer.Option("--entity", "-e", help="Only passages naming this entity (case-insensitive, part of a name matches).")] = None,
+    doc: Annotated[Optional[str], typer.Option("--doc", help="Only documents whose id matches this glob, e.g. 'news/*'.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table for people; jsonl or csv for tools.")] = Format.table,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=0, help="At most N passages (table default 20).")] = None,
+) -> None:
+    """Summarise a run and show the passages that match the filters."""
+    from ..review import ReviewFilter, review as review_run, to_csv
+
+    if theme is not None:
+        known = _known_themes(out_dir)
+        if known and theme not in known:
+            _console().print(f"error (usage): unknown theme {theme!r}; themes: {', '.join(known)}", markup=False)
+            raise typer.Exit(EXIT_USAGE)
+    if fmt is Format.table and limit is None:
+        limit = 20
+    try:
+        summary, records = review_run(out_dir, ReviewFilter(theme, min_score, lessons_only, entity, doc), limit)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    if fmt is Format.jsonl:
+        out = sys.stdout
+        for r in records:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        _print_review_summary(_console(), summary, brief=True)
+    elif fmt is Format.csv:
+        sys.stdout.write(to_csv(records, summary.theme_ids))
+        _print_review_summary(_console(), summary, brief=True)
+    else:
+        console = _console(stderr=False)
+        _print_review_summary(console, summary, brief=False)
+        _print_passages(console, records, summary.matching, theme)
+
+
+def _known_themes(out_dir: Path) -> list[str]:
+    from ..review import theme_order
+
+    return theme_order(out_dir)
+
+
+def _print_review_summary(console, s, *, brief: bool) -> None:
+    console.print(f"{s.documents} documents, {s.errors} errors, {s.passages} passages, "
+                  f"{s.lessons} lesson passages; {s.matching} match the filters", soft_wrap=True)
+    if brief:
+        return
+    from rich.table import Table
+
+    t = Table(show_header=True, box=None, pad_edge=False)
+    t.add_column("theme")
+    t.add_column("passages", justify="right")
+    t.add_column("lesson passages", justify="right")
+    for tid in s.theme_ids or sorted(s.passages_by_theme):
+        t.add_row(tid, str(s.passages_by_theme.get(tid, 0)), str(s.lessons_by_theme.get(tid, 0)))
+    console.print(t)
+    from ..review import safe_text
+
+    for label, counter in (("organisations", s.organisations), ("places", s.places)):
+        top = ", ".join(f"{safe_text(k)} ({v})" for k, v in counter.most_common(10))
+        console.print(f"most frequent {label}: {top or '-'}", soft_wrap=True)
+    console.print()
+
+
+def _print_passages(console, records: list[dict], matching: int, theme: str | None) -> None:
+    from rich.markup import escape
+
+    from ..review import safe_text
+
+    width = min(console.width, 100)
+    for r in records:
+        tags = ", ".join(f"{t['id']} {t['score']:.2f}" for t in r.get("themes", [])) or "no theme"
+        lesson = f" | LESSON {r.get('lesson_score', 0):.2f}" if r.get("is_lesson") else ""
+        section = f" | {r['section']}" if r.get("section") else ""
+        console.print(escape(safe_text(f"── {r['passage_id']}{section}")), style="bold", soft_wrap=True)
+        console.print(escape(f"   [{tags}]{lesson}"), soft_wrap=True)
+        console.print(escape(textwrap.fill(safe_text(r["text"]), width=width, initial_indent="   ",
+                                           subsequent_indent="   ")), soft_wrap=True)
+        ents = "; ".join(f"{safe_text(e['text'])} ({e['label']})" for e in r.get("entities", []))
+        if ents:
+            console.print(escape(textwrap.fill("entities: " + ents, width=width, initial_indent="   ",
+                                               subsequent_indent="   ")), style="dim", soft_wrap=True)
+        evidence = [f"{t['id']}: {', '.join(t['evidence'])}" for t in r.get("themes", []) if t.get("evidence")]
+        if evidence:
+            console.print(escape("   evidence: " + " | ".join(evidence)), style="dim", soft_wrap=True)
+    if matching > len(records):
+        console.print(f"… {matching - len(records)} more; use --limit or --format jsonl", style="dim")
+
+
+# ---- train / evaluate -------------------------------------------------------------------------

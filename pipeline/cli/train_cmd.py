@@ -1,0 +1,128 @@
+"""`lessons train`, `lessons evaluate` and `lessons evaluate-entities`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import LessonsError
+from . import EXIT_FAILED, ReportFormat, _console, _fail, app
+
+
+@app.command()
+def train(
+    labels: Annotated[Optional[list[Path]], typer.Option("--labels", "-l", help="Labels JSONL file or folder; repeat to add reviewed corrections (later files win).")] = None,
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("models/default"),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same data and seed give the same model.")] = 0,
+) -> None:
+    """Train the theme and lesson classifier and print its cross-validated figures."""
+    from ..codebook import load_codebook
+    from ..labels import DEFAULT_LABELS_DIR, read_labels
+    from ..modelstore import save_model
+    from ..train import train_model
+
+    console = _console()
+    try:
+        cb = load_codebook(codebook)
+        items = read_labels(labels or [DEFAULT_LABELS_DIR], cb.ids)
+        console.print(f"training on {len(items)} passages from {len({i.doc for i in items})} documents …")
+        result = train_model(items, cb, seed=seed)
+        save_model(result.model, out, result.card)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    except ValueError as exc:
+        console.print(f"error (labels): {exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    stdout = _console(stderr=False)
+    for report in result.reports.values():
+        _print_report(stdout, report, title=f"model {result.card['id']}: {report['protocol']}")
+        if "per_voice_macro_f1" in report:
+            stdout.print("macro-F1 on each unseen voice: " + ", ".join(
+                f"{v} {f:.2f}" for v, f in sorted(report["per_voice_macro_f1"].items(), key=lambda kv: kv[1])))
+        stdout.print()
+    stdout.print(f"training {result.card['train_seconds']:.0f} s, prediction {result.card['passages_per_second']:,} passages/s")
+    console.print(f"model written to {out}")
+
+
+@app.command()
+def evaluate(
+    labels: Annotated[list[Path], typer.Option("--labels", "-l", help="Held-out labels JSONL (file or folder).")],
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model directory (default models/default).")] = None,
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+) -> None:
+    """Score a model on labelled passages: per-theme P/R/F1, micro/macro F1, lesson F1, confusions."""
+    from ..codebook import load_codebook
+    from ..labels import read_labels
+    from ..modelstore import DEFAULT_MODEL_DIR, load_model
+    from ..train import evaluate_model
+
+    try:
+        cb = load_codebook(codebook)
+        m, card = load_model(model or DEFAULT_MODEL_DIR, cb)
+        items = read_labels(labels, cb.ids)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    report = evaluate_model(m, items)
+    if fmt is ReportFormat.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_report(_console(stderr=False), report, title=f"model {card['id']} on {len(items)} passages")
+
+
+@app.command("evaluate-entities")
+def evaluate_entities(
+    gold: Annotated[Path, typer.Option("--gold", "-g", help="Gold JSONL: {text, entities:[{text,label,start,end}], doc}.")] = Path("corpus/entities_gold.jsonl"),
+    spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' as for run.")] = "auto",
+    gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="Gazetteer TOML to include.")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+) -> None:
+    """Entity precision/recall/F1 per label (ORG, places, DATE, PERSON): raw spaCy next to ours."""
+    from ..annotate import load_spacy
+    from ..entity_eval import GROUP_ORDER, entity_report, predict, read_gold
+
+    try:
+        items = read_gold(gold)
+        nlp = load_spacy(spacy_model, gazetteer)
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        _console().print(f"error (gold): cannot read {gold}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    raw = entity_report(items, predict(nlp, items, refine=False))
+    ours = entity_report(items, predict(nlp, items, refine=True))
+    if fmt is ReportFormat.json:
+        print(json.dumps({"raw_spacy": raw, "cluster_lessons": ours, "passages": len(items)}, indent=2))
+        return
+    from rich.table import Table
+
+    t = Table(title=f"entities on {len(items)} gold passages ({gold})", title_justify="left")
+    for col in ("label", "support", "raw P", "raw R", "raw F1", "ours P", "ours R", "ours F1"):
+        t.add_column(col, justify="left" if col == "label" else "right")
+    for grp in [*GROUP_ORDER, "all"]:
+        a, b = raw[grp], ours[grp]
+        t.add_row(grp, str(b["support"]), *(f"{x[k]:.3f}" for x in (a, b) for k in ("precision", "recall", "f1")))
+    _console(stderr=False).print(t)
+
+
+def _print_report(console, report: dict, title: str) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for col in ("theme", "precision", "recall", "F1", "support"):
+        t.add_column(col, justify="left" if col == "theme" else "right")
+    for tid, v in report["per_theme"].items():
+        t.add_row(tid, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["support"]))
+    if "lesson" in report:
+        v = report["lesson"]
+        t.add_row("is_lesson", f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["support"]))
+    console.print(t)
+    console.print(f"macro-F1 {report['macro_f1']:.3f}   micro-F1 {report['micro_f1']:.3f}   "
+                  f"lesson F1 {report.get('lesson_f1', 0):.3f}   passages {report['n']}")
+    if report.get("confused_pairs"):
+        console.print("most confused (gold → predicted instead): " + ", ".join(
+            f"{c['gold']} → {c['predicted']} ({c['count']})" for c in report["confused_pairs"]))
