@@ -16,7 +16,7 @@ from . import EXIT_USAGE, Format, _console, _fail, app
 
 @app.command()
 def review(
-    out_dir: Annotated[Path, typer.Argument(help="The --out folder of a run.")] = Path("outputs/latest"),
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="The --out folder of a run (default outputs/latest).")] = Path("outputs/latest"),
     theme: Annotated[Optional[str], typer.Option("--theme", "-t", help="Only passages tagged with this theme id.")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", min=0.0, max=1.0, help="Minimum score (of --theme, else of any theme).")] = None,
     lessons_only: Annotated[bool, typer.Option("--lessons-only", help="Only passages that state a lesson.")] = False,

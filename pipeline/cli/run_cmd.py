@@ -16,7 +16,7 @@ from . import EXIT_OK, EXIT_PARTIAL, _console, _fail, app
 
 @app.command()
 def run(
-    docs_dir: Annotated[Path, typer.Argument(help="Folder of documents, read recursively.")],
+    docs_dir: Annotated[Path, typer.Argument(metavar="DOCS_DIR", help="Folder of documents, read recursively.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs/latest"),
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model directory (default models/default).")] = None,
     codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
