@@ -8,6 +8,7 @@ separate binary classifier on the same features.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,13 +28,11 @@ def calibrate(raw: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(a * logit(raw) + b)))
 
 
+@lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
-
-
-_STOP: frozenset[str] = frozenset()
 
 
 def build_features(seed: int = 0):
@@ -141,9 +140,7 @@ class ThemeModel:
 
     def evidence(self, X, row: int, theme_index: int, top: int = EVIDENCE_TERMS) -> tuple[str, ...]:
         """The word n-grams of this passage that pushed this theme's score up the most."""
-        global _STOP
-        if not _STOP:
-            _STOP = _stop_words()
+        stop = _stop_words()
         names, n_word = self._word_names()
         coef = self.themes_.estimators_[theme_index].coef_.ravel()
         lo, hi = X.indptr[row], X.indptr[row + 1]
@@ -156,7 +153,7 @@ class ThemeModel:
             if contrib[k] <= 0 or len(terms) == top:
                 break
             term = names[idx[k]]
-            if all(w in _STOP for w in term.split()):
+            if all(w in stop for w in term.split()):
                 continue  # "with" or "of the" explain nothing to a reader
             if not any(term in t or t in term for t in terms):  # "joint" adds nothing next to "joint venture"
                 terms.append(term)

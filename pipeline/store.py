@@ -158,12 +158,13 @@ class PreviousRun:
         if not isinstance(files, dict):
             return
         try:
-            self._index(DOCUMENTS, lambda r: r.get("source"))
-            doc_to_source = {}
-            with (out_dir / DOCUMENTS).open("rb") as fh:
-                for line in fh:
-                    r = json.loads(line)
-                    doc_to_source[r["doc_id"]] = r.get("source")
+            doc_to_source: dict[str, str | None] = {}
+
+            def document_source(r: dict) -> str | None:
+                doc_to_source[r["doc_id"]] = r.get("source")  # passages name only their document
+                return r.get("source")
+
+            self._index(DOCUMENTS, document_source)
             self._index(PASSAGES, lambda r: doc_to_source.get(r.get("doc_id")))
             self._index(ERRORS, lambda r: r.get("source"))
         except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
@@ -174,7 +175,7 @@ class PreviousRun:
     def _index(self, name: str, source_of) -> None:
         path = self.out_dir / name
         if not path.exists():
-            return None
+            return
         offset = 0
         with path.open("rb") as fh:
             for line in fh:
@@ -183,7 +184,6 @@ class PreviousRun:
                     if source is not None:
                         self.lines.setdefault(source, {}).setdefault(name, []).append((offset, len(line)))
                 offset += len(line)
-        return None
 
     def has(self, source: str, sha256: str) -> bool:
         return self.files.get(source) == sha256

@@ -38,6 +38,18 @@ def outputs(out: Path) -> tuple[list, list, list]:
     return lines(out / "documents.jsonl"), lines(out / "passages.jsonl"), lines(out / "errors.jsonl")
 
 
+def start_and_wait_for_journal(cmd: list[str], journal: Path, lines_wanted: int = 10) -> subprocess.Popen:
+    """Start a run in its own process group and return once it has journaled some finished files."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= lines_wanted:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be stopped; make the corpus bigger"
+    return proc
+
+
 def test_rerun_reuses_unchanged_files_processes_changed_ones_and_drops_deleted(tmp_path, model_dir):
     docs = corpus(tmp_path / "docs", 6)
     out = tmp_path / "out"
@@ -66,14 +78,8 @@ def test_a_run_killed_midway_resumes_with_every_document_exactly_once(tmp_path, 
     docs = corpus(tmp_path / "docs", 120)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "pipeline", "run", str(docs), "--out", str(out), "--model", str(model_dir), "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     journal = out / ".work" / "journal.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if journal.exists() and journal.read_bytes().count(b"\n") >= 10:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be killed; make the corpus bigger"
+    proc = start_and_wait_for_journal(cmd, journal)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (out / "passages.jsonl").exists()  # nothing half-written in place
@@ -120,14 +126,8 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes_the_work(tmp_path, model
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "pipeline", "run", str(docs), "--out", str(out), "--model", str(model_dir),
            "--workers", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     journal = out / ".work" / "journal.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if journal.exists() and journal.read_bytes().count(b"\n") >= 10:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc = start_and_wait_for_journal(cmd, journal)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the whole process group on Ctrl-C
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130

@@ -9,7 +9,6 @@ numbers are dropped, words hyphenated across lines are rejoined, and lines becom
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections import Counter
 
@@ -17,7 +16,6 @@ from ..errors import IngestError
 from .metadata import parse_date, published_near_top
 from .normalize import Extracted, clean_characters
 
-log = logging.getLogger(__name__)
 DEFAULT_MAX_PAGES = 500
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
