@@ -22,7 +22,8 @@ from dataclasses import replace
 from datetime import date
 
 from .ingest.metadata import MONTHS
-from .places import KNOWN_PLACES
+from .entity_spans import missed_places, repair_spans
+from .places import KNOWN_PLACES, is_place
 from .records import Entity
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
@@ -230,6 +231,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             if e.label != "DATE" and e.text in acronyms:
                 e = replace(e, label="ORG")
             out.append(e)
+        out = repair_spans(text, out)
         # Long forms and bare acronyms the model missed: ORG wherever they stand as words.
         taken = [(e.start, e.end) for e in out]
         for long_form in acronyms.values():
@@ -250,6 +252,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             if not any(s < m.end() and m.start() < t for s, t in taken):
                 out.append(Entity(word, "ORG", m.start(), m.end()))
                 taken.append((m.start(), m.end()))
+        out += missed_places(text, out)
         cleaned.append(sorted(out, key=lambda e: e.start))
 
     # One label per name: the majority of its mentions, acronyms and long forms pooled.
@@ -270,6 +273,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     for k in label_of:
         if k in _PLACE_KEYS:  # "Poland" is never a person, whatever one sentence suggested
             label_of[k] = "GPE"
+        elif label_of[k] in ("ORG", "PERSON") and k not in long_to_acr and any(
+                is_place(v) and not _ORG_WORDS.search(v) for v in variants[k]):
+            label_of[k] = "GPE"  # "Ouarzazate", "Pará": the name of a town or region, written exactly
     for k in long_to_acr:
         label_of[k] = "ORG"
     # "Camila Araya" ... later "Araya": a surname on its own stays a person.

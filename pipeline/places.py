@@ -1,6 +1,28 @@
-"""Well-known countries, regions and cities, so that a place the small spaCy model calls a person or
-an organisation is put right. Used only to relabel a span that is exactly the place name, never to
-split a longer name ("Innovation Norway" and "IDA Ireland" stay organisations)."""
+"""Place names the entity stage trusts, so that a place the small spaCy model calls a person or an
+organisation, or misses, is put right.
+
+Two tiers. The hand-written lists below are places so well known that a name equal to one of them is
+always the place ("Poland" is never a person). ``data/places.tsv`` (GeoNames cities of 15,000+
+people, countries and ISO 3166-2 subdivisions; rebuilt by ``tools/build_places.py``) is larger and
+so more ambiguous ("Toyota" is also a city of 420,000): it relabels a span only when the span is
+exactly the name, and adds a mention the model missed only for countries, regions and cities of
+100,000 or more. Names are never split out of longer ones ("Innovation Norway" stays an organisation).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+_DATA = Path(__file__).resolve().parent / "data" / "places.tsv"
+MIN_POPULATION_TO_ADD = 100_000
+# Companies and people far more often meant than the town of the same name.
+NOT_PLACES = frozenset({
+    "Toyota", "Nokia", "Mercedes", "Bosch", "Siemens", "Phoenix", "Tesla", "Orange", "Jena", "Sharp", "Victoria",
+    "Florence", "Jackson", "Lincoln", "Hamilton", "Washington", "Franklin", "Marion", "Madison", "Kingston", "Nelson",
+    "Wilson", "Clinton", "Austin", "Charlotte", "Regina", "Elizabeth", "Santa", "Mercedes", "Nike", "Bayer", "Dell",
+    "Ford", "Amazon", "Apple", "Shell", "Total", "Enel", "Vale", "Cardiff University", "Salem", "Lima",
+})
 
 COUNTRIES_AND_REGIONS = frozenset({
     'Netherlands',     'Afghanistan', 'Albania', 'Alberta', 'Algeria', 'Alsace', 'Andalusia', 'Andorra', 'Angola', 'Argentina',
@@ -59,3 +81,30 @@ CITIES = frozenset({
 })
 
 KNOWN_PLACES = COUNTRIES_AND_REGIONS | CITIES
+
+
+@lru_cache(maxsize=1)
+def gazetteer_places() -> dict[str, tuple[str, int]]:
+    """name -> (kind, population) from data/places.tsv, without the names in NOT_PLACES."""
+    places: dict[str, tuple[str, int]] = {}
+    with _DATA.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            name, kind, population = line.rstrip("\n").split("\t")
+            if name not in NOT_PLACES:
+                places[name] = (kind, int(population))
+    return places
+
+
+def is_place(name: str) -> bool:
+    """Exactly the name of a country, region or city."""
+    return name in KNOWN_PLACES or name in gazetteer_places()
+
+
+def may_add(name: str) -> bool:
+    """A place safe to tag where the model saw nothing: curated, a country or region, or a big city."""
+    if name in KNOWN_PLACES:
+        return True
+    kind, population = gazetteer_places().get(name, ("", 0))
+    return kind in ("country", "continent", "region") or population >= MIN_POPULATION_TO_ADD

@@ -122,3 +122,51 @@ def test_evaluate_entities_reports_raw_and_refined_figures(tmp_path):
     report = json.loads(result.stdout)
     assert report["cluster_lessons"]["ORG"]["f1"] >= report["raw_spacy"]["ORG"]["f1"]
     assert report["cluster_lessons"]["ORG"]["recall"] == 1.0
+
+
+def test_names_split_by_the_tokenizer_are_put_back_together(nlp):
+    paras = ["The battery consortium brings together UPV/EHU, TU/e and the Port of Antwerp-Bruges, with a pilot line "
+             "in Vitoria-Gasteiz and a second site in Auvergne-Rhône-Alpes.",
+             "Officials from DG GROW and DG REGIO visited the Kaunas-based start-ups in March 2024."]
+    found = by_text(refined(nlp, paras))
+    for name in ["UPV/EHU", "TU/e", "Port of Antwerp-Bruges", "DG GROW", "DG REGIO"]:
+        assert (name, "ORG") in found, name
+    places = {t for t, lab in found if lab in ("GPE", "LOC")}
+    assert {"Vitoria-Gasteiz", "Auvergne-Rhône-Alpes", "Kaunas"} <= places
+    assert not {"GROW", "REGIO", "TU", "Gasteiz"} & {t for t, _ in found}
+
+
+def test_official_names_are_not_cut_at_and_or_of_and_two_bodies_are_not_run_together(nlp):
+    paras = ["The Federal Ministry for Economic Affairs and Climate Action co-funds the Investment and Development "
+             "Agency of Latvia pilot, together with Lund University and Chalmers University of Technology.",
+             "Maharashtra's Department of Agriculture has joined the programme."]
+    found = by_text(refined(nlp, paras))
+    assert ("Federal Ministry for Economic Affairs and Climate Action", "ORG") in found
+    assert ("Investment and Development Agency of Latvia", "ORG") in found
+    assert ("Lund University", "ORG") in found
+    assert not any("Lund University and" in t for t, _ in found)
+    assert ("Maharashtra", "GPE") in found and ("Department of Agriculture", "ORG") in found
+
+
+def test_places_the_model_misses_or_calls_organisations_are_found(nlp):
+    paras = ["Pilots run in Pune and Accra, and a third one near Grenoble, where the cluster rents space from the "
+             "Lyon Biotech Cluster.",
+             "Water is drawn from the Ohio River; the ferry crosses the Bay of Biscay and the Cromarty Firth.",
+             "Bosnia and Herzegovina joined the network in 2023, as did partners in Ouarzazate."]
+    found = by_text(refined(nlp, paras))
+    places = {t for t, lab in found if lab in ("GPE", "LOC")}
+    assert {"Pune", "Accra", "Grenoble", "Ohio River", "Bay of Biscay", "Cromarty Firth", "Bosnia and Herzegovina",
+            "Ouarzazate"} <= places
+    assert "Lyon" not in places  # part of the cluster's name, not a mention of the city
+    assert ("Lyon Biotech Cluster", "ORG") in found
+
+
+def test_organisations_known_by_their_last_word_or_as_a_regions_agency_are_recovered(nlp):
+    paras = ["The Croatian Maritime Cluster and the Polish Electromobility Chamber signed the letter, as did "
+             "Enterprise Estonia and Invest in Skåne.",
+             "Researchers from RWTH Aachen University and the Universidad Católica del Norte will evaluate it."]
+    found = by_text(refined(nlp, paras))
+    for name in ["Croatian Maritime Cluster", "Polish Electromobility Chamber", "Enterprise Estonia",
+                 "Invest in Skåne", "RWTH Aachen University", "Universidad Católica del Norte"]:
+        assert (name, "ORG") in found, name
+    assert ("Estonia", "GPE") not in found and ("Skåne", "GPE") not in found

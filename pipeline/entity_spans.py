@@ -1,0 +1,260 @@
+"""Span repair for names the small spaCy model cuts short, runs together or misses.
+
+spaCy's tokenizer splits "Vitoria-Gasteiz", "TU/e" and "Port of Antwerp-Bruges" into pieces, and
+en_core_web_sm often stops a long official name at its first "and" or "of" ("Ministry of Economic
+Affairs" for "Ministry of Economic Affairs and Climate Policy"). These rules work on one passage's
+text and its entities, keep offsets exact, and only ever widen a span to words that belong to it,
+split a span at a possessive, or add spans for shapes that are names in any report:
+
+- ``X-Y`` and ``X/Y`` joins ("Auvergne-Rhône-Alpes", "UPV/EHU");
+- official names continued by "of"/"for" after a head noun ("Agency of Latvia") or by "and" after a
+  modifier ("... Economic Affairs and Climate Action");
+- "Maharashtra's Department of Agriculture": the place and the department are two entities;
+- Commission departments ("DG GROW"), port and city authorities ("Port of Koper", "City of Cape
+  Town"), and geographic features ("Bay of Biscay", "Ohio River", "Cromarty Firth");
+- well-known places the model did not tag at all (see :mod:`pipeline.places`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .places import is_place, may_add
+from .records import Entity
+
+NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
+_CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*"
+# Nouns that head an official name and may be followed by "of"/"for" + the rest of it.
+_HEADS = re.compile(
+    r"(?:Ministry|Department|Directorate|Directorate-General|Agency|Authority|Institute|Institution|University|"
+    r"Representation|Association|Federation|Chamber|Council|Commission|Office|Bank|Centre|Center|School|College|"
+    r"Academy|Society|Foundation|Secretariat|Board|Bureau|Service|Services|Administration|Corporation|"
+    r"Confederation|Union|Network|Alliance|Consortium|Cluster|Bay|Gulf|Sea|Port|City|Isle|Cape|Strait|Lake|"
+    r"Mount|Region|Province|State|Republic|Kingdom|Islands|Fund|Forum)$")
+_CONTINUATION = re.compile(
+    rf"^(?:,\s+)?(?P<link>\s+(?:of|for|on|and|&)\s+(?:the\s+)?)(?P<words>{_CAP_WORD}(?:\s+(?:and\s+)?{_CAP_WORD}){{0,4}})")
+_ORG_HEAD_ANYWHERE = re.compile(r"\b(?:Ministry|Department|Agency|Authority|Institute|University|Association|"
+                                r"Federation|Chamber|Council|Commission|Cluster|Network|Alliance|Centre|Center|"
+                                r"Company|Corporation|Foundation|Office|Group|College|School|Hub|Platform)\b")
+_INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
+_DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
+_AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
+# Universities and institutes named in Spanish, Portuguese, French, Italian or German.
+_FOREIGN_INSTITUTION = re.compile(
+    rf"(?<![\w-])(?:Universidad|Universidade|Université|Universität|Università|Universitat|Instituto|Institut|"
+    rf"Tecnológico|Politecnico|Politécnico|Escuela|Escola|École|Hochschule|Fundación|Fundação|Fondazione|"
+    rf"Centro)(?:\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et)\s+)?{_CAP_WORD})+")
+# A run of capitalised words ending in a noun only organisations end in: "Croatian Maritime Cluster".
+_NAMED_BY_HEAD = re.compile(
+    rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}(?:Cluster|Chamber|Science Park|Technology Park|Alliance|Association|"
+    r"Agency|University|Institute|Hub|Council|Federation|Network|Consortium|Foundation|Platform|Enterprise Forum|"
+    r"Corporation|Cooperative|Secretariat|Partnership)(?![\w-])")
+# Regional agencies named after their region: "Enterprise Estonia", "Invest in Skåne", "IDA Ireland".
+_AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Invest in|Business|Visit|Wind Energy|[A-Z]{{2,5}})"
+                              rf"[ \t]+({_CAP_WORD}(?:[ \t]{_CAP_WORD})?)(?![\w-])")
+_ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \t]+(?:Region|Voivodeship|Province|"
+                         r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
+_NOT_AGENCY = {"AI", "CEO", "EU", "UK", "US", "USA", "SME", "ICT", "CO2", "GDP"}
+_TITLES = re.compile(r"^(?:Marshal|Governor|Mayor|President|Minister|Prime Minister|King|Queen|Chancellor)$")
+_FEATURE_BEFORE = re.compile(
+    rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount)\s+){_CAP_WORD}")
+_FEATURE_AFTER = re.compile(
+    rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
+    r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon)(?![\w-])")
+_FOLLOWED_BY_NAME = re.compile(rf"^\s+{_CAP_WORD}")
+_SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughout|The|Both|Unlike|Like|For|With|"
+                            r"To|And|But|While|When|Since|By|Of|On)\s+")
+_WORD = re.compile(r"(?<![\w’'-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*)*")
+
+
+def _overlaps(a: Entity, b: Entity) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _joined(text: str, ent: Entity) -> Entity:
+    """Widen a name over "-Word" and "/Word" joins on either side ("Vitoria" → "Vitoria-Gasteiz")."""
+    start, end = ent.start, ent.end
+    while True:
+        m = re.match(r"[-/‐]([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*|[a-z]{1,2}\b)", text[end:])
+        if not m or (m.group(1)[0].islower() and text[end] != "/"):
+            break
+        end += m.end()
+    while True:
+        m = re.search(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*)[-/‐]$", text[:start])
+        if not m:
+            break
+        start = m.start()
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    joined = text[start:end]
+    if ent.label in ("GPE", "LOC") and is_place(ent.text) and not is_place(joined):
+        return ent  # "Texas-Mexico" is two places, not one
+    return replace(ent, text=joined, start=start, end=end)
+
+
+def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
+    """Carry an official name over "of/for/and + Capitalised words" when those words are part of it."""
+    if ent.label not in ("ORG", "GPE", "LOC"):
+        return ent
+    m = _CONTINUATION.match(text[ent.end:])
+    if not m:
+        return ent
+    link = m.group("link").strip().split()[0]
+    last = ent.text.split()[-1]
+    words_start = ent.end + m.start("words")
+    words_end = ent.end + m.end("words")
+    inside = [o for o in others if o is not ent and o.start < words_end and words_start < o.end]
+    if any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC")) for o in inside):
+        return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one
+    if link in ("and", "&"):
+        # "Economic Affairs and Climate Action" continues a name; "University and Chalmers University" does not.
+        if _HEADS.search(last) or _ORG_HEAD_ANYWHERE.search(m.group("words")) or not _ORG_HEAD_ANYWHERE.search(ent.text):
+            return ent
+        if is_place(last) or re.match(r"\s+(?:de|del|da|do|of)\s", text[ent.end + m.end():]):
+            return ent  # "University of Nuevo León and Tecnológico de Monterrey": two institutions
+    elif not _HEADS.search(last):
+        return ent
+    if m.group(0).startswith(","):
+        return ent
+    end = words_end
+    return replace(ent, text=text[ent.start:end], end=end)
+
+
+def _split_possessive(ent: Entity) -> list[Entity]:
+    """"Maharashtra's Department of Agriculture" → the place and the department."""
+    m = _INTERNAL_POSSESSIVE.search(ent.text)
+    if not m or ent.label not in NAME_LABELS:
+        return [ent]
+    head, tail = ent.text[:m.start()], ent.text[m.end():]
+    if _TITLES.match(head):
+        return [ent]  # "Marshal's Office of the Silesian Voivodeship" is one body
+    out = []
+    if head and head[0].isupper():
+        out.append(Entity(head, "GPE" if is_place(head) else ent.label, ent.start, ent.start + len(head)))
+    tail = re.sub(r"\s+(?:of|for|and|the|in)$", "", tail)
+    if tail and tail[0].isupper() and _ORG_HEAD_ANYWHERE.search(tail):
+        out.append(Entity(tail, "ORG", ent.start + m.end(), ent.start + m.end() + len(tail)))
+    return out
+
+
+def _split_list(ent: Entity) -> list[Entity]:
+    """"Aberdeen, Inverness" → two places; "Ministry of X and the Lake Region Forum" → two bodies."""
+    if ent.label in ("GPE", "LOC") and ", " in ent.text:
+        parts = ent.text.split(", ")
+        if all(is_place(p) for p in parts):
+            out, pos = [], ent.start
+            for p in parts:
+                out.append(Entity(p, ent.label, pos, pos + len(p)))
+                pos += len(p) + 2
+            return out
+    if ent.label == "ORG":
+        m = re.search(r"\s+and\s+the\s+", ent.text)
+        if m and _ORG_HEAD_ANYWHERE.search(ent.text[:m.start()]) and _ORG_HEAD_ANYWHERE.search(ent.text[m.end():]):
+            a, b = ent.text[:m.start()], ent.text[m.end():]
+            return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
+    return [ent]
+
+
+def _merge_places(text: str, ents: list[Entity]) -> list[Entity]:
+    """"Bosnia and" + "Herzegovina" → one place when the whole is a known place."""
+    out: list[Entity] = []
+    for e in sorted(ents, key=lambda e: e.start):
+        if out and e.label in NAME_LABELS and out[-1].label in NAME_LABELS and e.norm is None and out[-1].norm is None:
+            prev = out[-1]
+            gap = text[prev.end:e.start]
+            whole = text[prev.start:e.end]
+            if re.fullmatch(r"\s*(?:and\s+)?", gap) and is_place(whole):
+                out[-1] = Entity(whole, "GPE", prev.start, e.end)
+                continue
+        out.append(e)
+    return out
+
+
+def _first_fit(found: list[Entity]) -> list[Entity]:
+    """Left to right, longest first: the spans that do not overlap one already kept."""
+    found.sort(key=lambda e: (e.start, -(e.end - e.start)))
+    kept: list[Entity] = []
+    for e in found:
+        if not any(_overlaps(e, k) for k in kept):
+            kept.append(e)
+    return kept
+
+
+def _named_organisations(text: str) -> list[Entity]:
+    """Organisations recognisable by their last word ("... Cluster") or as a region's agency ("Enterprise Estonia")."""
+    found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AGENCY_OF_PLACE.finditer(text)
+             if is_place(m.group(1)) and not _FOLLOWED_BY_NAME.match(text[m.end():])
+             and m.group(0).split()[0].upper() not in _NOT_AGENCY]
+    for m in _NAMED_BY_HEAD.finditer(text):
+        start = m.start()
+        lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both|{_SENTENCE_LEAD.pattern})\s*)+", m.group(0))
+        if lead:
+            start += lead.end()
+        poss = list(re.finditer(r"(?:'s|’s)\s+", text[start:m.end()]))
+        if poss:
+            start += poss[-1].end()
+        if len(text[start:m.end()].split()) >= 2:
+            found.append(Entity(text[start:m.end()], "ORG", start, m.end()))
+    return _first_fit(found)
+
+
+def _pattern_entities(text: str) -> list[Entity]:
+    """Names whose shape alone says what they are; they replace what the model made of the same words."""
+    found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _DG.finditer(text)]
+    found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AUTHORITY.finditer(text)]
+    found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _FOREIGN_INSTITUTION.finditer(text)]
+    for m in _ADMIN_AREA.finditer(text):
+        if not _FOLLOWED_BY_NAME.match(text[m.end():]) and not _ORG_HEAD_ANYWHERE.search(m.group(0)):
+            lead = _SENTENCE_LEAD.match(m.group(0))
+            start = m.start() + (lead.end() if lead else 0)
+            found.append(Entity(text[start:m.end()], "GPE", start, m.end()))
+    for rx in (_FEATURE_BEFORE, _FEATURE_AFTER):
+        for m in rx.finditer(text):
+            if _FOLLOWED_BY_NAME.match(text[m.end():]):
+                continue  # "Dokai Bay Restoration Project": part of a longer name
+            name = m.group(0)
+            lead = re.match(r"(?:The|In|At|On|From|Across|Along|Near)\s+", name)
+            start = m.start() + (lead.end() if lead else 0)
+            found.append(Entity(text[start:m.end()], "LOC", start, m.end()))
+    return _first_fit(found)
+
+
+def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
+    """The passage's entities with joins, continuations, possessives and shape-named spans put right."""
+    names = [e for e in ents if e.label in NAME_LABELS and e.norm is None]
+    fixed: list[Entity] = []
+    for e in ents:
+        if e.label not in NAME_LABELS or e.norm is not None:
+            fixed.append(e)
+            continue
+        e = _continued(text, _joined(text, e), names)
+        fixed.extend(d for part in _split_possessive(e) for d in _split_list(part))
+    fixed = _merge_places(text, fixed)
+    patterns = _pattern_entities(text)
+    out = [e for e in fixed if e.norm is not None or not any(_overlaps(e, p) for p in patterns)]
+    out += [p for p in patterns if not any(_overlaps(p, e) for e in out)]
+    # Names known by their last word fill gaps, or replace model spans they wholly contain
+    # ("Aachen University" inside "RWTH Aachen University"), never cut a longer model span.
+    for p in _named_organisations(text):
+        inside = [e for e in out if _overlaps(p, e)]
+        if all(p.start <= e.start and e.end <= p.end and e.norm is None for e in inside):
+            out = [e for e in out if e not in inside] + [_continued(text, p, out)]
+    return _first_fit(out)  # two model spans that the widening made overlap: the longer stays
+
+
+def missed_places(text: str, ents: list[Entity]) -> list[Entity]:
+    """Well-known places standing alone in the text that no entity covers ("in Pune", "Accra's port")."""
+    added = []
+    for m in _WORD.finditer(text):
+        run = m.group(0)
+        lead = _SENTENCE_LEAD.match(run)
+        start = m.start() + (lead.end() if lead else 0)
+        # "Kaunas-based", "Accra's": the place is the name before the suffix.
+        name = re.sub(r"(?:-[a-z][\w-]*|'s|’s|'|’)$", "", text[start:m.end()])
+        if not name or not may_add(name):
+            continue  # also when the place is only part of a longer name ("Lyon Biotech Cluster")
+        cand = Entity(name, "GPE", start, start + len(name))
+        if not any(_overlaps(cand, e) for e in ents + added):
+            added.append(cand)
+    return added
