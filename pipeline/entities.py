@@ -91,7 +91,10 @@ def trim(ent: Entity) -> Entity | None:
     m = _POSSESSIVE.search(text)
     if m and ent.label != "DATE" and m.start() > 0:
         text, end = text[:m.start()], end - (len(text) - m.start())
-    stripped = text.rstrip(" .,;:")
+    stripped = re.sub(r"(?:\s+(?:of|and|for|the|de|&))+$", "", text.rstrip(" .,;:")) if ent.label != "DATE" else text
+    stripped = stripped.rstrip(" .,;:")
+    if re.search(r"\b(?:Ltd|Co|Inc|Corp|Bros|S\.A|N\.V|B\.V)$", stripped) and text[len(stripped):].startswith("."):
+        stripped += "."  # "Japan CCS Co., Ltd." keeps its full stop
     end -= len(text) - len(stripped)
     text = stripped
     if not text.strip():
@@ -281,7 +284,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     # "Camila Araya" ... later "Araya": a surname on its own stays a person.
     surnames = {k.split()[-1] for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
     for k in label_of:
-        if len(k.split()) == 1 and k in surnames:
+        if len(k.split()) == 1 and k in surnames and label_of[k] != "GPE":  # "Mexillón de Galicia" ≠ Galicia
             label_of[k] = "PERSON"
 
     result: list[list[Entity]] = []

@@ -31,27 +31,35 @@ _HEADS = re.compile(
     r"Representation|Association|Federation|Chamber|Council|Commission|Office|Bank|Centre|Center|School|College|"
     r"Academy|Society|Foundation|Secretariat|Board|Bureau|Service|Services|Administration|Corporation|"
     r"Confederation|Union|Network|Alliance|Consortium|Cluster|Bay|Gulf|Sea|Port|City|Isle|Cape|Strait|Lake|"
-    r"Mount|Region|Province|State|Republic|Kingdom|Islands|Fund|Forum)$")
+    r"Mount|Region|Province|State|Republic|Kingdom|Islands|Fund|Forum|Government|Observatory|Institutes|"
+    r"Secretariat|Court|Organization|Organisation|Corporation|Company|Commissioner)$")
+_ITEM = rf"(?:the\s+)?{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
 _CONTINUATION = re.compile(
-    rf"^(?:,\s+)?(?P<link>\s+(?:of|for|on|and|&)\s+(?:the\s+)?)(?P<words>{_CAP_WORD}(?:\s+(?:and\s+)?{_CAP_WORD}){{0,4}})")
+    rf"^(?P<link>\s+(?:of|for|on|and|&)\s+(?:the\s+)?)"
+    rf"(?P<words>{_CAP_WORD}(?:\s+(?:and\s+)?{_CAP_WORD}){{0,4}}(?:(?:,\s+{_ITEM})*,?\s+and\s+{_ITEM})?)")
+# "Department of Climate Change" + ", Energy, the Environment and Water": the rest of a listed name.
+_LIST_REST = re.compile(rf"^(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
 _ORG_HEAD_ANYWHERE = re.compile(r"\b(?:Ministry|Department|Agency|Authority|Institute|University|Association|"
                                 r"Federation|Chamber|Council|Commission|Cluster|Network|Alliance|Centre|Center|"
-                                r"Company|Corporation|Foundation|Office|Group|College|School|Hub|Platform)\b")
+                                r"Company|Corporation|Foundation|Office|Group|College|School|Hub|Platform|"
+                                r"Government|Observatory|Institutes|Secretariat|Organization|Organisation)\b")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
 _AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
 # Universities and institutes named in Spanish, Portuguese, French, Italian or German.
 _FOREIGN_INSTITUTION = re.compile(
-    rf"(?<![\w-])(?:Universidad|Universidade|Université|Universität|Università|Universitat|Instituto|Institut|"
+    rf"(?<![\w-])(?:Universidad|Universidade|Université|Universität|Università|Universitat|Universiti|Instituto|Institut|"
     rf"Tecnológico|Politecnico|Politécnico|Escuela|Escola|École|Hochschule|Fundación|Fundação|Fondazione|"
-    rf"Centro)(?:\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et)\s+)?{_CAP_WORD})+")
+    rf"Centro)(?:\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et|à|en)\s+)?(?![\w-]*['’]s\b){_CAP_WORD})+")
 # A run of capitalised words ending in a noun only organisations end in: "Croatian Maritime Cluster".
 _NAMED_BY_HEAD = re.compile(
-    rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}(?:Cluster|Chamber|Science Park|Technology Park|Alliance|Association|"
-    r"Agency|University|Institute|Hub|Council|Federation|Network|Consortium|Foundation|Platform|Enterprise Forum|"
-    r"Corporation|Cooperative|Secretariat|Partnership)(?![\w-])")
+    rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}(?:Cluster|Chamber|Science Park|Technology Park|"
+    r"Alliance|Association|Agency|University|Institute|Institutes|Hub|Council|Federation|Network|Consortium|"
+    r"Foundation|Platform|Enterprise Forum|Corporation|Cooperative|Secretariat|Partnership|Observatory|Government|"
+    r"Centre|Center)(?![\w-])")
 # Regional agencies named after their region: "Enterprise Estonia", "Invest in Skåne", "IDA Ireland".
-_AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Invest in|Business|Visit|Wind Energy|[A-Z]{{2,5}})"
+_AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Innovate|Invest in|Invest|Business|Visit|Energy|"
+                              rf"Wind Energy|Hydrogen|Guidance|[A-Z]{{2,5}})"
                               rf"[ \t]+({_CAP_WORD}(?:[ \t]{_CAP_WORD})?)(?![\w-])")
 _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \t]+(?:Region|Voivodeship|Province|"
                          r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
@@ -107,18 +115,29 @@ def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
     inside = [o for o in others if o is not ent and o.start < words_end and words_start < o.end]
     if any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC")) for o in inside):
         return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one
+    words = m.group("words")
     if link in ("and", "&"):
-        # "Economic Affairs and Climate Action" continues a name; "University and Chalmers University" does not.
-        if _HEADS.search(last) or _ORG_HEAD_ANYWHERE.search(m.group("words")) or not _ORG_HEAD_ANYWHERE.search(ent.text):
+        # One name: "Economic Affairs and Climate Action", "Vineland Research and Innovation Centre".
+        # Two: "Lund University and Chalmers University", "Cadence and Synopsys", "... and TU Dresden".
+        head_before, head_after = bool(_ORG_HEAD_ANYWHERE.search(ent.text)), bool(_ORG_HEAD_ANYWHERE.search(words))
+        if _HEADS.search(last) or head_before == head_after or re.search(r"\b[A-Z]{2,}\b", words):
             return ent
-        if is_place(last) or re.match(r"\s+(?:de|del|da|do|of)\s", text[ent.end + m.end():]):
+        if is_place(last) or any(is_place(w) for w in words.split()) or \
+                re.match(r"\s+(?:de|del|da|do|of)\s", text[ent.end + m.end():]):
             return ent  # "University of Nuevo León and Tecnológico de Monterrey": two institutions
     elif not _HEADS.search(last):
         return ent
-    if m.group(0).startswith(","):
+    return replace(ent, text=text[ent.start:words_end], end=words_end)
+
+
+def _list_continued(text: str, ent: Entity) -> Entity:
+    """"Department of Climate Change" followed by ", Energy, the Environment and Water" is one name."""
+    if ent.label != "ORG" or not re.search(r"\s(?:of|for)\s", ent.text):
         return ent
-    end = words_end
-    return replace(ent, text=text[ent.start:end], end=end)
+    m = _LIST_REST.match(text[ent.end:])
+    if not m:
+        return ent
+    return replace(ent, text=text[ent.start:ent.end + m.end()], end=ent.end + m.end())
 
 
 def _split_possessive(ent: Entity) -> list[Entity]:
@@ -140,19 +159,25 @@ def _split_possessive(ent: Entity) -> list[Entity]:
 
 def _split_list(ent: Entity) -> list[Entity]:
     """"Aberdeen, Inverness" → two places; "Ministry of X and the Lake Region Forum" → two bodies."""
-    if ent.label in ("GPE", "LOC") and ", " in ent.text:
-        parts = ent.text.split(", ")
-        if all(is_place(p) for p in parts):
-            out, pos = [], ent.start
-            for p in parts:
-                out.append(Entity(p, ent.label, pos, pos + len(p)))
-                pos += len(p) + 2
-            return out
+    parts = [(m.start(), m.group(0)) for m in re.finditer(r"[^,]+?(?=\s*,\s*|\s+and\s+|$)", ent.text)
+             if m.group(0).strip() and m.group(0).strip() != "and"]
+    parts = [(i + len(p) - len(p.lstrip()), re.sub(r"^(?:and|,)\s+", "", p.strip())) for i, p in parts]
+    if len(parts) > 1 and is_place(ent.text) is False and all(is_place(p) for _, p in parts):
+        out = []
+        for i, p in parts:
+            start = ent.start + ent.text.index(p, i)
+            out.append(Entity(p, "GPE", start, start + len(p)))
+        return out  # "Guanajuato and Querétaro", "Aberdeen, Inverness": a list of places
     if ent.label == "ORG":
-        m = re.search(r"\s+and\s+the\s+", ent.text)
-        if m and _ORG_HEAD_ANYWHERE.search(ent.text[:m.start()]) and _ORG_HEAD_ANYWHERE.search(ent.text[m.end():]):
+        m = re.search(r"\s+and\s+(?:the\s+)?", ent.text)
+        if m:
             a, b = ent.text[:m.start()], ent.text[m.end():]
-            return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
+            two_full_names = _ORG_HEAD_ANYWHERE.search(a) and (_ORG_HEAD_ANYWHERE.search(b) or re.match(r"[A-Z]{2,}\b", b))
+            first_ends_in_head = _HEADS.search(a.split()[-1]) and b[:1].isupper()
+            # "GD and Marchesini Group", "TotalEnergies and Simply Blue Group": a brand, then a named body
+            brand_then_body = " " not in a and re.search(r"[A-Z].*[A-Z]", a) and _ORG_HEAD_ANYWHERE.search(b)
+            if two_full_names or first_ends_in_head or brand_then_body:
+                return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
 
 
@@ -188,7 +213,10 @@ def _named_organisations(text: str) -> list[Entity]:
              and m.group(0).split()[0].upper() not in _NOT_AGENCY]
     for m in _NAMED_BY_HEAD.finditer(text):
         start = m.start()
-        lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both|{_SENTENCE_LEAD.pattern})\s*)+", m.group(0))
+        if _FOLLOWED_BY_NAME.match(text[m.end():]):
+            continue  # "European Cluster Awards": the start of a longer name
+        lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both)\s+|{_SENTENCE_LEAD.pattern}|\S+-based\s+)+",
+                        m.group(0))
         if lead:
             start += lead.end()
         poss = list(re.finditer(r"(?:'s|’s)\s+", text[start:m.end()]))
@@ -228,7 +256,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _continued(text, _joined(text, e), names)
+        e = _list_continued(text, _continued(text, _joined(text, e), names))
         fixed.extend(d for part in _split_possessive(e) for d in _split_list(part))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)
@@ -237,6 +265,13 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
     # Names known by their last word fill gaps, or replace model spans they wholly contain
     # ("Aachen University" inside "RWTH Aachen University"), never cut a longer model span.
     for p in _named_organisations(text):
+        conj = list(re.finditer(r"\s+(?:and|&)\s+", p.text))
+        if conj and any(e.start >= p.start and e.end <= p.start + conj[-1].start() for e in out):
+            # "Novo Nordisk and Lund University": the model already named the first one
+            cut = conj[-1].end()
+            p = Entity(p.text[cut:], "ORG", p.start + cut, p.end)
+            if len(p.text.split()) < 2:
+                continue
         inside = [e for e in out if _overlaps(p, e)]
         if all(p.start <= e.start and e.end <= p.end and e.norm is None for e in inside):
             out = [e for e in out if e not in inside] + [_continued(text, p, out)]
