@@ -10,6 +10,8 @@
     gazetteer = "corpus/gazetteer.toml"
     file_timeout = 120                  # seconds per file
     max_file_mb = 50
+    max_pdf_pages = 500
+    worker_memory_mb = 6144             # memory a worker may add while reading one file
 
     [feeds]                             # field names tried, in order, for news-feed items
     text = ["body", "content"]
@@ -36,6 +38,8 @@ class Settings:
     gazetteer: str | None = None
     file_timeout: float = 120.0
     max_file_mb: float = 50.0
+    max_pdf_pages: int = 500
+    worker_memory_mb: int = 6144
     feeds: dict[str, list[str]] = field(default_factory=dict)
     source: str | None = None
 
@@ -73,6 +77,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         settings = Settings(**run, feeds=feeds, source=str(path))
         settings.workers, settings.file_timeout, settings.max_file_mb = (
             int(settings.workers), float(settings.file_timeout), float(settings.max_file_mb))
+        settings.max_pdf_pages, settings.worker_memory_mb = int(settings.max_pdf_pages), int(settings.worker_memory_mb)
+        if settings.max_pdf_pages < 1 or settings.worker_memory_mb < 0 or settings.max_file_mb <= 0:
+            raise ValueError("max_pdf_pages and max_file_mb must be positive, worker_memory_mb 0 (no cap) or more")
     except (TypeError, ValueError) as exc:
         raise SetupError(f"config file {path}: {exc}", kind="config") from None
     return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from pathlib import Path
 from typing import IO
 
@@ -16,6 +17,15 @@ PASSAGES, DOCUMENTS, ERRORS, MANIFEST = "passages.jsonl", "documents.jsonl", "er
 ENTITIES = "entities.jsonl"
 OUTPUT_FILES = (PASSAGES, DOCUMENTS, ERRORS, ENTITIES, MANIFEST)
 LOCK = ".lessons.lock"
+# json escapes C0 controls itself; C1 controls (U+0080-U+009F, e.g. CSI) and line separators it
+# writes raw when ensure_ascii is off, and some terminals act on them when a user cats the file.
+_RAW_IN_JSON = re.compile("[\u007f-\u009f\u2028\u2029]")
+
+
+def dumps(record: object, indent: int | None = None) -> str:
+    """JSON text that keeps non-ASCII letters readable but can never drive a terminal when printed."""
+    text = json.dumps(record, ensure_ascii=False, indent=indent)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 class AtomicJsonl:
@@ -26,7 +36,7 @@ class AtomicJsonl:
         self.tmp = path.with_name(f".{path.name}.partial")
         self._fh: IO[str] = self.tmp.open("w", encoding="utf-8")
         self._writer = jsonlines.Writer(self._fh, compact=True, flush=False,
-                                        dumps=lambda o: json.dumps(o, ensure_ascii=False))
+                                        dumps=dumps)
         self.count = 0
 
     def write(self, record: dict) -> None:
@@ -48,8 +58,7 @@ class AtomicJsonl:
 def write_json_atomic(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
+        fh.write(dumps(data, indent=2) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -5,7 +5,10 @@ Dicts appear only at the JSONL boundary: ``to_json`` is where the output contrac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,11 @@ def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
     }
 
 
+def printable(text: str) -> str:
+    """Control characters shown as escapes ("evil\\x1b[31m.txt"), so a file name cannot drive a terminal."""
+    return _CONTROL_CHARS.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
 def error_json(path: str, kind: str, message: str) -> dict:
-    """One line of ``errors.jsonl``."""
-    return {"path": path, "error": kind, "message": message}
+    """One line of ``errors.jsonl``: ``path`` exactly as on disk, ``message`` safe to print."""
+    return {"path": path, "error": kind, "message": printable(message)}

@@ -106,7 +106,7 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
     from .annotate import find_entities
 
     nlp, model = _STATE["nlp"], _STATE["model"]
-    max_bytes = _STATE["max_bytes"]
+    max_bytes, max_pdf_pages = _STATE["max_bytes"], _STATE["max_pdf_pages"]
     timeout = _STATE.get("timeout", FILE_TIMEOUT_S)
     times = dict.fromkeys(STAGES, 0.0)
     entries: list[dict] = []
@@ -119,7 +119,7 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
         signal.setitimer(signal.ITIMER_REAL, timeout)
         found: list = []
         try:
-            for item_id, item in read_documents(path, doc_id, max_bytes=max_bytes):
+            for item_id, item in read_documents(path, doc_id, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages):
                 if isinstance(item, IngestError):
                     found.append(_error(path, item_id, doc_id, item.kind, str(item)))
                 elif item.language not in ENGLISH:
@@ -138,7 +138,9 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
         except FileTimeout:
             found = [_error(path, doc_id, doc_id, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")]
         except MemoryError:
-            found = [_error(path, doc_id, doc_id, "too_large", f"{doc_id}: reading needed more memory than a worker may use")]
+            found = [_error(path, doc_id, doc_id, "too_large",
+                            f"{doc_id}: reading needed more than the {_STATE.get('memory_mb', WORKER_MEMORY_MB)} MB "
+                            "a worker may add (worker_memory_mb in lessons.toml)")]
         except Exception as exc:  # a reader bug must cost one file, not the batch
             log.debug("unexpected failure on %s", doc_id, exc_info=True)
             found = [_error(path, doc_id, doc_id, "internal_error",
@@ -322,6 +324,8 @@ def run_batch(
     workers: int = 1,
     force: bool = False,
     max_bytes: int | None = None,
+    max_pdf_pages: int | None = None,
+    worker_memory_mb: int | None = None,
     file_timeout: float | None = None,
     gazetteer: str | Path | None = None,
     feed_fields: dict[str, list[str]] | None = None,
@@ -334,7 +338,7 @@ def run_batch(
     cannot be read becomes a record in ``errors.jsonl`` and the batch goes on.
     """
     from .codebook import load_codebook
-    from .ingest import DEFAULT_MAX_BYTES
+    from .ingest import DEFAULT_MAX_BYTES, DEFAULT_MAX_PDF_PAGES
     from .modelstore import DEFAULT_MODEL_DIR, load_card
 
     started_wall = time.perf_counter()
@@ -387,7 +391,8 @@ def run_batch(
             summary.dropped = len(set(previous.files) - set(hashes))
             spacy_info = _process(todo, hashes, journal, summary, workers, spacy_model, (model_dir, codebook),
                                   max_bytes or DEFAULT_MAX_BYTES, file_timeout or FILE_TIMEOUT_S, on_progress,
-                                  gazetteer)
+                                  gazetteer, max_pdf_pages or DEFAULT_MAX_PDF_PAGES,
+                                  WORKER_MEMORY_MB if worker_memory_mb is None else worker_memory_mb)
             t0 = time.perf_counter()
             _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary)
             summary.seconds["write"] += time.perf_counter() - t0
@@ -407,7 +412,7 @@ def run_batch(
 
 
 def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_bytes, timeout, on_progress,
-             gazetteer=None) -> dict:
+             gazetteer, max_pdf_pages, memory_mb) -> dict:
     """Run the files that need it through the workers, journaling each finished batch."""
     from .annotate import load_spacy, resolve_spacy_model, spacy_model_info
 
@@ -417,7 +422,8 @@ def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_by
         return {"pipeline": resolve_spacy_model(spacy_model), "loaded": False}
     model, _ = load_model(*model)
     nlp = load_spacy(spacy_model, gazetteer)
-    _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes, timeout=timeout, memory_mb=WORKER_MEMORY_MB)
+    _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages, timeout=timeout,
+                  memory_mb=memory_mb)
     try:
         done = 0
         if on_progress:

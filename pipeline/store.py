@@ -12,16 +12,20 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IngestError, LessonsError
-from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES
+from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, dumps
 
 WORK = ".work"
 JOURNAL = "journal.jsonl"
+
+
+log = logging.getLogger(__name__)
 
 
 class DiskFullError(LessonsError):
@@ -115,7 +119,7 @@ class Journal:
                 self._fh.write(json.dumps({"classifier": self.key.classifier, "codebook": self.key.codebook,
                                            "tool": self.key.tool}).encode() + b"\n")
             for entry in entries:
-                line = json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
+                line = dumps(entry).encode("utf-8") + b"\n"
                 offset = self._fh.tell()
                 self._fh.write(line)
                 self.index[entry["source"]] = (entry["sha256"], offset, len(line))
@@ -132,7 +136,12 @@ class Journal:
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.close()
+            try:
+                self._fh.close()
+            except OSError:
+                # On a full disk the buffer still holds the entry that did not fit: it was never
+                # committed, and the torn line it may leave is cut off when the journal is reopened.
+                log.debug("journal closed with unwritten data", exc_info=True)
 
     def remove(self) -> None:
         self.close()

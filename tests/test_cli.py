@@ -182,3 +182,21 @@ def test_bad_config_file_is_a_clear_error(tmp_path, model_dir):
     result = runner.invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--config", str(config)])
     assert result.exit_code == EXIT_FAILED
     assert "unknown [run] setting" in result.output
+
+
+def test_limits_in_the_config_file_apply_and_say_how_to_raise_them(tmp_path, model_dir):
+    from .badfiles import make_pdf
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "report.pdf").write_bytes(make_pdf())  # three pages
+    (root / "notes.txt").write_text(GOOD["notes/budget.txt"])
+    config = tmp_path / "lessons.toml"
+    config.write_text("[run]\nmax_pdf_pages = 2\nworker_memory_mb = 2048\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(root), "--out", str(out), "--model", str(model_dir), "--config", str(config)])
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    [error] = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert error["error"] == "too_large" and "3 pages" in error["message"] and "max_pdf_pages" in error["message"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["max_pdf_pages"] == 2 and manifest["settings"]["worker_memory_mb"] == 2048

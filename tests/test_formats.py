@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 
@@ -13,70 +11,7 @@ from pipeline.ingest import read_document, read_documents
 from pipeline.run import run_batch
 from pipeline.segment import split_passages
 
-PAGES = [
-    ("1. Cooperation across the border", [
-        "The Nordic Forest Bioeconomy Cluster was set up in February 2020 by regional authorities in Sweden and "
-        "Norway together with forty member companies, two universities and a research institute. Its purpose is to "
-        "develop new value chains for wood-based materials and to strengthen cross-border cooperation.",
-        "Before 2020 joint projects between Swedish and Norwegian sawmills were almost unknown. By 2023 the cluster "
-        "had brokered eleven such projects, four of them with a university partner on each side of the border."]),
-    ("2. Funding", [
-        "Membership fees now cover a third of the budget. The evaluators recommend a financing plan for the period "
-        "after the Interreg grant ends, with paid services for members and a modest increase in fees for larger "
-        "companies, because otherwise the secretariat would have to shrink by half in 2026."]),
-    ("3. Recommendations", [
-        "The evaluators recommend that the board agree on a few shared priorities, publish its minutes within a week "
-        "and rotate the chair between the two countries every second year."]),
-]
-
-
-def make_pdf(pages=PAGES, password: str | None = None) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_auto_page_break(False)
-    for n, (heading, paragraphs) in enumerate(pages, 1):
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=8)
-        pdf.cell(0, 8, "Mid-term evaluation of the NFBC 2020-2023", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "B", 14)
-        pdf.cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", size=11)
-        for p in paragraphs:
-            pdf.multi_cell(0, 6, p, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(3)
-        pdf.set_y(-20)
-        pdf.set_font("Helvetica", size=8)
-        pdf.cell(0, 8, f"Page {n} of {len(pages)}", align="C")
-    if password:
-        pdf.set_encryption(owner_password=password, user_password=password)
-    return bytes(pdf.output())
-
-
-def make_docx() -> bytes:
-    import docx
-
-    d = docx.Document()
-    d.core_properties.title = "Andes Water Innovation Hub annual report"
-    d.add_heading("Letter from the director", level=1)
-    d.add_paragraph("The year 2023 was the fourteenth year of drought in central Chile. The hub answered by opening its "
-                    "test platform to mining companies, water utilities and farmers' cooperatives.")
-    d.add_heading("How the hub is financed", level=2)
-    d.add_paragraph("Reducing dependence on public grants has been a priority since 2021. Paid testing services now "
-                    "bring in a quarter of income:")
-    d.add_paragraph("membership fees from 46 companies", style="List Bullet")
-    d.add_paragraph("paid pilots on the La Negra platform", style="List Bullet")
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
-
-
-def zip_with(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, content in members.items():
-            z.writestr(name, content)
-    return buf.getvalue()
+from .badfiles import BAD_FILES, GOOD_ODD_FILES, PAGES, build, make_docx, make_pdf
 
 
 def test_pdf_keeps_order_and_headings_and_drops_running_headers_and_page_numbers(tmp_path):
@@ -112,57 +47,10 @@ def test_docx_heading_styles_become_sections_and_lists_stay_together(tmp_path):
     assert ps[1].text.endswith("- paid pilots on the La Negra platform")
 
 
-BAD_FILES = {
-    "not-a-pdf.pdf": (b"This is a plain text file pretending to be a PDF report. " * 20, "not_a_pdf"),
-    "truncated.pdf": (None, "damaged_pdf"),
-    "encrypted.pdf": (None, "encrypted"),
-    "not-a-zip.docx": (b"PK but not really a zip file" * 10, "not_a_docx"),
-    "no-main-part.docx": (zip_with({"[Content_Types].xml": b"<Types/>"}), "not_a_docx"),
-    "xxe.docx": (zip_with({"word/document.xml": b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                                                 b"<w:document>&x;</w:document>"}), "unsafe_archive"),
-    "bomb.docx": (zip_with({"word/document.xml": b"<w:document/>", "word/media/big.bin": b"\0" * (300 * 1024 * 1024)}),
-                  "unsafe_archive"),
-    "empty.txt": (b"", "empty"),
-    "whitespace.md": (b"  \n\t\n   \n", "empty"),
-    "binary.txt": (bytes(range(256)) * 64, "binary"),
-    "deep.html": (b"<html><body>" + b"<div>" * 3000 + b"<p>lost text about the cluster</p>" + b"</div>" * 3000
-                  + b"</body></html>", "too_deep"),
-    "deep.json": (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
-}
-GOOD_ODD_FILES = {
-    # These are odd but readable: each must come out as a document.
-    "invalid-utf8.txt": ("The cluster’s partners from Málaga, Cádiz, Córdoba and Jaén met in Sevilla to agree a joint "
-                         "pilot on water reuse with farmers’ cooperatives.").encode()
-                        + b" \xff\xfe broken bytes \xc3 in the middle of a sentence about port partners in Cadiz.",
-    "cp1252.txt": "Les partenaires du cluster ont signé un accord à Saint-Étienne. The cluster’s members agreed a joint "
-                  "pilot for recycled textiles with partners in Lille and Roubaix in 2024.".encode("cp1252"),
-    "utf16.txt": ("\ufeffThe Basque battery cluster signed a cooperation agreement with two rail clusters in Bilbao "
-                  "and will run joint working groups on battery trains.").encode("utf-16-le"),
-    "one-long-line.txt": ("The partners agreed to share test data and run joint missions to developers. " * 26_000).encode(),
-    "truncated.html": b"<html><head><title>Ports cluster</title></head><body><article><h1>Ports cluster</h1><p>The port "
-                      b"cluster and the chemical cluster signed a partnership agreement to share shore-power test data "
-                      b"and run joint missions to Asian ports.</p><p>The two clusters will set up a jo",
-    "feed.jsonl": (json.dumps({"title": "ok", "text": "The cluster opened an incubator for ocean start-ups in Matosinhos "
-                                                      "with twelve founders from four countries."}) + "\n{broken\n").encode(),
-}
-
-
 @pytest.fixture(scope="module")
 def bad_folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad")
-    pdf = make_pdf()
-    for name, (content, _) in BAD_FILES.items():
-        if name == "truncated.pdf":
-            content = pdf[: len(pdf) // 3]
-        elif name == "encrypted.pdf":
-            content = make_pdf(password="secret")
-        (root / name).write_bytes(content)
-    (root / "good.pdf").write_bytes(pdf)
-    (root / "good.docx").write_bytes(make_docx())
-    for name, content in GOOD_ODD_FILES.items():
-        (root / name).write_bytes(content)
-    (root / "~$good.docx").write_bytes(b"lock")
-    (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    build(root)
     return root
 
 
@@ -192,6 +80,15 @@ def test_batch_over_bad_files_writes_the_good_ones_and_records_each_bad_one(bad_
     assert "Málaga" in texts and "Saint-Étienne" in texts and "Bilbao" in texts and "set up a jo" in texts
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["counts"]["skipped_hidden"] == 2
+    # Escape sequences in names and content never reach the terminal or the records raw.
+    assert "\x1b" not in result.output and "\x9b" not in result.output
+    assert "district heating" in texts and not any(c in texts for c in "\x1b\x07\x9b")
+    hostile = [e for e in map(json.loads, (tmp_path / "out" / "errors.jsonl").read_text().splitlines())
+               if e["doc_id"].endswith("name.pdf")]
+    assert hostile[0]["path"].endswith("\x1b]0;owned\x07name.pdf")  # the real name, for finding the file
+    assert "\\x1b]0;owned\\x07name.pdf" in hostile[0]["message"]  # shown, not obeyed
+    raw = (tmp_path / "out" / "errors.jsonl").read_bytes()
+    assert b"\x1b" not in raw and b"\x07" not in raw
 
 
 def test_a_file_that_takes_too_long_becomes_a_timeout_record(tmp_path, model_dir):
@@ -267,4 +164,20 @@ def test_a_document_of_over_a_million_words_is_refused_before_any_nlp(tmp_path, 
     summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
     [err] = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert (err["doc_id"], err["error"]) == ("dump.txt", "too_large") and "word limit" in err["message"]
+    assert summary.documents_ok == 1
+
+
+def test_a_file_that_needs_more_memory_than_a_worker_may_use_costs_one_error_record(tmp_path, model_dir):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("The hydrogen valley partnership between Groningen and Drenthe brought together "
+                                   "thirty companies, two universities and the provincial governments.\n")
+    # 40 MB of text: decoding and cleaning it needs several copies, far beyond a 64 MB cap.
+    (docs / "huge.txt").write_text(("The port cluster and the chemical cluster agreed to share test data. " * 12
+                                    + "\n\n") * 48_000)
+    summary = run_batch(docs, tmp_path / "out", model_dir=model_dir, max_bytes=200 * 1024 * 1024,
+                        worker_memory_mb=64)
+    errors = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert [(e["doc_id"], e["error"]) for e in errors] == [("huge.txt", "too_large")]
+    assert "64 MB" in errors[0]["message"] and "worker_memory_mb" in errors[0]["message"]
     assert summary.documents_ok == 1

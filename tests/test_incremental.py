@@ -138,3 +138,47 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes_the_work(tmp_path, model
     assert resumed.resumed >= 9 and resumed.resumed + resumed.processed == 120
     ids = [d["doc_id"] for d in lines(out / "documents.jsonl")]
     assert len(ids) == len(set(ids)) == 120
+
+
+def _private_tmpfs_works() -> bool:
+    """A small filesystem of our own needs a mount namespace: root, or a kernel allowing user namespaces."""
+    probe = ["unshare", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _private_tmpfs_works(), reason="cannot mount a private tmpfs here (no user namespaces)")
+def test_a_full_disk_ends_the_run_clearly_and_the_next_run_keeps_what_was_committed(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 60)
+    disk, kept = tmp_path / "disk", tmp_path / "kept"
+    disk.mkdir()
+    kept.mkdir()
+    run = f"{sys.executable} -m pipeline run {docs} --out {disk}/out --model {model_dir} -q"
+    # An 80 kB disk holds part of the journal; the run must stop on the full disk, not crash or
+    # corrupt what it committed. Then the disk grows and the same command finishes the work.
+    script = f"""
+        mount -t tmpfs -o size=80k tmpfs {disk} || exit 99
+        {run} 2> {kept}/stderr; echo $? > {kept}/first_rc
+        cp {disk}/out/.work/journal.jsonl {kept}/journal_at_full 2>/dev/null
+        ls -a {disk}/out > {kept}/listing
+        mount -o remount,size=20m {disk} || exit 98
+        {run}; echo $? > {kept}/second_rc
+        cp {disk}/out/*.jsonl {kept}/
+    """
+    subprocess.run(["unshare", "--map-root-user", "--mount", "sh", "-c", script], check=True, timeout=400,
+                   cwd=Path(__file__).resolve().parent.parent)
+    assert (kept / "first_rc").read_text().strip() == "3"
+    assert "disk is full" in (kept / "stderr").read_text()
+    assert "Traceback" not in (kept / "stderr").read_text()
+    assert "passages.jsonl" not in (kept / "listing").read_text().split()  # nothing half-written in place
+    committed = [json.loads(line) for line in (kept / "journal_at_full").read_text().splitlines()[:-1]]
+    assert len(committed) >= 5  # whole lines up to the one that did not fit
+
+    assert (kept / "second_rc").read_text().strip() == "0"
+    reference = tmp_path / "reference"
+    run_batch(docs, reference, model_dir=model_dir)
+    assert outputs(kept) == outputs(reference)
+    ids = [d["doc_id"] for d in lines(kept / "documents.jsonl")]
+    assert len(ids) == len(set(ids)) == 60

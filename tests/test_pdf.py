@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import resource
 import time
-import zlib
 
 import pytest
 
 from pipeline.errors import IngestError
 from pipeline.ingest.pdf import read_pdf
+
+from .badfiles import flate_bomb_pdf
 
 HEADER = "Baltic Maritime Cluster | Evaluation report 2024"
 LINE_H = 5.0
@@ -118,30 +119,6 @@ def test_a_paragraph_runs_on_across_a_page_break():
     ps = paragraphs(make_report([[first], [second]] + other_pages(1)))
     assert ps[0] == ("The evaluators interviewed thirty members, the regional agency and both universities, and they "
                      "read the minutes of every board meeting since 2020.")
-
-
-def flate_bomb_pdf(inflated: int = 1 << 30) -> bytes:
-    """A small PDF whose page content inflates to `inflated` bytes (flate applied twice)."""
-    inner = zlib.compressobj(9)
-    chunk = b" " * (1 << 20)
-    once = b"".join(inner.compress(chunk) for _ in range(inflated // len(chunk))) + inner.flush()
-    twice = zlib.compress(once, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
-        b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(twice) + twice + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def test_a_flate_bomb_is_refused_quickly_without_inflating_it():

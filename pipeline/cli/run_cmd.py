@@ -69,7 +69,8 @@ def run(
         summary = run_batch(docs_dir, out, model_dir=settings.model, codebook_path=settings.codebook,
                             spacy_model=settings.spacy_model, workers=settings.workers, force=force,
                             gazetteer=settings.gazetteer, file_timeout=settings.file_timeout,
-                            max_bytes=int(settings.max_file_mb * 1024 * 1024), feed_fields=settings.feeds,
+                            max_bytes=int(settings.max_file_mb * 1024 * 1024), max_pdf_pages=settings.max_pdf_pages,
+                            worker_memory_mb=settings.worker_memory_mb, feed_fields=settings.feeds,
                             settings=dataclasses.asdict(settings), on_progress=on_progress)
     except LessonsError as exc:
         raise _fail(exc) from None

@@ -31,6 +31,7 @@ READERS = {
 FEED_SUFFIXES = (".json", ".jsonl")
 SUPPORTED_SUFFIXES = tuple(READERS) + FEED_SUFFIXES
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_PDF_PAGES = pdf.DEFAULT_MAX_PAGES
 
 
 def is_hidden_or_lock(name: str) -> bool:
@@ -69,7 +70,8 @@ def _read_bytes(path: Path, doc_id: str, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
         raise IngestError(
-            f"{doc_id}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (raise max_bytes to read it)",
+            f"{doc_id}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit "
+            "(raise max_file_mb in lessons.toml to read it)",
             kind="too_large", path=doc_id)
     try:
         data = path.read_bytes()
@@ -88,7 +90,8 @@ def _document(doc_id: str, path: Path, fmt: str, extracted, sha256: str) -> Docu
                     language=guess_language(extracted.text))
 
 
-def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                  max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES) -> Document:
     """Read one file into a Document, or raise :class:`IngestError` saying why it cannot be read."""
     path = Path(path)
     doc_id = doc_id or path.name
@@ -97,11 +100,13 @@ def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int
         raise IngestError(f"{doc_id}: unsupported file type {suffix or '(none)'!r}", kind="unsupported", path=doc_id)
     fmt, reader = READERS[suffix]
     data = _read_bytes(path, doc_id, max_bytes)
-    return _document(doc_id, path, fmt, reader(data, doc_id), hashlib.sha256(data).hexdigest())
+    extracted = pdf.read_pdf(data, doc_id, max_pages=max_pdf_pages) if fmt == "pdf" else reader(data, doc_id)
+    return _document(doc_id, path, fmt, extracted, hashlib.sha256(data).hexdigest())
 
 
 def read_documents(path: str | Path, doc_id: str | None = None, *,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> list[tuple[str, Document | IngestError]]:
+                   max_bytes: int = DEFAULT_MAX_BYTES,
+                   max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES) -> list[tuple[str, Document | IngestError]]:
     """Every document a file holds, as ``(doc_id, document or error)``: one for most formats, one per
     item for news feeds (``news.jsonl:7``), where a broken item costs that item only."""
     path = Path(path)
@@ -109,7 +114,7 @@ def read_documents(path: str | Path, doc_id: str | None = None, *,
     suffix = path.suffix.lower()
     try:
         if suffix not in FEED_SUFFIXES:
-            return [(doc_id, read_document(path, doc_id, max_bytes=max_bytes))]
+            return [(doc_id, read_document(path, doc_id, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages))]
         data = _read_bytes(path, doc_id, max_bytes)
         out: list[tuple[str, Document | IngestError]] = []
         for item_id, item in feeds.read_feed(data, doc_id, suffix):

@@ -17,7 +17,7 @@ class Extracted:
     url: str | None = None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff\u2028\u2029]")
 _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 LIST_ITEM = re.compile(r"^\s{0,6}(?:[-*+•▪◦‣–]|\d{1,3}[.)]|[a-z][.)])\s+\S")
 HEADING = re.compile(r"^#{1,6}\s+\S")

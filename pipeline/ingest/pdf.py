@@ -313,7 +313,8 @@ def read_pdf(data: bytes, doc_id: str, *, max_pages: int = DEFAULT_MAX_PAGES) ->
                 raise IngestError(f"{doc_id}: the PDF is encrypted and needs a password", kind="encrypted") from None
         n_pages = len(reader.pages)
         if n_pages > max_pages:
-            raise IngestError(f"{doc_id}: {n_pages} pages is over the {max_pages}-page limit", kind="too_large")
+            raise IngestError(f"{doc_id}: {n_pages} pages is over the {max_pages}-page limit "
+                              "(raise max_pdf_pages in lessons.toml to read it)", kind="too_large")
         pages = []
         for page in reader.pages:
             # pypdf's text extraction logs and swallows LimitReachedError (a bomb became "no text"):
