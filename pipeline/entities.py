@@ -129,8 +129,10 @@ def is_calendar_date(text: str) -> bool:
     return bool(_DATE_ANCHOR.search(t)) and not _NOT_A_DATE.match(t)
 
 
-_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|last)\s+"
+_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|third|fourth|last)\s+"
                      r"(?:half|quarter)\s+of\s+|early\s+|mid-?\s*|late\s+|(?:the\s+)?year\s+)", re.I)
+_QUARTER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4,
+            "final": 4}
 _RELATIVE = {"this": 0, "current": 0, "last": -1, "previous": -1, "past": -1, "next": 1, "coming": 1}
 
 
@@ -146,6 +148,10 @@ def iso_date(text: str, published: str | None) -> str | None:
         first = iso_date(f"{m.group(1)} {m.group(3)} {m.group(4) or ''}".strip(), published)
         last = iso_date(f"{m.group(2)} {m.group(3)} {m.group(4) or ''}".strip(), published)
         return f"{first}/{last}" if first and last else None
+    m = re.fullmatch(rf"(?:the\s+)?(first|second|third|fourth|last|final|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?({_YEAR})",
+                     t, re.I)
+    if m:
+        return f"{m.group(2)}-Q{_QUARTER[m.group(1).lower()]}"
     stripped = _PREFIX.sub("", t)
     if stripped != t:
         return iso_date(stripped, published)

@@ -113,7 +113,8 @@ def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
     words_start = ent.end + m.start("words")
     words_end = ent.end + m.end("words")
     inside = [o for o in others if o is not ent and o.start < words_end and words_start < o.end]
-    if any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC")) for o in inside):
+    if any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC"))
+           or link in ("and", "&") and _ORG_HEAD_ANYWHERE.search(o.text) for o in inside):
         return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one
     words = m.group("words")
     if link in ("and", "&"):

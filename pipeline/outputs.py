@@ -68,7 +68,13 @@ def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
     """Create the folder, or check it holds an earlier run over the same input (or ``force``)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise SetupError(f"output path {out_dir} exists and is not a folder", kind="out_dir")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.resolve() == docs_dir.resolve():
+        raise SetupError(f"--out {out_dir} is the input folder itself; choose a separate output folder "
+                         "(a folder inside the input is fine: it is never read as input)", kind="out_dir")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SetupError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}", kind="out_dir") from None
     if force:
         return
     manifest = out_dir / MANIFEST

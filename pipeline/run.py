@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -61,6 +62,7 @@ class RunSummary:
     documents_ok: int = 0
     documents_failed: int = 0
     skipped_hidden: int = 0
+    skipped_links: int = 0
     skipped_language: int = 0
     processed: int = 0
     reused: int = 0
@@ -85,6 +87,7 @@ class RunSummary:
             "documents_ok": self.documents_ok,
             "documents_failed": self.documents_failed,
             "skipped_hidden": self.skipped_hidden,
+            "skipped_links": self.skipped_links,
             "skipped_language": self.skipped_language,
             "files_processed": self.processed,
             "files_reused": self.reused,
@@ -206,10 +209,15 @@ def _chunks(items: list[tuple[str, str]], size: int) -> Iterable[list[tuple[str,
         yield chunk
 
 
-def discover(docs_dir: Path, summary: RunSummary) -> list[tuple[str, str]]:
-    """The files to process, with hidden/lock files and unsupported types counted, not processed."""
+def discover(docs_dir: Path, summary: RunSummary, out_dir: Path | None = None) -> list[tuple[str, str]]:
+    """The files to process, with hidden/lock files, unsupported types and bad links counted, not
+    processed. The run's own output folder is never read as input, even when it lies inside it."""
+
+    def skipped_link(doc_id: str, reason: str) -> None:
+        summary.skipped_links += 1
+
     tasks = []
-    for path, doc_id in iter_input_files(docs_dir):
+    for path, doc_id in iter_input_files(docs_dir, exclude=out_dir, skipped=skipped_link):
         summary.files_seen += 1
         if any(is_hidden_or_lock(part) for part in doc_id.split("/")):
             summary.skipped_hidden += 1
@@ -362,12 +370,17 @@ def run_batch(
     prepare_out_dir(out_dir, docs_dir, force=force)
 
     summary = RunSummary(out_dir=out_dir)
-    tasks = discover(docs_dir, summary)
+    tasks = discover(docs_dir, summary, out_dir)
     gazetteer = Path(gazetteer) if gazetteer else (DEFAULT_GAZETTEER if DEFAULT_GAZETTEER.is_file() else None)
     if gazetteer is not None and not gazetteer.is_file():
         raise SetupError(f"gazetteer not found: {gazetteer}", kind="gazetteer")
     gaz_hash = hashlib.sha256(gazetteer.read_bytes()).hexdigest()[:12] if gazetteer else "none"
-    key = Key(classifier=card["id"], codebook=codebook.fingerprint, tool=f"{__version__}+gazetteer:{gaz_hash}")
+    # What changes how a file is read into text must change the key, or stale records are reused.
+    # Size and page limits only decide whether a file fails; failed files are read again anyway.
+    reading = json.dumps(feed_fields or {}, sort_keys=True)
+    reading_hash = hashlib.sha256(reading.encode()).hexdigest()[:12]
+    key = Key(classifier=card["id"], codebook=codebook.fingerprint,
+              tool=f"{__version__}+gazetteer:{gaz_hash}+reading:{reading_hash}")
     with OutputLock(out_dir):
         journal = Journal(out_dir, key)
         try:

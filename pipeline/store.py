@@ -148,12 +148,18 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
+# Failures that may not happen again (a limit was raised, the machine was busy, a bug was fixed):
+# such files are read again on the next run instead of reusing their error record.
+RETRY_KINDS = frozenset({"timeout", "too_large", "worker_crashed", "internal_error", "unreadable", "not_a_file"})
+
+
 class PreviousRun:
     """The records of the last completed run in this folder, indexed by source file."""
 
     def __init__(self, out_dir: Path, docs_dir: Path, key: Key):
         self.out_dir = out_dir
         self.files: dict[str, str] = {}
+        self.retry: set[str] = set()
         self.lines: dict[str, dict[str, list[tuple[int, int]]]] = {}
         try:
             manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -175,7 +181,12 @@ class PreviousRun:
 
             self._index(DOCUMENTS, document_source)
             self._index(PASSAGES, lambda r: doc_to_source.get(r.get("doc_id")))
-            self._index(ERRORS, lambda r: r.get("source"))
+            def error_source(r: dict) -> str | None:
+                if r.get("error") in RETRY_KINDS:
+                    self.retry.add(r.get("source"))
+                return r.get("source")
+
+            self._index(ERRORS, error_source)
         except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
             self.lines.clear()  # damaged previous outputs: process everything again
             return
@@ -195,7 +206,7 @@ class PreviousRun:
                 offset += len(line)
 
     def has(self, source: str, sha256: str) -> bool:
-        return self.files.get(source) == sha256
+        return self.files.get(source) == sha256 and source not in self.retry
 
     def read(self, source: str) -> dict:
         entry: dict = {"source": source, "sha256": self.files[source], "documents": [], "passages": [], "errors": []}

@@ -132,6 +132,7 @@ BAD_FILES = {
     "empty.txt": (b"", "empty"),
     "whitespace.md": (b"  \n\t\n   \n", "empty"),
     "binary.txt": (bytes(range(256)) * 64, "binary"),
+    "nul-only.txt": (b"\x00\x01\x02", "binary"),
     "deep.html": (b"<html><body>" + b"<div>" * 3000 + b"<p>lost text about the cluster</p>" + b"</div>" * 3000
                   + b"</body></html>", "too_deep"),
     "deep.json": (b"[" * 100_000 + b"]" * 100_000, "too_deep"),

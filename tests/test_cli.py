@@ -200,3 +200,44 @@ def test_limits_in_the_config_file_apply_and_say_how_to_raise_them(tmp_path, mod
     assert error["error"] == "too_large" and "3 pages" in error["message"] and "max_pdf_pages" in error["message"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["max_pdf_pages"] == 2 and manifest["settings"]["worker_memory_mb"] == 2048
+
+
+def test_version_alone_prints_the_version():
+    from pipeline import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == __version__
+
+
+def test_an_output_path_under_a_file_is_a_clear_error(tmp_path, model_dir):
+    docs = write_files(tmp_path / "docs", {"a.txt": GOOD["notes/budget.txt"]})
+    (tmp_path / "afile").write_text("x")
+    result = runner.invoke(app, ["run", str(docs), "--out", str(tmp_path / "afile" / "sub"), "--model", str(model_dir)])
+    assert result.exit_code == EXIT_FAILED
+    assert "cannot create the output folder" in result.output and "Traceback" not in result.output
+
+
+def test_verbose_logs_show_hostile_file_names_escaped(tmp_path, model_dir):
+    import os
+
+    docs = write_files(tmp_path / "docs", {"a.txt": GOOD["notes/budget.txt"]})
+    os.symlink("/etc/hostname", docs / "link\x1b[2Jout.txt")
+    result = runner.invoke(app, ["-v", "run", str(docs), "--out", str(tmp_path / "out"), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    assert "link\\x1b[2Jout.txt" in result.output and "\x1b" not in result.output
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["counts"]["skipped_links"] == 1
+
+
+def test_review_piped_into_head_exits_zero(tmp_path, model_dir):
+    import subprocess
+    import sys
+
+    docs = write_files(tmp_path / "docs", GOOD)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(docs), "--out", str(out), "--model", str(model_dir)]).exit_code == 0
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "review", str(out), "--limit", "50"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(100)  # like `| head -c 100`: the reader leaves early
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and b"Traceback" not in stderr

@@ -60,6 +60,8 @@ def test_leading_the_and_possessives_are_not_part_of_the_name(nlp):
     ("between 2024 and 2030", None, "2024/2030"),
     ("last year", "2024-02-10", "2023"),
     ("Q3 2025", None, "2025-Q3"),
+    ("the third quarter of 2025", None, "2025-Q3"),
+    ("the second half of 2019", None, "2019"),
     ("7-8 October 2025", None, "2025-10-07/2025-10-08"),
     ("13 December", None, None),
 ])
@@ -170,3 +172,11 @@ def test_organisations_known_by_their_last_word_or_as_a_regions_agency_are_recov
                  "Invest in Skåne", "RWTH Aachen University", "Universidad Católica del Norte"]:
         assert (name, "ORG") in found, name
     assert ("Estonia", "GPE") not in found and ("Skåne", "GPE") not in found
+
+
+def test_two_named_bodies_joined_by_and_stay_two(nlp):
+    paras = ["The pilot is run by Siemens Energy and Fraunhofer Institute for Solar Energy Systems in Freiburg, with "
+             "the Ministry of Economic Affairs and Climate Policy as observer."]
+    found = by_text(refined(nlp, paras))
+    assert not any(" and Fraunhofer" in t for t, _ in found)
+    assert ("Ministry of Economic Affairs and Climate Policy", "ORG") in found

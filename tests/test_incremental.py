@@ -182,3 +182,27 @@ def test_a_full_disk_ends_the_run_clearly_and_the_next_run_keeps_what_was_commit
     assert outputs(kept) == outputs(reference)
     ids = [d["doc_id"] for d in lines(kept / "documents.jsonl")]
     assert len(ids) == len(set(ids)) == 60
+
+
+def test_outputs_inside_the_input_folder_are_never_read_as_input(tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 3)
+    out = docs / "outputs" / "latest"
+    first = run_batch(docs, out, model_dir=model_dir)
+    second = run_batch(docs, out, model_dir=model_dir)
+    assert first.files_seen == second.files_seen == 3
+    assert second.reused == 3 and second.documents_ok == 3
+    with pytest.raises(SetupError, match="is the input folder itself"):
+        run_batch(docs, docs, model_dir=model_dir, force=True)
+
+
+def test_files_that_failed_for_a_limit_are_read_again_and_reading_settings_are_part_of_the_reuse_key(
+        tmp_path, model_dir):
+    docs = corpus(tmp_path / "docs", 2)
+    (docs / "big.md").write_text(BODY.format(n="big", place="Oslo") * 400)  # about 150 kB
+    out = tmp_path / "out"
+    first = run_batch(docs, out, model_dir=model_dir, max_bytes=100_000)
+    assert first.error_kinds == {"too_large": 1}
+    second = run_batch(docs, out, model_dir=model_dir)  # the limit raised: big.md is read this time
+    assert second.processed == 1 and second.reused == 2 and second.ok
+    third = run_batch(docs, out, model_dir=model_dir, feed_fields={"text": ["story"]})
+    assert third.processed == 3  # another way of reading files: nothing stale is reused

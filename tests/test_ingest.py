@@ -113,8 +113,18 @@ def test_walk_is_sorted_recursive_and_does_not_follow_symlinks(tmp_path):
     root = write_files(tmp_path / "docs", {"b.txt": TEXT, "a/c.md": TEXT, ".hidden/x.txt": TEXT})
     os.symlink(outside, root / "link-out")
     os.symlink(root, root / "a" / "loop")
-    found = [doc_id for _, doc_id in iter_input_files(root)]
-    assert found == ["a/c.md", "b.txt"]
+    os.symlink(outside / "secret.txt", root / "secret-link.txt")
+    os.symlink("loop2.txt", root / "loop1.txt")  # a loop of file links
+    os.symlink("loop1.txt", root / "loop2.txt")
+    os.symlink("gone.txt", root / "dangling.txt")
+    os.symlink("b.txt", root / "inside-link.txt")
+    skipped: dict[str, str] = {}
+    found = [doc_id for _, doc_id in iter_input_files(root, skipped=skipped.__setitem__)]
+    assert found == ["a/c.md", "b.txt", "inside-link.txt"]
+    assert skipped == {"secret-link.txt": "the link points outside the input folder",
+                       "loop1.txt": "the link points to itself in a loop",
+                       "loop2.txt": "the link points to itself in a loop",
+                       "dangling.txt": "the link points to nothing (its target is missing)"}
 
 
 @pytest.mark.parametrize("name,hidden", [("~$report.docx", True), (".DS_Store", True), ("notes.txt~", True),

@@ -43,7 +43,14 @@ class ReportFormat(str, Enum):
 def _console(stderr: bool = True):
     from rich.console import Console
 
-    return Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # `lessons review | head`: the reader has what it wanted. Rich would exit 1, which we
+            # reserve for failed files; stop quietly with success instead.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK)
+
+    return _Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
 
 
 def _fail(exc: LessonsError) -> typer.Exit:
@@ -55,16 +62,33 @@ def _fail(exc: LessonsError) -> typer.Exit:
     return typer.Exit(EXIT_FAILED)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines quote file names; a name with escape sequences must not drive the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from ..records import printable
+
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
-    if version:
-        print(__version__)
-        raise typer.Exit(EXIT_OK)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler], force=True)
+    # pypdf warns about every slightly malformed PDF ("EOF marker not found"); our own error
+    # records say what matters, so its chatter is shown only with --verbose.
+    logging.getLogger("pypdf").setLevel(logging.DEBUG if verbose else logging.ERROR)
 
 
 # ---- run --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import LessonsError
-from . import EXIT_USAGE, Format, _console, _fail, app
+from ..outputs import dumps
+from . import EXIT_OK, EXIT_USAGE, Format, _console, _fail, app
 
 
 @app.command()
@@ -39,18 +41,25 @@ def review(
         summary, records = review_run(out_dir, ReviewFilter(theme, min_score, lessons_only, entity, doc), limit)
     except LessonsError as exc:
         raise _fail(exc) from None
-    if fmt is Format.jsonl:
-        out = sys.stdout
-        for r in records:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-        _print_review_summary(_console(), summary, brief=True)
-    elif fmt is Format.csv:
-        sys.stdout.write(to_csv(records, summary.theme_ids))
-        _print_review_summary(_console(), summary, brief=True)
-    else:
-        console = _console(stderr=False)
-        _print_review_summary(console, summary, brief=False)
-        _print_passages(console, records, summary.matching, theme)
+    try:
+        if fmt is Format.jsonl:
+            for r in records:
+                sys.stdout.write(dumps(r) + "\n")
+            sys.stdout.flush()
+            _print_review_summary(_console(), summary, brief=True)
+        elif fmt is Format.csv:
+            sys.stdout.write(to_csv(records, summary.theme_ids))
+            sys.stdout.flush()
+            _print_review_summary(_console(), summary, brief=True)
+        else:
+            console = _console(stderr=False)
+            _print_review_summary(console, summary, brief=False)
+            _print_passages(console, records, summary.matching, theme)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # `lessons review | head`: the reader has what it wanted; that is success, not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None
 
 
 def _known_themes(out_dir: Path) -> list[str]:

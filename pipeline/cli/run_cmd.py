@@ -96,6 +96,7 @@ def _print_run_summary(console, s) -> None:
         ("documents written", s.documents_ok),
         ("documents failed (errors.jsonl)", s.documents_failed),
         ("files skipped: hidden or lock files", s.skipped_hidden),
+        ("links skipped: outside the folder, broken or looping", s.skipped_links),
         ("documents skipped: not in English", s.skipped_language),
         ("files skipped: unsupported types", sum(s.skipped_unsupported.values())),
         ("files processed / reused unchanged / resumed", f"{s.processed} / {s.reused} / {s.resumed}"),
@@ -104,7 +105,7 @@ def _print_run_summary(console, s) -> None:
         ("lesson passages", s.lessons),
         ("words", s.words),
         ("seconds", f"{s.wall_seconds:.1f}"),
-        ("words per second", f"{words_per_s:,.0f}"),
+        ("words per second", f"{words_per_s:,.0f}" if s.processed else "- (nothing was processed)"),
     ]
     for name, value in rows:
         t.add_row(name, str(value))

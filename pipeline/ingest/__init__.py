@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import IngestError
@@ -40,28 +40,50 @@ def is_hidden_or_lock(name: str) -> bool:
         "Thumbs.db", "desktop.ini"}
 
 
-def iter_input_files(root: str | Path) -> Iterator[tuple[Path, str]]:
+def iter_input_files(root: str | Path, *, exclude: Path | None = None,
+                     skipped: Callable[[str, str], None] | None = None) -> Iterator[tuple[Path, str]]:
     """Yield ``(path, doc_id)`` for every candidate file under ``root``, sorted, recursively.
 
-    ``doc_id`` is the path relative to ``root`` with ``/`` separators. Hidden folders are not
-    entered; linked folders are never entered (so no cycles), and a linked file is kept only
-    when its target lies inside ``root``.
+    ``doc_id`` is the path relative to ``root`` with ``/`` separators. Hidden folders and
+    ``exclude`` (the run's own output folder, when it lies inside the input) are not entered;
+    linked folders are never entered (so no cycles), and a linked file is kept only when its
+    target lies inside ``root``. Links left out are reported to ``skipped(doc_id, reason)``.
     """
     root = Path(root)
     real_root = root.resolve()
+    real_exclude = exclude.resolve() if exclude is not None else None
     found: list[tuple[Path, str]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")
+                       and (real_exclude is None or (Path(dirpath) / d).resolve() != real_exclude)]
         for name in filenames:
             path = Path(dirpath) / name
+            doc_id = path.relative_to(root).as_posix()
             if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(real_root) or not target.is_file():
-                    log.info("not following link %s -> outside the input folder", path)
+                reason = _link_problem(path, real_root)
+                if reason:
+                    log.info("not following link %r: %s", doc_id, reason)
+                    if skipped:
+                        skipped(doc_id, reason)
                     continue
-            found.append((path, path.relative_to(root).as_posix()))
+            found.append((path, doc_id))
     found.sort(key=lambda item: item[1])
     yield from found
+
+
+def _link_problem(path: Path, real_root: Path) -> str | None:
+    """Why a linked file is not read, or None when its target is a file inside the input folder."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return "the link points to itself in a loop"
+    except OSError:
+        return "the link points to nothing (its target is missing)"
+    if not target.is_relative_to(real_root):
+        return "the link points outside the input folder"
+    if not target.is_file():
+        return "the link points to a folder or special file"
+    return None
 
 
 def _read_bytes(path: Path, doc_id: str, max_bytes: int) -> bytes:

@@ -31,6 +31,18 @@ def decode(data: bytes, doc_id: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise IngestError(f"{doc_id}: has a UTF-16 mark but is not valid UTF-16", kind="decode_error") from None
+    head = data[:8192]
+    if b"\x00" in head:
+        # UTF-16 without a mark puts a NUL in every other byte of Latin text; other NULs mean binary.
+        for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+            if zeros.count(0) > 0.6 * len(zeros):
+                try:
+                    return data.decode(encoding)
+                except UnicodeDecodeError:
+                    break
+        raise IngestError(f"{doc_id}: looks like a binary file, not text", kind="binary")
+    if sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20:
+        raise IngestError(f"{doc_id}: looks like a binary file, not text", kind="binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -41,10 +53,6 @@ def decode(data: bytes, doc_id: str) -> str:
     utf8_chars = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
     if lenient.count("\ufffd") <= max(3, len(data) // 500) and utf8_chars >= lenient.count("\ufffd"):
         return lenient.replace("\ufffd", " ")
-    head = data[:8192]
-    controls = sum(b < 9 or 13 < b < 32 for b in head)
-    if b"\x00" in head or controls > len(head) // 20:
-        raise IngestError(f"{doc_id}: looks like a binary file, not text", kind="binary")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:2_000_000]).best()
