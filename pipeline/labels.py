@@ -80,6 +80,12 @@ def read_labels(paths: Iterable[str | Path], theme_ids: Iterable[str]) -> list[L
     return list(by_text.values())
 
 
+def text_keys(items: list[LabelledPassage]) -> list[str]:
+    """Short hashes of the passages' texts (case and spacing ignored), kept in the model card so
+    that ``lessons evaluate`` can tell when it is shown passages the model was trained on."""
+    return sorted({hashlib.sha256(_key(it.text).encode()).hexdigest()[:12] for it in items})
+
+
 def labels_fingerprint(items: list[LabelledPassage]) -> str:
     """Hash of the training data, recorded in the model card."""
     h = hashlib.sha256()

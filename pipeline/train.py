@@ -26,7 +26,7 @@ from . import __version__
 from .classify import ThemeModel, logit
 from .codebook import Codebook
 from .evaluate import best_threshold, theme_report
-from .labels import LabelledPassage, labels_fingerprint
+from .labels import LabelledPassage, labels_fingerprint, text_keys
 
 log = logging.getLogger(__name__)
 CV_FOLDS = 5
@@ -186,7 +186,8 @@ def train_model(items: list[LabelledPassage], codebook: Codebook, *, seed: int =
         "tool_version": __version__,
         "kind": model.description,
         "training_data": {"fingerprint": data_hash, "passages": len(items),
-                          "documents": len({it.doc for it in items}), "voices": voices},
+                          "documents": len({it.doc for it in items}), "voices": voices,
+                          "text_keys": text_keys(items)},
         "codebook": {"fingerprint": codebook.fingerprint, "source": codebook.source},
         "decision_source": source,
         "evaluation": {name: summarise(r) for name, r in reports.items()},
@@ -209,9 +210,16 @@ def summarise(report: dict) -> dict:
     return out
 
 
-def evaluate_model(model: ThemeModel, items: list[LabelledPassage]) -> dict:
-    """The model's figures on labelled passages, with its own stored calibration and thresholds."""
+def evaluate_model(model: ThemeModel, items: list[LabelledPassage], card: dict | None = None) -> dict:
+    """The model's figures on labelled passages, with its own stored calibration and thresholds.
+
+    ``seen_in_training`` counts the passages the model was trained on (from its card): figures
+    on those are optimistic, and a user should know before quoting them.
+    """
     texts, y, lessons = label_matrix(items, model.theme_ids)
     theme_p, lesson_p, _ = model.scores(texts)
     pred = np.column_stack([theme_p[:, j] >= model.thresholds_[t] for j, t in enumerate(model.theme_ids)])
-    return theme_report(y, pred, model.theme_ids, lessons, lesson_p >= model.lesson_threshold_)
+    report = theme_report(y, pred, model.theme_ids, lessons, lesson_p >= model.lesson_threshold_)
+    trained_on = set((card or {}).get("training_data", {}).get("text_keys", []))
+    report["seen_in_training"] = sum(key in trained_on for key in text_keys(items)) if trained_on else None
+    return report

@@ -161,6 +161,10 @@ def test_train_then_evaluate_on_a_fresh_model(tmp_path, codebook):
     assert ev.exit_code == 0, ev.output
     report = json.loads(ev.stdout)
     assert set(report["per_theme"]) == set(codebook.ids)
+    assert report["seen_in_training"] == 0 and "warning" not in ev.stderr
+    same = runner.invoke(app, ["evaluate", "--labels", str(labels[0]), "--model", str(out), "--format", "json"])
+    assert json.loads(same.stdout)["seen_in_training"] > 0
+    assert "were in this model's training data" in same.stderr
 
 
 def test_config_file_sets_defaults_and_command_line_options_win(tmp_path, model_dir):

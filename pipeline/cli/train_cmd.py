@@ -67,7 +67,12 @@ def evaluate(
         items = read_labels(labels, cb.ids)
     except LessonsError as exc:
         raise _fail(exc) from None
-    report = evaluate_model(m, items)
+    report = evaluate_model(m, items, card)
+    seen = report.get("seen_in_training")
+    if seen:
+        _console().print(f"warning: {seen} of {len(items)} passages were in this model's training data, so these "
+                         "figures are optimistic; evaluate on passages it has not seen (the held-out figures "
+                         "from `lessons train` are the fair ones)", markup=False, soft_wrap=True)
     if fmt is ReportFormat.json:
         print(json.dumps(report, indent=2))
     else:
