@@ -155,12 +155,24 @@ GOOD_ODD_FILES = {
     "feed.jsonl": (json.dumps({"title": "ok", "text": "The cluster opened an incubator for ocean start-ups in Matosinhos "
                                                       "with twelve founders from four countries."}) + "\n{broken\n").encode(),
 }
-GOOD_DOCUMENTS = {"good.pdf", "good.docx"}
+# One good file of every other format, so that a batch over the folder covers them all.
+GOOD_FILES = {
+    "reports/brief.md": ("# Lessons from the valley\n\n**Summary.** The Northern Netherlands hydrogen valley shows that "
+                         "shared pipelines need shared governance: the partners agreed on one operator in 2022.\n").encode(),
+    "news/page.htm": b"<html><head><title>Cluster news</title></head><body><nav>Home | News</nav><article><h1>Twin "
+                     b"clusters</h1><p>The maritime clusters of Galicia and Brittany agreed in March 2024 to run joint "
+                     b"training for shipyard welders, sharing trainers and a mobile workshop.</p></article></body></html>",
+    "news/items.json": json.dumps([{"headline": "Alliance grows", "content": "Four more clusters joined the Atlantic "
+                                    "alliance this spring, bringing its members to eleven regions.",
+                                    "date": "2024-05-02"}]).encode(),
+}
+GOOD_DOCUMENTS = {"good.pdf", "good.docx", "reports/brief.md", "news/page.htm", "news/items.json:1", "feed.jsonl:1",
+                  *(name for name in GOOD_ODD_FILES if name != "feed.jsonl")}
 IGNORED = {"~$good.docx", ".DS_Store"}
 
 
 def build(root: Path) -> dict[str, str]:
-    """Write every file into ``root``; return file name -> expected error kind, or "ok"."""
+    """Write every file into ``root``; return document id -> expected error kind, or "ok"."""
     root.mkdir(parents=True, exist_ok=True)
     pdf = make_pdf()
     built = {"truncated.pdf": lambda: pdf[: len(pdf) // 3], "encrypted.pdf": lambda: make_pdf(password="secret"),
@@ -169,11 +181,13 @@ def build(root: Path) -> dict[str, str]:
         (root / name).write_bytes(built[name]() if content is None else content)
     (root / "good.pdf").write_bytes(pdf)
     (root / "good.docx").write_bytes(make_docx())
-    for name, content in GOOD_ODD_FILES.items():
+    for name, content in (GOOD_ODD_FILES | GOOD_FILES).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(content)
     (root / "~$good.docx").write_bytes(b"lock")
     (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
-    return {name: kind for name, (_, kind) in BAD_FILES.items()} | dict.fromkeys(GOOD_DOCUMENTS | set(GOOD_ODD_FILES), "ok")
+    return {name: kind for name, (_, kind) in BAD_FILES.items()} | {"feed.jsonl:2": "bad_json"} | dict.fromkeys(
+        GOOD_DOCUMENTS, "ok")
 
 
 if __name__ == "__main__":
