@@ -69,6 +69,12 @@ _DATE_LEAD = re.compile(r"^(?:(?:between|from|since|until|till|by|during|in|on|a
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
 _ALLCAPS = re.compile(r"(?<![\w&-])([A-Z][A-Z0-9&]{2,9})(?![\w&-])")
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|Mayor|President|Commissioner|"
+                           r"Senator|Governor|Director|Chair|Chairman|Chairwoman|CEO|Secretary|Judge|Father|"
+                           r"Sister)\.?\s+$")
+_SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
+                           r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
+                           r"found|finds|concluded|concludes|et al)\b")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
@@ -218,6 +224,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     doc_text = "\n\n".join(passage_texts)
     acronyms = acronyms_of(doc_text)
     long_to_acr = {fold(v): k for k, v in acronyms.items()}
+    lower_words = set(re.findall(r"(?<![\w-])[a-z][a-z-]+", doc_text))
 
     cleaned: list[list[Entity]] = []
     for text, ents in zip(passage_texts, entities):
@@ -230,6 +237,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 continue  # conferences, awards and fairs are events, not organisations
             if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
                 continue  # "cooperatives", "the region": a common noun is not a name
+            if (e.label in ("ORG", "PERSON") and e.norm is None and " " not in e.text and not e.text.isupper()
+                    and e.text.lower() in lower_words and e.text not in acronyms and not is_place(e.text)):
+                continue  # "Lesson 3", "Stakeholder views": the document also writes the word in lower case
             if e.label in NAME_LABELS and e.norm is None and _PROGRAMME.search(e.text):
                 continue
             if e.label == "ORG" and e.norm is None and e.text.upper() in _NOT_ORG_ACRONYMS:
@@ -292,6 +302,21 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     for k in label_of:
         if len(k.split()) == 1 and k in surnames and label_of[k] != "GPE":  # "Mexillón de Galicia" ≠ Galicia
             label_of[k] = "PERSON"
+    # A one-word "person" who is never given a first name or a title in the document is, in
+    # reports about clusters, nearly always a company the model did not know ("Tauron", "Equinor").
+    # Unless a title or a verb of speaking marks a person ("Dr Okafor", "Virtanen argued"), or a
+    # preposition marks a place ("in Rubavu").
+    titled, placed = set(), set()
+    for text, ents in zip(passage_texts, cleaned):
+        for e in ents:
+            if e.label == "PERSON" and (_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
+                                        or _SPEECH_AFTER.match(text[e.end:e.end + 40])):
+                titled.add(key(e))
+            elif _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start]):
+                placed.add(key(e))
+    for k in label_of:
+        if label_of[k] == "PERSON" and len(k.split()) == 1 and k not in surnames and k not in titled:
+            label_of[k] = "GPE" if k in placed else "ORG"
 
     result: list[list[Entity]] = []
     for ents in cleaned:

@@ -180,3 +180,14 @@ def test_two_named_bodies_joined_by_and_stay_two(nlp):
     found = by_text(refined(nlp, paras))
     assert not any(" and Fraunhofer" in t for t, _ in found)
     assert ("Ministry of Economic Affairs and Climate Policy", "ORG") in found
+
+
+def test_a_one_word_person_without_first_name_or_title_is_an_organisation(nlp):
+    paras = ["The utility Tauron has promised to buy the output of the first electrolyser.",
+             "Ignitis and Ukrenergo signed a memorandum on balancing services in 2024.",
+             "Professor Virtanen argued that the gains were concentrated in a few large firms.",
+             "Lesson learned: a shared lesson plan for apprentices kept the partners together."]
+    found = by_text(refined(nlp, paras))
+    assert ("Tauron", "ORG") in found and ("Ukrenergo", "ORG") in found
+    assert ("Virtanen", "PERSON") in found  # a title says person
+    assert not any(t == "Lesson" for t, _ in found)  # the document writes "lesson" too: a word, not a name
