@@ -23,10 +23,11 @@ from datetime import date
 
 from .ingest.metadata import MONTHS
 from .entity_spans import missed_places, repair_spans
-from .places import KNOWN_PLACES, is_place
+from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
+_REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
@@ -61,10 +62,27 @@ _NOT_ORG_ACRONYMS = {
     "PRESS", "RELEASE", "NEWS", "UPDATE", "NOTE", "NOTES", "ANNEX", "TBC", "TBD", "ASAP", "FYI", "END", "CONTACT",
     "NOK", "SEK", "DKK", "CHF", "PLN", "CZK", "HUF", "RON", "JPY", "CNY", "INR", "KES", "ZAR", "BRL", "MXN", "CAD",
     "AUD", "NZD", "RWF", "MAD", "TRY", "UAH", "BGN", "ISK", "CLP", "COP", "ARS", "PEN",
+    "FOR", "IMMEDIATE", "ENDS", "EMBARGO", "EMBARGOED", "EDITORS", "MEDIA", "ABOUT", "SOURCE", "Q&A", "FAQS",
+} | set(  # ISO 4217 currency codes: "GEL 2 million" is an amount, not an organisation
+    "AED AFN ALL AMD AOA AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BSD BTN BWP BYN BZD CDF CLF CNY CRC CUP CVE "
+    "DJF DOP DZD EGP ERN ETB FJD FKP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG IDR ILS IQD IRR JMD JOD KGS KHR "
+    "KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MYR MZN NAD NGN "
+    "NIO NPR OMR PAB PGK PHP PKR PYG QAR RSD RUB SAR SBD SCR SDG SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB "
+    "TJS TMT TND TOP TTD TWD TZS UGX UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZMW ZWG".split())
+# Words that head a part of a report; the model sometimes takes them for names.
+_DOCUMENT_PARTS = {
+    "Foreword", "Excerpt", "Abstract", "Summary", "Introduction", "Conclusion", "Conclusions", "Annex", "Appendix",
+    "Contents", "Preface", "Acknowledgements", "Acknowledgments", "Glossary", "References", "Bibliography",
+    "Background", "Methodology", "Findings", "Recommendations", "Overview", "Outlook", "Disclaimer", "Editorial",
 }
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
                     r"of the Year)$")
-_DATE_LEAD = re.compile(r"^(?:(?:between|from|since|until|till|by|during|in|on|at|before|after|around|about|"
+_DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
+               "morning", "afternoon", "evening", "night", "spring", "summer", "autumn", "fall", "winter", "day",
+               "days", "weekend", "today", "yesterday", "tomorrow", "period"}
+_DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|after|later\s+than)|"
+                        r"(?:the\s+)?(?:financial\s+|fiscal\s+)?year\s+(?:ended|ending)|as\s+(?:of|at)|up\s+to|"
+                        r"between|from|since|until|till|by|during|in|on|at|before|after|around|about|"
                         r"the)\s+)+", re.I)
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
@@ -75,6 +93,10 @@ _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|
 _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
                            r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
                            r"found|finds|concluded|concludes|et al)\b")
+_UNITS = {"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"}
+_JOB_TITLE = re.compile(r"^(?:Deputy\s+|Vice[- ]|Prime\s+)?(?:Minister|Secretary|Commissioner|Director|Mayor|"
+                        r"Governor|President|Chair|Chairman|Chairwoman|Head)\s+(?:of|for)\s")
+_STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
@@ -98,6 +120,9 @@ def trim(ent: Entity) -> Entity | None:
     if m and ent.label != "DATE" and m.start() > 0:
         text, end = text[:m.start()], end - (len(text) - m.start())
     stripped = re.sub(r"(?:\s+(?:of|and|for|the|de|&))+$", "", text.rstrip(" .,;:")) if ent.label != "DATE" else text
+    if ent.label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
+        stripped = re.sub(r"(?<=\w)(?:\s+(?:province|region|district|county|state|city|municipality|area))+$", "",
+                          stripped)
     stripped = stripped.rstrip(" .,;:")
     if re.search(r"\b(?:Ltd|Co|Inc|Corp|Bros|S\.A|N\.V|B\.V)$", stripped) and text[len(stripped):].startswith("."):
         stripped += "."  # "Japan CCS Co., Ltd." keeps its full stop
@@ -114,10 +139,36 @@ _DATE_ANCHOR = re.compile(
     r"current|past)\s+(?:year|month|week|quarter|decade|spring|summer|autumn|winter)\b", re.I)
 
 
+def _date_pieces(ent: Entity) -> list[Entity]:
+    """A span running across a layout separator ("12 | 14 June 2024") is several, or none."""
+    out, pos = [], 0
+    for part in re.split(r"(\s*[|\n•·]\s*)", ent.text):
+        if part and not re.fullmatch(r"\s*[|\n•·]\s*", part) and _DATE_ANCHOR.search(part) \
+                and not re.fullmatch(r"\d{1,2}", part.strip()):  # "12 |": a day or page number alone
+            out.append(replace(ent, text=part, start=ent.start + pos, end=ent.start + pos + len(part)))
+        pos += len(part)
+    return out
+
+
+def _date_tail_trimmed(ent: Entity) -> Entity:
+    """Drop words after the date: "8 April 2025, days" → "8 April 2025", "2022–2023 season" → "2022–2023"."""
+    text = re.sub(r",\s*[^,]*$", lambda m: "" if not _DATE_ANCHOR.search(m.group(0)) else m.group(0), ent.text)
+    words = text.split(" ")
+    while len(words) > 1 and words[-1][:1].islower() and not _DATE_ANCHOR.search(words[-1]) \
+            and words[-1].lower() not in _DATE_WORDS:
+        words.pop()
+    text = " ".join(words).rstrip(" ,;:")
+    return ent if text == ent.text else replace(ent, text=text, end=ent.start + len(text))
+
+
 def split_date(ent: Entity) -> list[Entity]:
     """'between September and November 2023' → 'September', 'November 2023'; leading words dropped."""
     if ent.label != "DATE":
         return [ent]
+    pieces = _date_pieces(ent)
+    if len(pieces) != 1:
+        return [d for p in pieces for d in split_date(p)]
+    ent = _date_tail_trimmed(pieces[0])
     m = _DATE_LEAD.match(ent.text)
     if m and m.end() < len(ent.text):
         ent = replace(ent, text=ent.text[m.end():], start=ent.start + m.end())
@@ -237,6 +288,11 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 continue  # conferences, awards and fairs are events, not organisations
             if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
                 continue  # "cooperatives", "the region": a common noun is not a name
+            if e.label in NAME_LABELS and e.norm is None and (e.text in _DOCUMENT_PARTS or e.text in _UNITS
+                                                              or _JOB_TITLE.match(e.text)):
+                continue  # "Foreword", "kW", "Minister of Industry and Trade": not names of anything
+            if e.label in NAME_LABELS and e.norm is None and _STRONG_DATE.fullmatch(e.text):
+                e = replace(e, label="DATE")  # "Q3 2025" tagged as a person
             if (e.label in ("ORG", "PERSON") and e.norm is None and " " not in e.text and not e.text.isupper()
                     and e.text.lower() in lower_words and e.text not in acronyms and not is_place(e.text)):
                 continue  # "Lesson 3", "Stakeholder views": the document also writes the word in lower case
@@ -291,7 +347,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
     for k in label_of:
         if k in _PLACE_KEYS:  # "Poland" is never a person, whatever one sentence suggested
-            label_of[k] = "GPE"
+            label_of[k] = "LOC" if k in _REGION_KEYS else "GPE" if label_of[k] != "LOC" else "LOC"
         elif label_of[k] in ("ORG", "PERSON") and k not in long_to_acr and any(
                 is_place(v) and not _ORG_WORDS.search(v) for v in variants[k]):
             label_of[k] = "GPE"  # "Ouarzazate", "Pará": the name of a town or region, written exactly

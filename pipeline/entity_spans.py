@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .places import is_place, may_add
+from .places import is_place, may_add, place_label
 from .records import Entity
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
@@ -290,7 +290,7 @@ def missed_places(text: str, ents: list[Entity]) -> list[Entity]:
         name = re.sub(r"(?:-[a-z][\w-]*|'s|’s|'|’)$", "", text[start:m.end()])
         if not name or not may_add(name):
             continue  # also when the place is only part of a longer name ("Lyon Biotech Cluster")
-        cand = Entity(name, "GPE", start, start + len(name))
+        cand = Entity(name, place_label(name), start, start + len(name))
         if not any(_overlaps(cand, e) for e in ents + added):
             added.append(cand)
     return added

@@ -80,7 +80,19 @@ CITIES = frozenset({
     'Wrocław', 'Yerevan', 'Zagreb', 'Zaragoza', 'Zurich', 'İzmir', 'Łódź',
 })
 
-KNOWN_PLACES = COUNTRIES_AND_REGIONS | CITIES
+# Parts of the world, seas, mountain ranges and rivers: places without a government (LOC).
+WORLD_REGIONS = frozenset({
+    'Aegean', 'Alps', 'Andes', 'Arctic', 'Atlantic', 'Balkans', 'Baltic Sea', 'Black Sea', 'Carpathians', 'Caribbean',
+    'Caucasus', 'Central America', 'Central Asia', 'Central Europe', 'Danube', 'East Africa', 'East Asia',
+    'Eastern Europe', 'Ganges', 'Great Lakes', 'Gulf of Mexico', 'Himalayas', 'Horn of Africa', 'Indian Ocean',
+    'Latin America', 'Levant', 'Maghreb', 'Mediterranean', 'Mekong', 'Middle East', 'Nile', 'North Africa',
+    'North America', 'North Sea', 'Northern Europe', 'Pacific', 'Patagonia', 'Persian Gulf', 'Pyrenees', 'Red Sea',
+    'Rhine', 'Sahara', 'Sahel', 'Scandinavia', 'Siberia', 'South America', 'South Asia', 'Southeast Asia',
+    'Southern Africa', 'Southern Europe', 'Sub-Saharan Africa', 'Volga', 'West Africa', 'Western Balkans',
+    'Western Europe', 'Yangtze',
+})
+
+KNOWN_PLACES = COUNTRIES_AND_REGIONS | CITIES | WORLD_REGIONS
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +112,11 @@ def gazetteer_places() -> dict[str, tuple[str, int]]:
 def is_place(name: str) -> bool:
     """Exactly the name of a country, region or city."""
     return name in KNOWN_PLACES or name in gazetteer_places()
+
+
+def place_label(name: str) -> str:
+    """LOC for parts of the world, seas, ranges and rivers; GPE for places with a government."""
+    return "LOC" if name in WORLD_REGIONS else "GPE"
 
 
 def may_add(name: str) -> bool:

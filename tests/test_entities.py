@@ -191,3 +191,27 @@ def test_a_one_word_person_without_first_name_or_title_is_an_organisation(nlp):
     assert ("Tauron", "ORG") in found and ("Ukrenergo", "ORG") in found
     assert ("Virtanen", "PERSON") in found  # a title says person
     assert not any(t == "Lesson" for t, _ in found)  # the document writes "lesson" too: a word, not a name
+
+
+def test_date_spans_lose_layout_separators_lead_phrases_and_trailing_words(nlp):
+    from pipeline.entities import split_date
+    from pipeline.records import Entity
+
+    def pieces(text):
+        return [e.text for e in split_date(Entity(text, "DATE", 0, len(text)))]
+
+    assert pieces("12 | 14 June 2024") == ["14 June 2024"]
+    assert pieces("no earlier than January 2026") == ["January 2026"]
+    assert pieces("year ended 31 December 2024") == ["31 December 2024"]
+    assert pieces("2022–2023 season") == ["2022–2023"]
+    assert pieces("last year") == ["last year"]
+
+
+def test_currencies_press_release_words_and_parts_of_the_world(nlp):
+    paras = ["FOR IMMEDIATE RELEASE. The fund lends GEL 12 million to start-ups in Tbilisi, said the Minister of "
+             "Economy and Sustainable Development.",
+             "Exporters in the Caucasus and Central Asia ship through the Black Sea ports."]
+    found = by_text(refined(nlp, paras))
+    names = {t for t, _ in found}
+    assert not {"GEL", "FOR", "IMMEDIATE"} & names
+    assert {("Caucasus", "LOC"), ("Central Asia", "LOC")} <= found
