@@ -140,3 +140,15 @@ def test_every_sample_document_reads_into_passages():
         d = read_document(path, doc_id)
         assert d.title, doc_id
         assert len(split_passages(d)) >= 5, doc_id
+
+
+@pytest.mark.parametrize("head, tail, expected", [
+    ("suppli", "ers", "suppliers"), ("imple", "mentation", "implementation"), ("cross", "border", "cross-border"),
+    ("long", "term", "long-term"), ("COVID", "19", "COVID-19"), ("Baden", "Württemberg", "Baden-Württemberg"),
+])
+def test_hard_wrapped_text_rejoins_split_words_and_keeps_compounds(head, tail, expected):
+    from pipeline.ingest.normalize import unwrap_blocks
+
+    start = "Members of the cluster met four times a year to plan joint projects with the"
+    end = "firms of the region, and every meeting ended with a short list of agreed actions."
+    assert unwrap_blocks(f"{start} {head}-\n{tail} {end}\n") == f"{start} {expected} {end}\n"

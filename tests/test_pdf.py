@@ -131,3 +131,139 @@ def test_a_flate_bomb_is_refused_quickly_without_inflating_it():
     assert err.value.kind == "too_large" and "bomb.pdf" in str(err.value)
     assert time.perf_counter() - t0 < 30  # a guard against inflating it all, not a benchmark
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before < 300 * 1024
+
+
+def place(pdf, x: float, y: float, lines: list[str], width: float) -> float:
+    """Write lines one under the other from (x, y); a blank line is a paragraph gap. Returns the next y."""
+    for ln in lines:
+        if ln:
+            pdf.set_xy(x, y)
+            pdf.cell(width, LINE_H, ln)
+            y += LINE_H
+        else:
+            y += 3
+    return y
+
+
+ABOVE = ["The findings are organised around the three questions set by the steering committee: how the",
+         "partnership was governed, how it was financed, and how it worked with smaller firms."]
+BAND_LEFT = ["The partnership was governed by a steering", "committee of eleven members, chaired in turn",
+             "by the two port authorities.", "",
+             "A small secretariat of four staff handled", "coordination and reporting. Members said that",
+             "it was the single most important ingredient", "of success, because it kept projects moving",
+             "between meetings."]
+BAND_RIGHT = ["However, the consensus rule made it hard to", "stop projects that were under-performing, and",
+              "two of them ran on for a year.", "",
+              "From 2021 the committee introduced a review", "of every project each six months, a change",
+              "widely welcomed by the member organi-", "sations."]
+BELOW = ["Between 2019 and 2022 the partnership attracted 214 million euros of public and private investment",
+         "from its members and the regional development agency."]
+
+
+def band_report(below: bool) -> bytes:
+    """A page with full-width text above a two-column band and, if asked, a heading and text below it."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    y = place(pdf, 15, 20, ABOVE, 180) + 3
+    bottom = max(place(pdf, 15, y, BAND_LEFT, 85), place(pdf, 110, y, BAND_RIGHT, 85))
+    if below:
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.set_xy(15, bottom + 5)
+        pdf.cell(180, 7, "2.2 Funding")
+        pdf.set_font("Helvetica", size=10)
+        place(pdf, 15, bottom + 14, BELOW, 180)
+    return bytes(pdf.output())
+
+
+def joined(lines: list[str]) -> list[str]:
+    text = " ".join(lines).replace("organi- sations", "organisations")
+    return [p.strip() for p in text.split("  ")]
+
+
+@pytest.mark.parametrize("below", [True, False])
+def test_a_column_band_between_full_width_text_is_read_column_by_column(below):
+    ps = paragraphs(band_report(below))
+    expected = [" ".join(ABOVE)] + joined(BAND_LEFT) + joined(BAND_RIGHT)
+    if below:
+        expected += ["# 2.2 Funding", " ".join(BELOW)]
+    assert ps == expected
+
+
+def test_words_split_by_wrapping_are_joined_and_compounds_keep_their_hyphen():
+    lines = ["The Upper Rhine network was designed as a cross-border platform for firms, universities and imple-",
+             "mentation agencies in Alsace and Basel, to link large chemical compa-",
+             "nies with young firms; it became a meeting place for stake-",
+             "holders, although the long-",
+             "term budget and the COVID-",
+             "19 crisis limited its cross-",
+             "border and self-",
+             "financed projects."]
+    ps = paragraphs(make_report([[[("para", lines)]]] + other_pages(2)))
+    assert ps[0] == ("The Upper Rhine network was designed as a cross-border platform for firms, universities and "
+                     "implementation agencies in Alsace and Basel, to link large chemical companies with young firms; "
+                     "it became a meeting place for stakeholders, although the long-term budget and the COVID-19 "
+                     "crisis limited its cross-border and self-financed projects.")
+
+
+def small_print_report() -> bytes:
+    """A report page with a contents list, a caption, a footnote marker and footnote, and a list."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 22)
+    pdf.set_xy(15, 20)
+    pdf.multi_cell(180, 10, "Evaluation of the North Sea Hydrogen Valley Partnership", align="C")
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.set_xy(15, 50)
+    pdf.cell(180, 7, "Contents")
+    pdf.set_font("Helvetica", size=10)
+    for i, (title, page) in enumerate([("1 Introduction", 2), ("1.1 Purpose of the evaluation", 2), ("2 Findings", 3)]):
+        pdf.set_xy(15, 60 + 6 * i)
+        pdf.cell(180, 6, f"{title} {'.' * 60} {page}")
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.set_xy(15, 90)
+    pdf.cell(180, 7, "2.3 Collaboration with SMEs")
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(15, 100)
+    pdf.write(LINE_H, "Small firms were the least satisfied group in the survey. Only 31 percent said the partnership helped")
+    pdf.set_xy(15, 105)
+    pdf.write(LINE_H, "them find new customers")
+    pdf.set_font("Helvetica", size=6)
+    pdf.set_xy(pdf.get_x(), 104)
+    pdf.write(LINE_H, "1")
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(pdf.get_x(), 105)
+    pdf.write(LINE_H, ", compared with 64 percent of large members.")
+    pdf.set_font("Helvetica", "I", 9)
+    pdf.set_xy(15, 115)
+    pdf.cell(180, 5, "Table 1: Key indicators, 2019-2022")
+    pdf.set_font("Helvetica", size=10)
+    y = place(pdf, 15, 125, ["The main barriers reported by small firms were:"], 180)
+    for item in ["the cost of preparing joint funding applications;", "a lack of information about tenders."]:
+        pdf.set_xy(20, y)
+        pdf.cell(5, LINE_H, chr(149))
+        y = place(pdf, 25, y, [item], 160)
+    pdf.set_font("Helvetica", size=7)
+    pdf.set_xy(15, 270)
+    pdf.cell(180, 4, "1 Survey of 118 firms conducted in November 2022; response rate 38 percent.")
+    return bytes(pdf.output())
+
+
+def test_small_print_and_contents_do_not_become_headings_or_passages():
+    text = read_pdf(small_print_report(), "r.pdf").text
+    ps = text.strip().split("\n\n")
+    assert ps[0] == "# Evaluation of the North Sea Hydrogen Valley Partnership"  # one title over two lines
+    assert "....." not in text and "Contents" not in text and "# 1" not in ps
+    assert ps[1] == "# 2.3 Collaboration with SMEs"
+    assert ps[2] == ("Small firms were the least satisfied group in the survey. Only 31 percent said the partnership "
+                     "helped them find new customers, compared with 64 percent of large members.")
+    assert ps[3] == "Table 1: Key indicators, 2019-2022"
+    assert ps[4] == ("The main barriers reported by small firms were:\n- the cost of preparing joint funding "
+                     "applications;\n- a lack of information about tenders.")
+    assert ps[5].startswith("1 Survey of 118 firms")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import IngestError
@@ -74,6 +76,57 @@ def clean_characters(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# First parts that make compounds ("cross-border", "long-term"): a line break after them keeps the hyphen.
+COMPOUND_PREFIXES = frozenset(
+    "cross co non self well long short multi inter intra pre post anti pro semi sub low high mid full part small "
+    "medium large year state world first second third decision data ex re un over under out off on top end "
+    "old new open fast slow two three four five ten half quasi mega micro macro bio eco euro public private "
+    "policy market risk cost time user science knowledge evidence".split())
+# Tails that are word endings, not words: "part-ners", "state-ment", "inter-est" were split by wrapping.
+_SUFFIX_TAIL = re.compile(r"(?:ment|ship|ness|ners?|nership|ity|ities|ly|ed|ing|ers?|est|t?ions?|al|ure|"
+                          r"ance|ence|ant|ent|ies|ial|ive|ise|ize|ised|ized)s?")
+_WORD_FORM = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+
+def word_forms(lines: list[str]) -> Counter[str]:
+    """How often each word, plain or hyphenated, appears whole inside a line (not cut at its end)."""
+    counts: Counter[str] = Counter()
+    for i, line in enumerate(lines):
+        words = _WORD_FORM.findall(line.lower())
+        if line.rstrip().endswith("-") and words:
+            words = words[:-1]
+        if i and lines[i - 1].rstrip().endswith("-") and words:
+            words = words[1:]
+        counts.update(words)
+    return counts
+
+
+def ends_in_word_hyphen(text: str) -> bool:
+    """A line ending "word-" (not a dash after a space) may carry a word on to the next line."""
+    return len(text) > 1 and text.endswith("-") and text[-2].isalpha()
+
+
+def join_hyphenated(before: str, after: str, counts: Mapping[str, int]) -> str:
+    """Join a line ending in "word-" to the next line: drop the hyphen of a split word, keep a compound's.
+
+    The hyphen stays when the hyphenated form is the usual one in the text, when the first part is a
+    compound prefix ("cross-border") or when the second part is a name or a number ("COVID-19");
+    otherwise wrapping split one word ("imple-mentation" is "implementation").
+    """
+    head = re.search(r"([A-Za-z]+)-$", before)
+    tail = re.match(r"[^\W_]+", after)
+    if not head or not tail:
+        return before + after
+    first, second = head.group(1), tail.group(0)
+    whole, hyphenated = (first + second).lower(), f"{first}-{second}".lower()
+    if counts.get(hyphenated, 0) > counts.get(whole, 0):
+        return before + after
+    if counts.get(whole, 0) or second.isalpha() and second.islower() and not (
+            first.lower() in COMPOUND_PREFIXES and not _SUFFIX_TAIL.fullmatch(second)):
+        return before[:-1] + after
+    return before + after
+
+
 def unwrap_blocks(text: str) -> str:
     """Join hard-wrapped lines into one line per paragraph or list item.
 
@@ -85,6 +138,7 @@ def unwrap_blocks(text: str) -> str:
     # ended on purpose (a title, an address line), so the next line is not its continuation.
     width = lengths[int(len(lengths) * 0.9)] if lengths else 0
     min_wrapped = max(30, int(width * 0.6))
+    counts = word_forms([ln.strip() for ln in text.split("\n")])
     out_blocks: list[str] = []
     for block in re.split(r"\n\s*\n", text):
         lines = [re.sub(r" {2,}", " ", ln.strip()) for ln in block.split("\n")]
@@ -106,8 +160,8 @@ def unwrap_blocks(text: str) -> str:
             last_len = len(ln)
             if starts_new:
                 merged.append(ln)
-            elif merged[-1].endswith("-") and len(merged[-1]) > 1 and merged[-1][-2].isalpha() and ln[:1].islower():
-                merged[-1] = merged[-1] + ln  # keep the hyphen: "cross-\nborder" is "cross-border"
+            elif ends_in_word_hyphen(merged[-1]) and ln[:1].isalnum():
+                merged[-1] = join_hyphenated(merged[-1], ln, counts)
             else:
                 merged[-1] = merged[-1] + " " + ln
         out_blocks.append("\n".join(merged))

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from ..errors import IngestError
 from .metadata import parse_date, published_near_top
-from .normalize import Extracted, clean_characters
+from .normalize import Extracted, clean_characters, ends_in_word_hyphen, join_hyphenated, word_forms
 
 DEFAULT_MAX_PAGES = 500
 
@@ -30,7 +30,13 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)]\s*$")
 _BULLET = re.compile(r"^\s*(?:[•▪◦‣●■□–-]|\d{1,2}[.)])\s+")
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+\S")
-_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+# Captions and notes under tables and figures are short and often bold, but never titles.
+_CAPTION = re.compile(r"^(?:(?:Table|Figure|Fig\.|Chart|Box|Exhibit|Graph|Map)\s*[\dIVXA-Z][\d.]*\b|(?:Sources?|Notes?)\s*[:\d])")
+# A table of contents line: a title, leader dots (or an ellipsis) and a page number.
+_TOC_LINE = re.compile(r"(?:\.\s*){4,}\s*\d{1,4}\s*$|…\s*\d{1,4}\s*$")
+_CONTENTS = re.compile(r"^(?:table of )?contents$", re.I)
+# Footnote markers set small and raised: digits or reference symbols only.
+_MARKER = re.compile(r"^\s*[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰,]{1,4}\s*$")
 
 T = TypeVar("T")
 
@@ -88,7 +94,7 @@ def _strip_furniture(pages: list[list[T]], text_of: Any = str) -> list[list[T]]:
 def _looks_like_heading(line: str, width: int) -> bool:
     s = line.strip()
     words = s.split()
-    if not s or len(words) > 12 or len(s) > 0.8 * width or _SENTENCE_END.search(s):
+    if not s or len(words) > 12 or len(s) > 0.8 * width or _SENTENCE_END.search(s) or _CAPTION.match(s):
         return False
     if _BULLET.match(s) and not _NUMBERED.match(s):
         return False
@@ -105,18 +111,6 @@ def lines_to_paragraphs(lines: list[str]) -> str:
     return build_paragraphs([_Item(ln) for ln in lines])
 
 
-def _rejoin_hyphen(current: str, ln: str, counts: Counter[str]) -> str:
-    """"inno-" + "vation": drop the hyphen when the whole word is the more usual form in the text."""
-    head = re.search(r"([A-Za-z]+)-$", current)
-    tail = re.match(r"[a-z]+", ln)
-    if not head or not tail:
-        return current[:-1] + ln
-    whole = (head.group(1) + tail.group(0)).lower()
-    hyphenated = f"{head.group(1)}-{tail.group(0)}".lower()
-    # Unknown words keep the hyphen: "cross-border" spoiled is worse than "stren-gthened" kept.
-    return current[:-1] + ln if counts[whole] > counts[hyphenated] else current + ln
-
-
 def build_paragraphs(items: list[_Item], *, laid_out: bool = False) -> str:
     """Paragraphs and ``# `` headings from lines, using layout hints where the items carry them.
 
@@ -125,6 +119,10 @@ def build_paragraphs(items: list[_Item], *, laid_out: bool = False) -> str:
             runs on into the next one without a gap is the start of a paragraph, not a title.
     """
     items = [_Item(re.sub(r"\s+", " ", it.text).strip(), it.width, it.breaks, it.heading, it.aside) for it in items]
+    toc = [bool(_TOC_LINE.search(it.text)) for it in items]
+    for i, it in enumerate(items):  # a contents page lists titles the text repeats: it is no passage
+        if toc[i] or _CONTENTS.match(it.text) and i + 1 < len(items) and toc[i + 1]:
+            it.text = ""
     for i, it in enumerate(items):  # a hint on a line that turns out empty passes to the next one
         if not it.text and i + 1 < len(items):
             items[i + 1].breaks |= it.breaks
@@ -133,15 +131,7 @@ def build_paragraphs(items: list[_Item], *, laid_out: bool = False) -> str:
         return ""
     lengths = sorted(len(it.text) for it in items)
     default_width = lengths[int(len(lengths) * 0.9)]
-    # Words seen whole inside lines (not at a line-end break) decide how hyphens are rejoined.
-    counts: Counter[str] = Counter()
-    for i, it in enumerate(items):
-        words = _WORD.findall(it.text.lower())
-        if it.text.endswith("-") and words:
-            words = words[:-1]
-        if i and items[i - 1].text.endswith("-") and words:
-            words = words[1:]
-        counts.update(words)
+    counts = word_forms([it.text for it in items])  # words seen whole decide how hyphens are rejoined
     blocks: list[str] = []
     asides: list[str] = []
     current = ""
@@ -163,7 +153,8 @@ def build_paragraphs(items: list[_Item], *, laid_out: bool = False) -> str:
         prev_ended = not current or it.breaks or it.heading or bool(
             prev and _SENTENCE_END.search(current) and len(prev.text) < 0.85 * (prev.width or default_width))
         alone = not laid_out or k + 1 == len(items) or items[k + 1].breaks or items[k + 1].aside
-        heading = prev_ended and (it.heading and len(ln.split()) <= 15 or alone and _looks_like_heading(ln, width))
+        heading = prev_ended and not _CAPTION.match(ln) and (
+            it.heading and len(ln.split()) <= 15 or alone and _looks_like_heading(ln, width))
         prev = it
         if heading or _BULLET.match(ln):
             close()
@@ -177,12 +168,18 @@ def build_paragraphs(items: list[_Item], *, laid_out: bool = False) -> str:
         elif prev_ended:
             close()
             current = ln
-        elif current.endswith("-") and len(current) > 1 and current[-2].isalpha() and ln[:1].islower():
-            current = _rejoin_hyphen(current, ln, counts)
+        elif ends_in_word_hyphen(current) and ln[:1].isalnum():
+            current = join_hyphenated(current, ln, counts)
         else:
             current = current + " " + ln
     close()
-    return "\n\n".join(blocks) + "\n"
+    # A list stays with its lead-in, one item a line, as the DOCX and Markdown readers give it.
+    out = blocks[:1]
+    for prev_block, block in zip(blocks, blocks[1:]):
+        in_list = block.startswith("- ") and (prev_block.startswith("- ") or not prev_block.startswith("# ")
+                                               and prev_block.endswith(":"))
+        out.append(("\n" if in_list else "\n\n") + block)
+    return "".join(out) + "\n"
 
 
 def _page_lines(page: Any) -> list[_Line]:
@@ -201,7 +198,15 @@ def _page_lines(page: Any) -> list[_Line]:
                             size or 10.0))
 
     page.extract_text(visitor_text=visit)
-    return sorted(pieces, key=lambda p: (-p.y, p.x))
+    return sorted(_drop_markers(pieces), key=lambda p: (-p.y, p.x))
+
+
+def _drop_markers(pieces: list[_Line]) -> list[_Line]:
+    """Drop footnote markers: small digits or symbols raised on a body line would cut its sentence."""
+    def raised(p: _Line) -> bool:
+        return bool(_MARKER.match(p.text)) and any(
+            q.size > 1.25 * p.size and 0 < p.y - q.y <= 0.6 * q.size for q in pieces)
+    return [p for p in pieces if not raised(p)]
 
 
 def _join(pieces: list[_Line]) -> _Line:
@@ -242,10 +247,14 @@ def _columns(pieces: list[_Line], left: float, right: float) -> list[list[_Line]
         return [[_join(r) for r in rows]]
     x0 = max(starts.items(), key=lambda kv: (kv[1], -kv[0]))[0]
     col_x = x0 - 1.5
-    in_band = [i for i, row in enumerate(rows) if any(abs(p.x - x0) <= 1.5 for p in row)
-               and len("".join(p.text for p in row if p.x >= col_x)) >= 15]
-    if len(in_band) < max(4, 0.2 * len(rows)):
+    at_x0 = [i for i, row in enumerate(rows) if any(abs(p.x - x0) <= 1.5 for p in row)]
+    # Table cells also line up mid-page; only text lines of some length show a column.
+    long_rows = [i for i in at_x0 if len("".join(p.text for p in rows[i] if p.x >= col_x)) >= 15]
+    if len(long_rows) < max(4, 0.2 * len(rows)):
         return [[_join(r) for r in rows]]
+    # Every row from the first to the last line starting the second column is inside the band,
+    # including short ones ("sations.") and rows with a left line only.
+    in_band = [i for i in at_x0 if long_rows[0] - 3 <= i <= long_rows[-1] + 3]
     left_width = col_x - min(p.x for p in pieces)
 
     def fits_left(row: list[_Line]) -> bool:
@@ -274,6 +283,9 @@ def _layout_items(pages: list[list[list[_Line]]]) -> list[_Item]:
     for ln in all_lines:
         chars[round(ln.size, 1)] += len(ln.text)
     body = chars.most_common(1)[0][0]
+    # A segment that starts lower than the one before continues below it (full width after a band,
+    # a band after full width): its gap from the lines above shows whether a paragraph ends there.
+    # One that starts higher is the next column, where a paragraph may run on from the last one.
     gaps = [a.y - b.y for page in pages for seg in page for a, b in zip(seg, seg[1:])
             if abs(a.size - body) < 0.1 * body and abs(b.size - body) < 0.1 * body and a.y > b.y]
     spacing = median(gaps) if gaps else 1.2 * body
@@ -285,12 +297,28 @@ def _layout_items(pages: list[list[list[_Line]]]) -> list[_Item]:
             width = body_lengths[int(len(body_lengths) * 0.9)] if len(body_lengths) >= 3 else 0
             # Small print after the last body-size line of the page: footnotes.
             last_body = max((i for i, ln in enumerate(seg) if ln.size >= 0.9 * body), default=-1)
+            above = [ln.y for earlier in page[:s_i] for ln in earlier if ln.y > seg[0].y]
+            starts_lower = s_i > 0 and seg[0].y < page[s_i - 1][-1].y
             for i, ln in enumerate(seg):
-                gap = seg[i - 1].y - ln.y if i else 0.0
+                gap = seg[i - 1].y - ln.y if i else (min(above) - ln.y if starts_lower and above else 0.0)
                 size_change = before is not None and abs(ln.size - before.size) > 0.1 * max(ln.size, before.size)
                 aside = s_i == len(page) - 1 and i > last_body and ln.size < 0.9 * body
-                items.append(_Item(ln.text, width, heading=ln.size >= 1.15 * body, aside=aside,
-                                   breaks=gap > 1.4 * max(spacing, ln.size * 1.05) or size_change))
+                heading = ln.size >= 1.15 * body
+                breaks = gap > 1.4 * max(spacing, ln.size * 1.05) or size_change
+                if i == 0 and s_i > 0 and not starts_lower and items:
+                    # At the top of the next column only the text tells: a sentence that ended on a
+                    # line not quite full, and a capital after it, end the paragraph.
+                    last = items[-1]
+                    breaks |= bool(_SENTENCE_END.search(last.text) and ln.text[:1].isupper()
+                                   and len(last.text) < 0.95 * (last.width or len(last.text) + 1))
+                # A title wrapped over lines is one heading: same size, about a line apart, and the
+                # next line does not start a numbered section of its own.
+                if (heading and items and items[-1].heading and before is not None and i and gap <= 1.65 * ln.size
+                        and abs(before.size - ln.size) < 0.05 * ln.size and not _NUMBERED.match(ln.text)):
+                    items[-1].text += " " + ln.text  # a title wrapped over two lines is one heading
+                    before = ln
+                    continue
+                items.append(_Item(ln.text, width, heading=heading, aside=aside, breaks=breaks))
                 if not aside:
                     before = ln
     return items
