@@ -357,14 +357,12 @@ def run_batch(
     if workers < 1:
         raise SetupError("--workers must be at least 1", kind="usage")
     codebook = load_codebook(codebook_path)
-    if feed_fields:
-        from .ingest import feeds
+    from .ingest import feeds
 
-        for name, names in feed_fields.items():
-            if name not in feeds.FEED_FIELDS:
-                raise SetupError(f"unknown feed field {name!r}; known: {sorted(feeds.FEED_FIELDS)}", kind="config")
-            # The user's names are tried first; workers are forked later and inherit this.
-            feeds.FEED_FIELDS[name] = list(dict.fromkeys([*names, *feeds.FEED_FIELDS[name]]))
+    try:
+        feeds.use_feed_fields(feed_fields)  # workers are forked later and inherit these
+    except ValueError as exc:
+        raise SetupError(str(exc), kind="config") from None
     model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
     card = load_card(model_dir, codebook)  # the fitted model is loaded only if some file needs it
     prepare_out_dir(out_dir, docs_dir, force=force)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
+from datetime import datetime
 
 from ..errors import IngestError
 from .metadata import published_near_top
@@ -44,7 +46,7 @@ def check_archive(data: bytes, doc_id: str) -> None:
 
 
 def read_docx(data: bytes, doc_id: str) -> Extracted:
-    """Text of a .docx with headings from the Title/Heading styles and the core title property."""
+    """Text of a .docx with headings from styles or bold/large type, and the core title and created date."""
     check_archive(data, doc_id)
     import docx
     from docx.oxml.ns import qn
@@ -53,6 +55,7 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx surfaces many kinds of error on a damaged package
         raise IngestError(f"{doc_id}: the Word document is damaged ({exc.__class__.__name__})", kind="damaged_docx") from None
+    looks = _HeadingLooks(document)
     blocks: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
@@ -66,6 +69,8 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
                 blocks.append("# " + text)
             elif style.startswith("List") or child.find(qn("w:pPr") + "/" + qn("w:numPr")) is not None:
                 blocks.append("- " + text)
+            elif looks.is_heading(para, text):
+                blocks.append("# " + text)
             else:
                 blocks.append(text)
         elif child.tag == qn("w:tbl"):
@@ -78,7 +83,96 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
     text = _join_lists(blocks)
     title = (document.core_properties.title or "").strip() or next(
         (b[2:] for b in blocks if b.startswith("# ")), None)
-    return Extracted(text=text, title=title, published=published_near_top(text))
+    return Extracted(text=text, title=title, published=published_near_top(text) or _created(document))
+
+
+# python-docx stamps this on every file made from its own template: it says nothing about the document.
+_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
+
+
+def _created(document) -> str | None:
+    """The date part of the core ``created`` property, a fallback for documents without a dateline.
+
+    The text wins, as in the PDF reader: ``created`` is when the file was made, which for a copied
+    or re-saved report can be years from when it was published.
+    """
+    try:
+        created = document.core_properties.created
+    except (ValueError, TypeError):  # a malformed W3CDTF value
+        return None
+    if not isinstance(created, datetime) or created.replace(tzinfo=None) == _TEMPLATE_CREATED:
+        return None
+    return created.date().isoformat()
+
+
+class _HeadingLooks:
+    """Recognise headings typed as bold or enlarged Normal paragraphs, as many authors make them.
+
+    A short line without sentence punctuation is a heading when all of it is bold (unless the body
+    itself is bold) or its type is clearly larger than the body's.
+    """
+
+    MAX_WORDS = 12
+    LARGER = 1.2
+
+    def __init__(self, document) -> None:
+        self.default_size = _default_size(document)
+        sizes: Counter[float] = Counter()
+        bold = plain = 0
+        for para in document.paragraphs:
+            for run in para.runs:
+                n = len(run.text.strip())
+                if n:
+                    sizes[self._size(run, para)] += n
+                    if self._bold(run, para):
+                        bold += n
+                    else:
+                        plain += n
+        self.body_size = sizes.most_common(1)[0][0] if sizes else self.default_size
+        self.body_bold = bold > plain
+
+    def is_heading(self, para, text: str) -> bool:
+        if len(text.split()) > self.MAX_WORDS or text.endswith((".", "!", "?", ",", ";")):
+            return False
+        runs = [r for r in para.runs if r.text.strip()]
+        if not runs:
+            return False
+        if not self.body_bold and all(self._bold(r, para) for r in runs):
+            return True
+        return all(self._size(r, para) >= self.LARGER * self.body_size for r in runs)
+
+    @staticmethod
+    def _bold(run, para) -> bool:
+        if run.bold is not None:
+            return bool(run.bold)
+        style = para.style
+        while style is not None:
+            if style.font.bold is not None:
+                return bool(style.font.bold)
+            style = style.base_style
+        return False
+
+    def _size(self, run, para) -> float:
+        if run.font.size is not None:
+            return run.font.size.pt
+        style = para.style
+        while style is not None:
+            if style.font.size is not None:
+                return style.font.size.pt
+            style = style.base_style
+        return self.default_size
+
+
+def _default_size(document) -> float:
+    """The document-wide default type size in points (OOXML's own default is 10 pt)."""
+    from docx.oxml.ns import qn
+
+    sz = document.styles.element.find(
+        "/".join(qn(t) for t in ("w:docDefaults", "w:rPrDefault", "w:rPr", "w:sz")))
+    try:
+        return int(sz.get(qn("w:val"))) / 2 if sz is not None else 10.0
+    except (TypeError, ValueError):
+        return 10.0
 
 
 def _join_lists(blocks: list[str]) -> str:

@@ -1,8 +1,8 @@
 """News-feed exports: ``.json`` (a list of items, or an object holding one) and ``.jsonl`` (an item a line).
 
 Each item becomes its own document, ``FILE:N`` (N counts items from 1, or lines for ``.jsonl``).
-A broken item costs that item only. Field names are matched against the lists below, which a
-user can extend through ``FEED_FIELDS``.
+A broken item costs that item only. Field names are matched against the lists below; a run puts
+the user's own names first with :func:`use_feed_fields`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,28 @@ from ..errors import IngestError
 from .metadata import parse_date
 from .normalize import Extracted, clean_characters, decode, unwrap_blocks
 
-FEED_FIELDS = {
-    "text": ["text", "body", "content", "article", "full_text", "description", "summary"],
+DEFAULT_FEED_FIELDS = {
+    # JSON Feed (jsonfeed.org) and RSS names are included; the full text comes before any summary.
+    "text": ["text", "body", "content", "content_html", "content_text", "article", "full_text", "description",
+             "summary"],
     "title": ["title", "headline", "name"],
-    "date": ["date", "published", "published_at", "publishedAt", "pubDate", "datePublished", "time", "created_at"],
-    "url": ["url", "link", "href", "source_url", "permalink"],
+    "date": ["date", "published", "published_at", "publishedAt", "date_published", "pubDate", "datePublished",
+             "time", "created_at"],
+    "url": ["url", "link", "href", "source_url", "permalink", "external_url"],
 }
+FEED_FIELDS = {k: list(v) for k, v in DEFAULT_FEED_FIELDS.items()}
+
+
+def use_feed_fields(extra: dict[str, list[str]] | None) -> None:
+    """The default names with ``extra`` tried first; starts from the defaults each time, so one run's
+    settings do not leak into the next run in the same process (a notebook)."""
+    unknown = set(extra or {}) - set(DEFAULT_FEED_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown feed field(s) {sorted(unknown)}; known: {sorted(DEFAULT_FEED_FIELDS)}")
+    for name, defaults in DEFAULT_FEED_FIELDS.items():
+        FEED_FIELDS[name] = list(dict.fromkeys([*(extra or {}).get(name, []), *defaults]))
+
+
 _LIST_KEYS = ("items", "articles", "entries", "data", "results", "news", "posts")
 _TAGS = re.compile(r"<[A-Za-z/!][^>]{0,500}>")
 _BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|br|blockquote)\s*>|<br\s*/?>", re.I)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import IngestError
 from .normalize import Extracted, clean_characters, decode, unwrap_blocks
 from .text import strip_markdown_inline
@@ -77,6 +79,8 @@ def read_html(data: bytes, doc_id: str) -> Extracted:
     import trafilatura
 
     tree = parse_page(decode(data, doc_id), doc_id)
+    # Read before trafilatura, which may prune the tree it is given.
+    own_title, url = page_title(tree), page_url(tree)
     try:
         found = trafilatura.bare_extraction(
             tree,
@@ -92,6 +96,54 @@ def read_html(data: bytes, doc_id: str) -> Extracted:
     if found is None or not (found.text or "").strip():
         raise IngestError(f"{doc_id}: no article text found in the page", kind="empty")
     text = unwrap_blocks(strip_markdown_inline(clean_characters(found.text)))
-    title = clean_characters(found.title).strip() if found.title else None
+    title = own_title or found.title
+    title = " ".join(clean_characters(title).split()) if title else None
     published = found.date if found.date and len(found.date) == 10 else None
-    return Extracted(text=text, title=title or None, published=published or published_near_top(text))
+    return Extracted(text=text, title=title or None, published=published or published_near_top(text),
+                     url=url)
+
+
+def _meta(tree, *names: str) -> str | None:
+    """The first non-empty ``<meta property|name=... content=...>`` among ``names``."""
+    for name in names:
+        for el in tree.iter("meta"):
+            if name in (el.get("property"), el.get("name")) and (el.get("content") or "").strip():
+                return el.get("content").strip()
+    return None
+
+
+def page_title(tree) -> str | None:
+    """og:title, else the heading that opens the article, else None (trafilatura then reads <title>).
+
+    <title> often carries the site's section ("Cluster News - ...") rather than the story, so the
+    article's own h1, or an h2 standing before its first paragraph, is preferred to it.
+    """
+    title = _meta(tree, "og:title")
+    if title:
+        return title
+    article = tree.find(".//article")
+    if article is None:
+        article = tree.find(".//main")
+    if article is None:
+        return None
+    for el in article.iter("h1"):
+        if el.text_content().strip():
+            return el.text_content()
+    for el in article.iter("h2", "p"):
+        if el.tag == "p" and el.text_content().strip():
+            return None
+        if el.tag == "h2" and el.text_content().strip():
+            return el.text_content()
+    return None
+
+
+def page_url(tree) -> str | None:
+    """The page's own address: ``<link rel="canonical">``, else og:url, when absolute http(s)."""
+    candidates = [el.get("href") for el in tree.iter("link")
+                  if "canonical" in (el.get("rel") or "").lower().split()]
+    candidates.append(_meta(tree, "og:url"))
+    for url in candidates:
+        url = (url or "").strip()
+        if re.match(r"https?://[^\s/]+", url, re.I) and not re.search(r"\s", url):
+            return url
+    return None
