@@ -165,10 +165,21 @@ def split_passages(doc: Document, *, min_words: int = MIN_WORDS) -> list[Passage
     passages: list[Passage] = []
     for start, end, sec in merged:
         for s, e in _split_long(text, start, end):
-            if len(text[s:e].split()) < min_words:
+            if len(text[s:e].split()) < min_words or looks_like_table(text[s:e]):
                 continue
             passages.append(Passage(doc.doc_id, len(passages), sec, text[s:e], s, e))
     return passages
+
+
+_NUMBER = re.compile(r"^[(\[]?[-+−–]?[$€£¥]?\d[\d.,:/%–-]*[%)\]]?$")
+
+
+def looks_like_table(passage: str) -> bool:
+    """A table flattened into a paragraph ("Indicator 2019 2022 Target Capacity (MW) 4 46 100 ...") is
+    mostly numbers; as a passage it would only add noise to themes and entities."""
+    tokens = passage.split()
+    numbers = sum(bool(_NUMBER.match(t)) for t in tokens)
+    return numbers >= 6 and numbers >= 0.4 * len(tokens)
 
 
 def _join_list_intros(text: str, spans: list[tuple[int, int, str | None]]) -> list[tuple[int, int, str | None]]:

@@ -128,3 +128,13 @@ def test_overlong_paragraph_is_split_at_sentence_ends():
         assert len(p.text) <= MAX_PASSAGE_CHARS
         assert d.text[p.start:p.end] == p.text
         assert p.text.endswith(".")
+
+
+def test_a_table_flattened_into_a_paragraph_is_not_a_passage_but_a_paragraph_with_figures_is():
+    from pipeline.segment import looks_like_table
+
+    assert looks_like_table("Indicator 2019 2022 Target Electrolyser capacity (MW) 4 46 100 Hydrogen filling "
+                            "stations 2 9 12 Member companies 31 58 60")
+    assert not looks_like_table("Results against indicators: 1,140 SMEs reached through cluster newsletters "
+                                "(target 900); 318 SMEs attending at least one project event (target 250); "
+                                "46 SMEs receiving individual circularity assessments (target 60).")
