@@ -63,6 +63,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise SetupError(f"config file not found: {path}", kind="config") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SetupError(f"config file {path} is not valid TOML: {exc}", kind="config") from None
+    unknown_sections = set(data) - {"run", "feeds"}
+    if unknown_sections:
+        raise SetupError(f"config file {path}: unknown section(s) {sorted(unknown_sections)}; known: [run], [feeds]",
+                         kind="config")
     run = data.get("run", {})
     known = {f.name: f for f in fields(Settings)} .keys() - {"feeds", "source"}
     unknown = set(run) - known
@@ -77,9 +81,14 @@ def load_settings(path: str | Path | None = None) -> Settings:
         settings = Settings(**run, feeds=feeds, source=str(path))
         settings.workers, settings.file_timeout, settings.max_file_mb = (
             int(settings.workers), float(settings.file_timeout), float(settings.max_file_mb))
+        for name in ("workers", "max_pdf_pages", "worker_memory_mb"):
+            if isinstance(run.get(name), float) or isinstance(run.get(name), bool):
+                raise ValueError(f"{name} must be a whole number, not {run[name]!r}")
         settings.max_pdf_pages, settings.worker_memory_mb = int(settings.max_pdf_pages), int(settings.worker_memory_mb)
-        if settings.max_pdf_pages < 1 or settings.worker_memory_mb < 0 or settings.max_file_mb <= 0:
-            raise ValueError("max_pdf_pages and max_file_mb must be positive, worker_memory_mb 0 (no cap) or more")
+        if settings.workers < 1 or settings.max_pdf_pages < 1 or settings.file_timeout <= 0 \
+                or settings.max_file_mb <= 0 or settings.worker_memory_mb < 0:
+            raise ValueError("workers, max_pdf_pages, file_timeout and max_file_mb must be positive; "
+                             "worker_memory_mb is 0 (no cap) or more")
     except (TypeError, ValueError) as exc:
         raise SetupError(f"config file {path}: {exc}", kind="config") from None
     return settings

@@ -32,7 +32,7 @@ _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
-_ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:\s+(?:of|for|and|the|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){1,9})\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
+_ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){1,9})\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
 _NOT_A_DATE = re.compile(
     r"^(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
     r"[\s-]+(?:more\s+)?(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)(?:\s+\w+)?"
@@ -96,6 +96,10 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 _UNITS = {"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"}
 _JOB_TITLE = re.compile(r"^(?:Deputy\s+|Vice[- ]|Prime\s+)?(?:Minister|Secretary|Commissioner|Director|Mayor|"
                         r"Governor|President|Chair|Chairman|Chairwoman|Head)\s+(?:of|for)\s")
+# "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
+_IN_JOB_TITLE = re.compile(r"\b(?:Minister|Secretary|Commissioner|Cabinet Secretary|Secretary of State)\s+(?:of|for)\s+"
+                           r"(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
+_YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w.,/%-])")
 _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
@@ -175,7 +179,10 @@ def split_date(ent: Entity) -> list[Entity]:
     pair = _DATE_PAIR.match(ent.text)
     if pair and _DATE_ANCHOR.search(pair.group(1)) and _DATE_ANCHOR.search(pair.group(2)):
         a, b = pair.group(1), pair.group(2)
-        return [replace(ent, text=a, end=ent.start + len(a)),
+        year = re.search(r"\b(?:19|20)\d\d\b", b)
+        # "between January and March 2024": January is January 2024, not of the publication year.
+        iso_a = iso_date(f"{a} {year.group(0)}", None) if year and not re.search(r"\b(?:19|20)\d\d\b", a) else None
+        return [replace(ent, text=a, end=ent.start + len(a), iso=iso_a),
                 replace(ent, text=b, start=ent.start + pair.start(2), end=ent.start + pair.end(2))]
     return [ent]
 
@@ -251,7 +258,12 @@ def acronyms_of(text: str) -> dict[str, str]:
     found = {}
     for m in _ACRONYM_DEF.finditer(text):
         long_form, acr = m.group(1), m.group(2)
-        words = [w for w in re.split(r"[\s-]+", long_form) if w]
+        # Only the last sentence, and not a possessor: "Spain's Ministry for ..." names the ministry.
+        long_form = re.split(r"(?<=[a-z\d])\.\s+", long_form)[-1]
+        long_form = re.sub(r"^.*(?:'s|’s)\s+(?=[A-Z])", "", long_form)
+        # Words with their offsets, so the long form keeps its own hyphens and commas.
+        spans = [(w.start(), w.group()) for w in re.finditer(r"[^\s-]+", long_form)]
+        words = [w for _, w in spans]
         # Walk back from the bracket to the shortest run of words whose capitals spell the acronym.
         letters = [c for c in acr if c.isalpha()]
         best = None
@@ -259,12 +271,18 @@ def acronyms_of(text: str) -> dict[str, str]:
             initials = [w[0] for w in words[i:] if w[0].isupper()]
             if [c.upper() for c in initials] == [c.upper() for c in letters] or \
                     "".join(initials).upper().startswith("".join(letters).upper()) and len(initials) == len(letters):
-                best = " ".join(words[i:])
+                best = long_form[spans[i][0]:]
                 break
         if best is None and len(words) >= len(letters):
-            caps = [w for w in words if w[0].isupper()]
-            if len(caps) >= len(letters) - 1:
-                best = _LEADING_THE.sub("", long_form)
+            # No exact fit ("Foreign, Commonwealth & Development Office"): the shortest run of words
+            # from a capital to the bracket holding nearly as many capitals as the acronym has letters.
+            for i in range(len(words) - 1, -1, -1):
+                if words[i].endswith(",") and not re.search(r"\s(?:and|&)\s", long_form[spans[i][0]:]):
+                    break  # "Idemitsu Kosan, Hokkaido Electric Power": a list of names, not one name
+                caps = sum(w[0].isupper() for w in words[i:])
+                if words[i][0].isupper() and caps >= len(letters) - 1:
+                    best = long_form[spans[i][0]:]
+                    break
         if best:
             found[acr] = _LEADING_THE.sub("", best)
     return found
@@ -289,7 +307,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
                 continue  # "cooperatives", "the region": a common noun is not a name
             if e.label in NAME_LABELS and e.norm is None and (e.text in _DOCUMENT_PARTS or e.text in _UNITS
-                                                              or _JOB_TITLE.match(e.text)):
+                                                              or _JOB_TITLE.match(e.text)
+                                                              or _IN_JOB_TITLE.search(text[:e.start])):
                 continue  # "Foreword", "kW", "Minister of Industry and Trade": not names of anything
             if e.label in NAME_LABELS and e.norm is None and _STRONG_DATE.fullmatch(e.text):
                 e = replace(e, label="DATE")  # "Q3 2025" tagged as a person
@@ -311,9 +330,12 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
         taken = [(e.start, e.end) for e in out]
         for long_form in acronyms.values():
             for m in re.finditer(rf"(?<![\w-]){re.escape(long_form)}(?![\w-])", text):
-                if not any(s < m.end() and m.start() < t for s, t in taken):
+                overlapping = [e for e in out if e.start < m.end() and m.start() < e.end]
+                # The author spelled the name out: pieces the model made of it give way to it whole.
+                if all(m.start() <= e.start and e.end <= m.end() and e.norm is None for e in overlapping):
+                    out = [e for e in out if e not in overlapping]
                     out.append(Entity(long_form, "ORG", m.start(), m.end()))
-                    taken.append((m.start(), m.end()))
+                    taken = [(e.start, e.end) for e in out]
         for acr in acronyms:
             for m in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w-])", text):
                 if not any(s < m.end() and m.start() < t for s, t in taken):
@@ -328,6 +350,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 out.append(Entity(word, "ORG", m.start(), m.end()))
                 taken.append((m.start(), m.end()))
         out += missed_places(text, out)
+        for m in _YEAR_RANGE.finditer(text):  # "2019–2022" with an en dash is often missed
+            if not any(e.start < m.end() and m.start() < e.end for e in out):
+                out.append(Entity(m.group(0), "DATE", m.start(), m.end()))
         cleaned.append(sorted(out, key=lambda e: e.start))
 
     # One label per name: the majority of its mentions, acronyms and long forms pooled.
@@ -386,7 +411,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 norm = acronyms.get(e.text) or (variants[k].most_common(1)[0][0] if variants[k] else e.text)
                 out.append(replace(e, label=label_of.get(k, e.label), norm=norm))
             elif e.label == "DATE":
-                out.append(replace(e, norm=e.text, iso=iso_date(e.text, published)))
+                out.append(replace(e, norm=e.text, iso=e.iso or iso_date(e.text, published)))
             else:
                 out.append(e)
         result.append(out)

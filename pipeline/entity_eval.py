@@ -10,6 +10,7 @@ from .errors import LabelsError
 from .evaluate import f1
 from .records import Entity
 
+DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "corpus" / "entities_gold.jsonl"
 GROUPS = {"ORG": "ORG", "GPE": "places", "LOC": "places", "DATE": "DATE", "PERSON": "PERSON"}
 GROUP_ORDER = ["ORG", "places", "DATE", "PERSON"]
 

@@ -43,6 +43,7 @@ _ORG_HEAD_ANYWHERE = re.compile(r"\b(?:Ministry|Department|Agency|Authority|Inst
                                 r"Federation|Chamber|Council|Commission|Cluster|Network|Alliance|Centre|Center|"
                                 r"Company|Corporation|Foundation|Office|Group|College|School|Hub|Platform|"
                                 r"Government|Observatory|Institutes|Secretariat|Organization|Organisation)\b")
+_ADJECTIVE = re.compile(r"[a-z](?:al|ic|ical|ive|ous|ary)$")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
 _AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
@@ -113,10 +114,14 @@ def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
     words_start = ent.end + m.start("words")
     words_end = ent.end + m.end("words")
     inside = [o for o in others if o is not ent and o.start < words_end and words_start < o.end]
-    if any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC"))
+    # "Kenya Agricultural" cannot end a name: an adjective before "and" always continues it.
+    adjective_before = link in ("and", "&") and bool(_ADJECTIVE.search(last)) and not is_place(last)
+    if not adjective_before and any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC"))
            or link in ("and", "&") and _ORG_HEAD_ANYWHERE.search(o.text) for o in inside):
         return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one
     words = m.group("words")
+    if adjective_before:
+        return replace(ent, text=text[ent.start:words_end], end=words_end)
     if link in ("and", "&"):
         # One name: "Economic Affairs and Climate Action", "Vineland Research and Innovation Centre".
         # Two: "Lund University and Chalmers University", "Cadence and Synopsys", "... and TU Dresden".
@@ -169,6 +174,11 @@ def _split_list(ent: Entity) -> list[Entity]:
             start = ent.start + ent.text.index(p, i)
             out.append(Entity(p, "GPE", start, start + len(p)))
         return out  # "Guanajuato and Querétaro", "Aberdeen, Inverness": a list of places
+    if ent.label == "ORG" and ent.text.count(", ") == 1 and " and " not in ent.text and " of " not in ent.text:
+        a, b = ent.text.split(", ")
+        if a[:1].isupper() and b[:1].isupper() and not re.fullmatch(r"(?:Ltd|Inc|LLC|SA|AG|GmbH|plc|Co)\.?", b):
+            return [Entity(a, "ORG", ent.start, ent.start + len(a)),  # "Twiga Foods, Safaricom"
+                    Entity(b, "ORG", ent.end - len(b), ent.end)]
     if ent.label == "ORG":
         m = re.search(r"\s+and\s+(?:the\s+)?", ent.text)
         if m:
@@ -176,7 +186,8 @@ def _split_list(ent: Entity) -> list[Entity]:
             two_full_names = _ORG_HEAD_ANYWHERE.search(a) and (_ORG_HEAD_ANYWHERE.search(b) or re.match(r"[A-Z]{2,}\b", b))
             first_ends_in_head = _HEADS.search(a.split()[-1]) and b[:1].isupper()
             # "GD and Marchesini Group", "TotalEnergies and Simply Blue Group": a brand, then a named body
-            brand_then_body = " " not in a and re.search(r"[A-Z].*[A-Z]", a) and _ORG_HEAD_ANYWHERE.search(b)
+            brand_then_body = " " not in a and (re.search(r"[a-z][A-Z]", a) or a.isupper()) \
+                and _ORG_HEAD_ANYWHERE.search(b)
             if two_full_names or first_ends_in_head or brand_then_body:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]

@@ -36,11 +36,24 @@ def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+def check_model_out_dir(out_dir: str | Path) -> None:
+    """A model may replace a model, or fill an empty or new folder; never a folder of other files."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ModelError(f"{out_dir} exists and is not a folder; choose another --out")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / CARD).is_file():
+        raise ModelError(f"{out_dir} already holds files that are not a model; choose an empty or new --out "
+                         "(a model folder is replaced as a whole)")
+
+
 def save_model(model, out_dir: str | Path, card: dict) -> Path:
     """Write the model directory atomically: a half-written model never replaces a good one."""
+    import shutil
+
     import skops.io as sio
 
     out_dir = Path(out_dir)
+    check_model_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     for _, vectorizer in model.features_.transformer_list:
@@ -65,9 +78,7 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
         old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
         out_dir.rename(old)
         tmp.rename(out_dir)
-        for f in old.iterdir():
-            f.unlink()
-        old.rmdir()
+        shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(out_dir)
     return out_dir

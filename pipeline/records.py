@@ -126,9 +126,15 @@ def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
     }
 
 
-def printable(text: str) -> str:
-    """Control characters shown as escapes ("evil\\x1b[31m.txt"), so a file name cannot drive a terminal."""
-    return _CONTROL_CHARS.sub(lambda m: repr(m.group(0))[1:-1], text)
+def printable(text: str, *, keep_lines: bool = False) -> str:
+    """Control characters shown as escapes ("evil\\x1b[31m.txt"), so a file name cannot drive a terminal.
+
+    ``keep_lines`` leaves newlines and tabs alone, for text whose layout matters (a CSV cell)."""
+    def shown(m: re.Match) -> str:
+        c = m.group(0)
+        return c if keep_lines and c in "\n\t" else repr(c)[1:-1]
+
+    return _CONTROL_CHARS.sub(shown, text)
 
 
 def error_json(path: str, kind: str, message: str) -> dict:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from .errors import SetupError
 from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES
+from .records import printable
 
 PLACE_LABELS = {"GPE", "LOC"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None) -> 
 
 
 def safe_text(value: str) -> str:
-    """Remove control characters so a record can never drive the terminal."""
-    return _UNPRINTABLE.sub("", value)
+    """Control characters shown as escapes ("\\x1b"), so a record can never drive the terminal."""
+    return printable(value)
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -154,5 +154,5 @@ def to_csv(records: list[dict], theme_ids: list[str]) -> str:
                "; ".join(t["id"] for t in r.get("themes", [])),
                *[r.get("scores", {}).get(t, "") for t in theme_ids],
                pick({"ORG"}), pick(PLACE_LABELS), pick({"DATE"}), r.get("text", "")]
-        w.writerow([spreadsheet_safe(c) for c in row])
+        w.writerow([spreadsheet_safe(printable(c, keep_lines=True) if isinstance(c, str) else c) for c in row])
     return buf.getvalue()

@@ -63,6 +63,7 @@ class RunSummary:
     documents_failed: int = 0
     skipped_hidden: int = 0
     skipped_links: int = 0
+    skipped_output_folders: int = 0
     skipped_language: int = 0
     processed: int = 0
     reused: int = 0
@@ -88,6 +89,7 @@ class RunSummary:
             "documents_failed": self.documents_failed,
             "skipped_hidden": self.skipped_hidden,
             "skipped_links": self.skipped_links,
+            "skipped_output_folders": self.skipped_output_folders,
             "skipped_language": self.skipped_language,
             "files_processed": self.processed,
             "files_reused": self.reused,
@@ -135,7 +137,7 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
                     if n_words > MAX_DOCUMENT_WORDS:
                         found.append(_error(path, item_id, doc_id, "too_large",
                                             f"{item_id}: {n_words:,} words is over the {MAX_DOCUMENT_WORDS:,}-word limit "
-                                            "for one document; split it or raise MAX_DOCUMENT_WORDS"))
+                                            "for one document; split the file into smaller documents"))
                         continue
                     found.append((item, passages))
         except FileTimeout:
@@ -214,7 +216,10 @@ def discover(docs_dir: Path, summary: RunSummary, out_dir: Path | None = None) -
     processed. The run's own output folder is never read as input, even when it lies inside it."""
 
     def skipped_link(doc_id: str, reason: str) -> None:
-        summary.skipped_links += 1
+        if reason.startswith("an earlier lessons output"):
+            summary.skipped_output_folders += 1
+        else:
+            summary.skipped_links += 1
 
     tasks = []
     for path, doc_id in iter_input_files(docs_dir, exclude=out_dir, skipped=skipped_link):
@@ -353,7 +358,8 @@ def run_batch(
     started = datetime.now(timezone.utc)
     docs_dir, out_dir = Path(docs_dir), Path(out_dir)
     if not docs_dir.is_dir():
-        raise SetupError(f"input folder not found: {docs_dir}", kind="docs_dir")
+        what = "is a file, not a folder (give the folder that holds it)" if docs_dir.exists() else "not found"
+        raise SetupError(f"input folder {docs_dir} {what}", kind="docs_dir")
     if workers < 1:
         raise SetupError("--workers must be at least 1", kind="usage")
     codebook = load_codebook(codebook_path)

@@ -67,7 +67,10 @@ def test_one_unreadable_file_among_good_ones_is_a_partial_failure(tmp_path, mode
 def test_missing_input_folder_cannot_run(tmp_path, model_dir):
     result = runner.invoke(app, ["run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--model", str(model_dir)])
     assert result.exit_code == EXIT_FAILED
-    assert "input folder not found" in result.output
+    assert "not found" in result.output
+    (tmp_path / "report.md").write_text("# A report")
+    result = runner.invoke(app, ["run", str(tmp_path / "report.md"), "--out", str(tmp_path / "o"), "--model", str(model_dir)])
+    assert result.exit_code == EXIT_FAILED and "is a file, not a folder" in result.output
 
 
 def test_missing_model_cannot_run_and_says_how_to_build_one(tmp_path):
@@ -245,3 +248,27 @@ def test_review_piped_into_head_exits_zero(tmp_path, model_dir):
     proc.stdout.close()
     stderr = proc.stderr.read()
     assert proc.wait(timeout=60) == 0 and b"Traceback" not in stderr
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("[run]\nfile_timeout = -5\n", "must be positive"),
+    ("[run]\nmax_pdf_pages = 1.5\n", "whole number"),
+    ("[runn]\nworkers = 2\n", "unknown section"),
+    ("[run]\nworkers = 0\n", "must be positive"),
+])
+def test_impossible_settings_are_refused_before_the_run(tmp_path, body, expected):
+    config = tmp_path / "lessons.toml"
+    config.write_text(body)
+    result = runner.invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--config", str(config)])
+    assert result.exit_code == EXIT_FAILED and expected in result.output, result.output
+
+
+def test_review_shows_hostile_file_names_escaped_in_every_format(tmp_path, model_dir):
+    docs = write_files(tmp_path / "docs", {"esc\x1b]0;TITLE\x07.txt": GOOD["notes/budget.txt"]})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(docs), "--out", str(out), "--model", str(model_dir)]).exit_code == 0
+    for fmt in ("table", "csv", "jsonl"):
+        result = runner.invoke(app, ["review", str(out), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert "esc\\x1b]0;TITLE\\x07.txt" in result.stdout or "esc\\u001b]0;TITLE\\u0007.txt" in result.stdout

@@ -215,3 +215,20 @@ def test_currencies_press_release_words_and_parts_of_the_world(nlp):
     names = {t for t, _ in found}
     assert not {"GEL", "FOR", "IMMEDIATE"} & names
     assert {("Caucasus", "LOC"), ("Central Asia", "LOC")} <= found
+
+
+def test_names_with_adjectives_commas_and_job_titles_found_by_a_newcomer(nlp):
+    paras = ["The Kenya Agricultural and Livestock Research Organization (KALRO) and the Socio-Economic and "
+             "Environmental Research Institute signed with Twiga Foods, Safaricom and the Minister of ICT and "
+             "Innovation. The Foreign, Commonwealth and Development Office (FCDO) co-funds it.",
+             "Between January and March 2024 the pilot ran; the 2019–2022 strategy ended. FCDO will review it."]
+    ents = refined(nlp, paras, published="2025-02-01")
+    found = by_text(ents)
+    for name in ["Kenya Agricultural and Livestock Research Organization",
+                 "Socio-Economic and Environmental Research Institute", "Twiga Foods", "Safaricom"]:
+        assert (name, "ORG") in found, name
+    assert not {"Innovation", "ICT", "Twiga Foods, Safaricom", "Kenya Agricultural"} & {t for t, _ in found}
+    fcdo = [e for p in ents for e in p if e.text == "FCDO"]
+    assert fcdo and all(e.norm == "Foreign, Commonwealth and Development Office" for e in fcdo)
+    iso = {e.text: e.iso for p in ents for e in p if e.label == "DATE"}
+    assert iso["January"] == "2024-01" and iso["2019–2022"] == "2019/2022"

@@ -193,6 +193,9 @@ def test_outputs_inside_the_input_folder_are_never_read_as_input(tmp_path, model
     assert second.reused == 3 and second.documents_ok == 3
     with pytest.raises(SetupError, match="is the input folder itself"):
         run_batch(docs, docs, model_dir=model_dir, force=True)
+    # An earlier run's folder is not this run's --out, and its JSONL files are still results, not feeds.
+    third = run_batch(docs, docs / "outputs" / "another", model_dir=model_dir)
+    assert third.files_seen == 3 and third.skipped_output_folders == 1 and third.ok
 
 
 def test_files_that_failed_for_a_limit_are_read_again_and_reading_settings_are_part_of_the_reuse_key(

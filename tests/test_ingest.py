@@ -111,7 +111,7 @@ def test_walk_is_sorted_recursive_and_does_not_follow_symlinks(tmp_path):
     outside = tmp_path / "outside"
     write_files(outside, {"secret.txt": TEXT})
     root = write_files(tmp_path / "docs", {"b.txt": TEXT, "a/c.md": TEXT, ".hidden/x.txt": TEXT})
-    os.symlink(outside, root / "link-out")
+    os.symlink(outside, root / "link-out")  # a linked folder: never entered
     os.symlink(root, root / "a" / "loop")
     os.symlink(outside / "secret.txt", root / "secret-link.txt")
     os.symlink("loop2.txt", root / "loop1.txt")  # a loop of file links
@@ -124,7 +124,8 @@ def test_walk_is_sorted_recursive_and_does_not_follow_symlinks(tmp_path):
     assert skipped == {"secret-link.txt": "the link points outside the input folder",
                        "loop1.txt": "the link points to itself in a loop",
                        "loop2.txt": "the link points to itself in a loop",
-                       "dangling.txt": "the link points to nothing (its target is missing)"}
+                       "dangling.txt": "the link points to nothing (its target is missing)",
+                       "link-out/": "linked folders are not entered", "a/loop/": "linked folders are not entered"}
 
 
 @pytest.mark.parametrize("name,hidden", [("~$report.docx", True), (".DS_Store", True), ("notes.txt~", True),

@@ -101,3 +101,17 @@ def test_skops_file_with_a_type_outside_the_allow_list_is_refused(tmp_path, mode
     with pytest.raises(ModelError, match="not allowed") as err:
         load_model(bad, codebook)
     assert err.value.kind == "unsafe_model"
+
+
+def test_training_never_replaces_a_folder_of_other_files(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import EXIT_FAILED, app
+
+    precious = tmp_path / "notes"
+    (precious / "sub").mkdir(parents=True)
+    (precious / "important.txt").write_text("two years of interview notes")
+    result = CliRunner().invoke(app, ["train", "--out", str(precious)])
+    assert result.exit_code == EXIT_FAILED and "not a model" in result.output
+    assert (precious / "important.txt").read_text() == "two years of interview notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]  # no leftovers beside it

@@ -22,11 +22,12 @@ def train(
     """Train the theme and lesson classifier and print its cross-validated figures."""
     from ..codebook import load_codebook
     from ..labels import DEFAULT_LABELS_DIR, read_labels
-    from ..modelstore import save_model
+    from ..modelstore import check_model_out_dir, save_model
     from ..train import train_model
 
     console = _console()
     try:
+        check_model_out_dir(out)  # before minutes of training, not after
         cb = load_codebook(codebook)
         items = read_labels(labels or [DEFAULT_LABELS_DIR], cb.ids)
         console.print(f"training on {len(items)} passages from {len({i.doc for i in items})} documents …")
@@ -81,17 +82,17 @@ def evaluate(
 
 @app.command("evaluate-entities")
 def evaluate_entities(
-    gold: Annotated[Path, typer.Option("--gold", "-g", help="Gold JSONL: {text, entities:[{text,label,start,end}], doc}.")] = Path("corpus/entities_gold.jsonl"),
+    gold: Annotated[Optional[Path], typer.Option("--gold", "-g", help="Gold JSONL: {text, entities:[{text,label,start,end}], doc} (default corpus/entities_gold.jsonl).")] = None,
     spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' as for run.")] = "auto",
     gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="Gazetteer TOML to include.")] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
 ) -> None:
     """Entity precision/recall/F1 per label (ORG, places, DATE, PERSON): raw spaCy next to ours."""
     from ..annotate import load_spacy
-    from ..entity_eval import GROUP_ORDER, entity_report, predict, read_gold
+    from ..entity_eval import DEFAULT_GOLD, GROUP_ORDER, entity_report, predict, read_gold
 
     try:
-        items = read_gold(gold)
+        items = read_gold(gold or DEFAULT_GOLD)
         nlp = load_spacy(spacy_model, gazetteer)
     except LessonsError as exc:
         raise _fail(exc) from None

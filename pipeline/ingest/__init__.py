@@ -54,8 +54,24 @@ def iter_input_files(root: str | Path, *, exclude: Path | None = None,
     real_exclude = exclude.resolve() if exclude is not None else None
     found: list[tuple[Path, str]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")
-                       and (real_exclude is None or (Path(dirpath) / d).resolve() != real_exclude)]
+        kept = []
+        for d in dirnames:
+            sub = Path(dirpath) / d
+            rel = sub.relative_to(root).as_posix()
+            reason = None
+            if d.startswith(".") or (real_exclude is not None and sub.resolve() == real_exclude):
+                continue
+            if sub.is_symlink():
+                reason = "linked folders are not entered"
+            elif is_lessons_output(sub):
+                reason = "an earlier lessons output folder"
+            if reason:
+                log.info("not entering folder %r: %s", rel, reason)
+                if skipped:
+                    skipped(rel + "/", reason)
+                continue
+            kept.append(d)
+        dirnames[:] = kept
         for name in filenames:
             path = Path(dirpath) / name
             doc_id = path.relative_to(root).as_posix()
@@ -69,6 +85,12 @@ def iter_input_files(root: str | Path, *, exclude: Path | None = None,
             found.append((path, doc_id))
     found.sort(key=lambda item: item[1])
     yield from found
+
+
+def is_lessons_output(folder: Path) -> bool:
+    """A folder an earlier `lessons run` wrote: its JSONL files are results, not news feeds."""
+    return (folder / "manifest.json").is_file() and any(
+        (folder / name).exists() for name in ("passages.jsonl", ".lessons.lock", ".work"))
 
 
 def _link_problem(path: Path, real_root: Path) -> str | None:
