@@ -22,14 +22,13 @@ from dataclasses import replace
 from datetime import date
 
 from .ingest.metadata import MONTHS
-from .entity_spans import missed_places, repair_spans
+from .entity_spans import NAME_LABELS, missed_places, repair_spans
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
 
-NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){1,9})\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
