@@ -81,6 +81,21 @@ def _overlaps(a: Entity, b: Entity) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+_PARTICLES = r"(?:van|von|der|den|de|la|le|da|di|du|del|dos|das|ter|ten|bin|ibn|al|el)"
+
+
+def _with_particles(text: str, ent: Entity) -> Entity:
+    """"Maria van" + "den Berg": a person's name runs on over lower-case particles to the surname."""
+    if ent.label != "PERSON":
+        return ent
+    m = re.match(rf"(?:\s+{_PARTICLES})+\s+{_CAP_WORD}", text[ent.end:]) if not re.search(
+        rf"\s{_PARTICLES}$", ent.text) else re.match(rf"(?:\s+{_PARTICLES})*\s+{_CAP_WORD}", text[ent.end:])
+    if not m:
+        return ent
+    end = ent.end + m.end()
+    return replace(ent, text=text[ent.start:end], end=end)
+
+
 def _joined(text: str, ent: Entity) -> Entity:
     """Widen a name over "-Word" and "/Word" joins on either side ("Vitoria" → "Vitoria-Gasteiz")."""
     start, end = ent.start, ent.end
@@ -268,7 +283,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _list_continued(text, _continued(text, _joined(text, e), names))
+        e = _list_continued(text, _continued(text, _joined(text, _with_particles(text, e)), names))
         fixed.extend(d for part in _split_possessive(e) for d in _split_list(part))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)

@@ -232,3 +232,11 @@ def test_names_with_adjectives_commas_and_job_titles_found_by_a_newcomer(nlp):
     assert fcdo and all(e.norm == "Foreign, Commonwealth and Development Office" for e in fcdo)
     iso = {e.text: e.iso for p in ents for e in p if e.label == "DATE"}
     assert iso["January"] == "2024-01" and iso["2019–2022"] == "2019/2022"
+
+
+def test_person_names_run_on_over_particles(nlp):
+    paras = ["Dr. Maria van den Berg, who chairs the board, spoke first. Commission President Ursula von der "
+             "Leyen opened the summit."]
+    found = by_text(refined(nlp, paras))
+    assert ("Maria van den Berg", "PERSON") in found and ("Ursula von der Leyen", "PERSON") in found
+    assert not {"Berg", "Leyen", "Maria van", "Ursula von"} & {t for t, _ in found}
