@@ -99,6 +99,7 @@ _JOB_TITLE = re.compile(r"^(?:Deputy\s+|Vice[- ]|Prime\s+)?(?:Minister|Secretary
 _IN_JOB_TITLE = re.compile(r"\b(?:Minister|Secretary|Commissioner|Cabinet Secretary|Secretary of State)\s+(?:of|for)\s+"
                            r"(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
 _YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w.,/%-])")
+_TITLE_AFTER = re.compile(r"\s+(?:Secretary|Minister|Secretary-General)\b")  # "Cabinet Secretary"
 _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
@@ -307,7 +308,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 continue  # "cooperatives", "the region": a common noun is not a name
             if e.label in NAME_LABELS and e.norm is None and (e.text in _DOCUMENT_PARTS or e.text in _UNITS
                                                               or _JOB_TITLE.match(e.text)
-                                                              or _IN_JOB_TITLE.search(text[:e.start])):
+                                                              or _IN_JOB_TITLE.search(text[:e.start])
+                                                              or " " not in e.text and e.label == "ORG"
+                                                              and _TITLE_AFTER.match(text[e.end:e.end + 20])):
                 continue  # "Foreword", "kW", "Minister of Industry and Trade": not names of anything
             if e.label in NAME_LABELS and e.norm is None and _STRONG_DATE.fullmatch(e.text):
                 e = replace(e, label="DATE")  # "Q3 2025" tagged as a person

@@ -240,3 +240,10 @@ def test_person_names_run_on_over_particles(nlp):
     found = by_text(refined(nlp, paras))
     assert ("Maria van den Berg", "PERSON") in found and ("Ursula von der Leyen", "PERSON") in found
     assert not {"Berg", "Leyen", "Maria van", "Ursula von"} & {t for t, _ in found}
+
+
+def test_the_first_word_of_a_job_title_is_not_an_organisation(nlp):
+    found = by_text(refined(nlp, ["Cabinet Secretary for Agriculture Mithika Linturi opened the hub with "
+                                  "Safaricom in Nakuru."]))
+    assert ("Safaricom", "ORG") in found and ("Nakuru", "GPE") in found
+    assert not any(t == "Cabinet" or t.startswith("Agriculture") for t, _ in found)

@@ -267,3 +267,25 @@ def test_small_print_and_contents_do_not_become_headings_or_passages():
     assert ps[4] == ("The main barriers reported by small firms were:\n- the cost of preparing joint funding "
                      "applications;\n- a lack of information about tenders.")
     assert ps[5].startswith("1 Survey of 118 firms")
+
+
+def test_without_a_usable_title_in_the_metadata_the_cover_heading_is_the_title():
+    from fpdf import FPDF
+
+    def report(meta_title: str | None) -> bytes:
+        pdf = FPDF()
+        if meta_title:
+            pdf.set_title(meta_title)
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 20)
+        pdf.multi_cell(0, 10, "Mid-term Review of the Tees Valley Hydrogen Hub")
+        pdf.ln(6)
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, "The hub brought together twelve industrial partners, two universities and the "
+                             "combined authority to test hydrogen supply for heavy industry between 2021 and 2024.")
+        return bytes(pdf.output())
+
+    for meta in (None, "Microsoft Word - TVHH_review_v7.docx"):
+        assert read_pdf(report(meta), "r.pdf").title == "Mid-term Review of the Tees Valley Hydrogen Hub"
+    assert read_pdf(report("Tees Valley Hydrogen Hub: mid-term review"), "r.pdf").title == \
+        "Tees Valley Hydrogen Hub: mid-term review"

@@ -366,7 +366,15 @@ def read_pdf(data: bytes, doc_id: str, *, max_pages: int = DEFAULT_MAX_PAGES) ->
     m = re.match(r"D:(\d{4})(\d{2})(\d{2})", created)
     if m:
         published = parse_date(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+    if title is None or _PLACEHOLDER_TITLE.search(title):
+        # No usable /Title ("Microsoft Word - draft3.docx"): the cover's heading names the report.
+        heading = re.search(r"^# (.+)$", text[:3000], re.M)
+        title = heading.group(1).strip() if heading else None
     return Extracted(text=text, title=title, published=published_near_top(text) or published)
+
+
+_PLACEHOLDER_TITLE = re.compile(r"^(?:Microsoft (?:Word|PowerPoint) - |untitled\b|document\d*$|slide \d)|"
+                                r"\.(?:docx?|pptx?|indd|pdf|odt)$", re.I)
 
 
 def _strip_edges(pages: list[list[list[_Line]]]) -> list[list[list[_Line]]]:
