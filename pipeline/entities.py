@@ -104,6 +104,15 @@ _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
+def _names_nothing(text: str, e: Entity) -> bool:
+    """Words the model takes for names that name nothing: report parts ("Foreword"), units ("kW"),
+    job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
+    Innovation") and the first word of a title ("Cabinet" Secretary)."""
+    return (e.text in _DOCUMENT_PARTS or e.text in _UNITS or bool(_JOB_TITLE.match(e.text))
+            or bool(_IN_JOB_TITLE.search(text[:e.start]))
+            or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
+
+
 def fold(name: str) -> str:
     """The key under which spelling variants of one name meet."""
     name = _LEADING_THE.sub("", name.strip())
@@ -306,12 +315,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 continue  # conferences, awards and fairs are events, not organisations
             if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
                 continue  # "cooperatives", "the region": a common noun is not a name
-            if e.label in NAME_LABELS and e.norm is None and (e.text in _DOCUMENT_PARTS or e.text in _UNITS
-                                                              or _JOB_TITLE.match(e.text)
-                                                              or _IN_JOB_TITLE.search(text[:e.start])
-                                                              or " " not in e.text and e.label == "ORG"
-                                                              and _TITLE_AFTER.match(text[e.end:e.end + 20])):
-                continue  # "Foreword", "kW", "Minister of Industry and Trade": not names of anything
+            if e.label in NAME_LABELS and e.norm is None and _names_nothing(text, e):
+                continue
             if e.label in NAME_LABELS and e.norm is None and _STRONG_DATE.fullmatch(e.text):
                 e = replace(e, label="DATE")  # "Q3 2025" tagged as a person
             if (e.label in ("ORG", "PERSON") and e.norm is None and " " not in e.text and not e.text.isupper()

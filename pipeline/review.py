@@ -6,7 +6,6 @@ import csv
 import fnmatch
 import io
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -127,11 +126,6 @@ def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None) -> 
     if flt.theme:
         matches.sort(key=lambda r: -r.get("scores", {}).get(flt.theme, 0.0))
     return s, matches[:limit] if limit is not None else matches
-
-
-def safe_text(value: str) -> str:
-    """Control characters shown as escapes ("\\x1b"), so a record can never drive the terminal."""
-    return printable(value)
 
 
 def spreadsheet_safe(value: object) -> object:

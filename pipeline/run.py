@@ -30,6 +30,7 @@ from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, rea
 from .outputs import DOCUMENTS, ENTITIES, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
 from .records import Document, PassageRecord, document_json, error_json
 from .entities import refine_document
+from .places import gazetteer_places
 from .segment import split_passages
 from .store import Journal, Key, PreviousRun, disk_full, file_sha256
 
@@ -439,6 +440,7 @@ def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_by
         return {"pipeline": resolve_spacy_model(spacy_model), "loaded": False}
     model, _ = load_model(*model)
     nlp = load_spacy(spacy_model, gazetteer)
+    gazetteer_places()  # read once here, shared by the forked workers instead of read in each
     _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages, timeout=timeout,
                   memory_mb=memory_mb)
     try:

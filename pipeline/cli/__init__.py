@@ -45,20 +45,24 @@ def _console(stderr: bool = True):
 
     class _Console(Console):
         def on_broken_pipe(self) -> None:
-            # `lessons review | head`: the reader has what it wanted. Rich would exit 1, which we
-            # reserve for failed files; stop quietly with success instead.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(EXIT_OK)
+            raise closed_pipe()
 
     return _Console(stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+
+
+def closed_pipe() -> typer.Exit:
+    """`lessons review | head`: the reader has what it wanted. Rich would exit 1, which we reserve
+    for failed files; silence stdout and stop with success instead."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return typer.Exit(EXIT_OK)
 
 
 def _fail(exc: LessonsError) -> typer.Exit:
     from rich.markup import escape
 
-    from ..review import safe_text
+    from ..records import printable
 
-    _console().print(f"[red]error[/red] ({exc.kind}): {escape(safe_text(str(exc)))}", markup=True, soft_wrap=True)
+    _console().print(f"[red]error[/red] ({exc.kind}): {escape(printable(str(exc)))}", markup=True, soft_wrap=True)
     return typer.Exit(EXIT_FAILED)
 
 

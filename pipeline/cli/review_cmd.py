@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -13,7 +11,8 @@ import typer
 
 from ..errors import LessonsError
 from ..outputs import dumps
-from . import EXIT_OK, EXIT_USAGE, Format, _console, _fail, app
+from ..records import printable
+from . import EXIT_USAGE, Format, _console, _fail, app, closed_pipe
 
 
 @app.command()
@@ -57,9 +56,7 @@ def review(
             _print_passages(console, records, summary.matching, theme)
             sys.stdout.flush()
     except BrokenPipeError:
-        # `lessons review | head`: the reader has what it wanted; that is success, not an error.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(EXIT_OK) from None
+        raise closed_pipe() from None
 
 
 def _known_themes(out_dir: Path) -> list[str]:
@@ -82,10 +79,8 @@ def _print_review_summary(console, s, *, brief: bool) -> None:
     for tid in s.theme_ids or sorted(s.passages_by_theme):
         t.add_row(tid, str(s.passages_by_theme.get(tid, 0)), str(s.lessons_by_theme.get(tid, 0)))
     console.print(t)
-    from ..review import safe_text
-
     for label, counter in (("organisations", s.organisations), ("places", s.places)):
-        top = ", ".join(f"{safe_text(k)} ({v})" for k, v in counter.most_common(10))
+        top = ", ".join(f"{printable(k)} ({v})" for k, v in counter.most_common(10))
         console.print(f"most frequent {label}: {top or '-'}", soft_wrap=True)
     console.print()
 
@@ -93,18 +88,16 @@ def _print_review_summary(console, s, *, brief: bool) -> None:
 def _print_passages(console, records: list[dict], matching: int, theme: str | None) -> None:
     from rich.markup import escape
 
-    from ..review import safe_text
-
     width = min(console.width, 100)
     for r in records:
         tags = ", ".join(f"{t['id']} {t['score']:.2f}" for t in r.get("themes", [])) or "no theme"
         lesson = f" | LESSON {r.get('lesson_score', 0):.2f}" if r.get("is_lesson") else ""
         section = f" | {r['section']}" if r.get("section") else ""
-        console.print(escape(safe_text(f"── {r['passage_id']}{section}")), style="bold", soft_wrap=True)
+        console.print(escape(printable(f"── {r['passage_id']}{section}")), style="bold", soft_wrap=True)
         console.print(escape(f"   [{tags}]{lesson}"), soft_wrap=True)
-        console.print(escape(textwrap.fill(safe_text(r["text"]), width=width, initial_indent="   ",
+        console.print(escape(textwrap.fill(printable(r["text"]), width=width, initial_indent="   ",
                                            subsequent_indent="   ")), soft_wrap=True)
-        ents = "; ".join(f"{safe_text(e['text'])} ({e['label']})" for e in r.get("entities", []))
+        ents = "; ".join(f"{printable(e['text'])} ({e['label']})" for e in r.get("entities", []))
         if ents:
             console.print(escape(textwrap.fill("entities: " + ents, width=width, initial_indent="   ",
                                                subsequent_indent="   ")), style="dim", soft_wrap=True)
