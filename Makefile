@@ -12,9 +12,13 @@ OUT    := outputs/latest
 install: $(STAMP)
 
 # Dependencies come only from the hashed lock file; the project itself is installed without them.
+# The lock is complete (uv pip compile), so pip installs it with --no-deps and never re-resolves:
+# the pip that `python3.11 -m venv` gives (23.2.1) rejects extras such as justext's
+# lxml[html_clean] in --require-hashes mode while resolving. `pip check` then proves the set is whole.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip check
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
