@@ -10,7 +10,14 @@ from pathlib import Path
 
 from .errors import LabelsError
 
-DEFAULT_LABELS_DIR = Path(__file__).resolve().parent.parent / "corpus" / "labels"
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+DEFAULT_LABELS_DIR = CORPUS_DIR / "labels"
+GROUNDED_TRAIN_DIR = CORPUS_DIR / "grounded" / "train"
+GROUNDED_TEST = CORPUS_DIR / "grounded" / "test.jsonl"
+# What `lessons train` reads when no --labels is given: the imagined passages and the training part
+# of the real-grounded ones. The frozen test part (grounded/test.jsonl) is never trained on.
+DEFAULT_LABELS = (DEFAULT_LABELS_DIR, GROUNDED_TRAIN_DIR)
+REAL_GROUNDED = "real-grounded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +27,7 @@ class LabelledPassage:
     is_lesson: bool
     doc: str
     voice: str = "unknown"
+    origin: str = "unknown"  # "real-grounded" for passages written from a real page, else who wrote it
 
 
 def _key(text: str) -> str:
@@ -42,7 +50,8 @@ def _parse(obj: dict, where: str, known: set[str]) -> LabelledPassage:
     if not isinstance(lesson, bool):
         raise LabelsError(f"{where}: 'is_lesson' must be true or false")
     doc = obj.get("doc") or obj.get("doc_id") or where
-    return LabelledPassage(text=text, themes=themes, is_lesson=lesson, doc=str(doc), voice=str(obj.get("voice") or "unknown"))
+    return LabelledPassage(text=text, themes=themes, is_lesson=lesson, doc=str(doc),
+                           voice=str(obj.get("voice") or "unknown"), origin=str(obj.get("origin") or "unknown"))
 
 
 def read_labels(paths: Iterable[str | Path], theme_ids: Iterable[str]) -> list[LabelledPassage]:

@@ -17,12 +17,17 @@ from .errors import ModelError
 
 CARD = "model.json"
 PARTS = "parts.skops"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: one ThemeModel estimator (TF-IDF and/or encoder features), thresholds per column
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".pt", ".bin")
 # Types skops does not trust by default but that our fitted parts legitimately contain.
 # Anything else in a parts file means it was not written by us: we refuse to load it.
-ALLOWED_EXTRA_TYPES: frozenset[str] = frozenset()
+ALLOWED_EXTRA_TYPES: frozenset[str] = frozenset({
+    "pipeline.classify.ThemeModel",
+    "pipeline.encoder.EncoderFeatures",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+})
 
 
 def library_versions() -> dict[str, str]:
@@ -56,23 +61,35 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
     check_model_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    for _, vectorizer in model.features_.transformer_list:
-        # numpy ints in the vocabulary make skops write one file per term (30 MB, 2 s to load);
-        # plain ints keep the file small and loading fast.
-        vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-    parts = {"features": model.features_, "themes": model.themes_, "lesson": model.lesson_}
-    sio.dump(parts, tmp / PARTS)
+    for _, union, _ in model.blocks_:
+        for _, block in union.transformer_list:
+            if hasattr(block, "vocabulary_"):
+                # numpy ints in the vocabulary make skops write one file per term (30 MB, 2 s to
+                # load); plain ints keep the file small and loading fast.
+                block.vocabulary_ = {term: int(i) for term, i in block.vocabulary_.items()}
+    model.__dict__.pop("_names_cache", None)  # derived, rebuilt on first use
+    model_id = model.__dict__.pop("model_id", None)
+    try:
+        sio.dump({"model": model}, tmp / PARTS)
+    finally:
+        if model_id is not None:
+            model.model_id = model_id
+    T = len(model.theme_ids)
     card = {
         **card,
         "format_version": FORMAT_VERSION,
-        "themes": model.theme_ids,
-        "thresholds": model.thresholds_,
-        "lesson_threshold": model.lesson_threshold_,
-        "calibration": {t: list(ab) for t, ab in model.calibration_.items()},
-        "lesson_calibration": list(model.lesson_calibration_),
-        "params": {"seed": model.seed, "C": model.C},
+        "themes": list(model.theme_ids),
+        "thresholds": {t: float(model.thresholds_[j]) for j, t in enumerate(model.theme_ids)},
+        "lesson_threshold": float(model.thresholds_[T]),
+        "params": model.get_params(),
         "libraries": library_versions(),
     }
+    if "encoder" in model.features:
+        from .encoder import DEFAULT_ENCODER_DIR, encoder_fingerprint
+
+        card["encoder"] = {**json.loads((DEFAULT_ENCODER_DIR / "encoder.json").read_text(encoding="utf-8")),
+                           "fingerprint": encoder_fingerprint()}
+    card["params"]["theme_ids"] = list(card["params"]["theme_ids"])
     (tmp / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
@@ -113,6 +130,14 @@ def check_compatible(card: dict, codebook: Codebook, model_dir: Path) -> None:
             f"model {model_dir} was trained for themes {card.get('themes')} but the codebook "
             f"{codebook.source} has {codebook.ids}; retrain with `lessons train --codebook {codebook.source}`",
             kind="codebook_mismatch")
+    if "encoder" in card:
+        from .encoder import encoder_fingerprint
+
+        if card["encoder"].get("fingerprint") != encoder_fingerprint():
+            raise ModelError(
+                f"model {model_dir} was trained on another sentence encoder ({card['encoder'].get('name')}, "
+                f"{str(card['encoder'].get('fingerprint'))[:19]}…) than the one installed; retrain it with `lessons train`",
+                kind="library_mismatch")
     built = card.get("libraries", {}).get("scikit-learn", "?")
     here = library_versions()["scikit-learn"]
     if _minor(built) != _minor(here):
@@ -130,7 +155,10 @@ def load_card(model_dir: str | Path, codebook: Codebook) -> dict:
 
 
 def load_model(model_dir: str | Path, codebook: Codebook):
-    """Load a model directory into a ThemeModel after the safety and compatibility checks."""
+    """Load a model directory into a ThemeModel after the safety and compatibility checks.
+
+    The parts file is read with skops, never pickle: only skops' trusted types and our explicit
+    allow-list (our estimator and transformer classes, two calibration internals) are built."""
     import skops.io as sio
 
     from .classify import ThemeModel
@@ -150,13 +178,12 @@ def load_model(model_dir: str | Path, codebook: Codebook):
                          "`lessons train`, so it is not loaded", kind="unsafe_model") from None
     except Exception as exc:  # skops raises assorted errors on a damaged or foreign file
         raise ModelError(f"{parts_path} is damaged or not a skops file ({exc.__class__.__name__})") from None
-    if not isinstance(parts, dict) or set(parts) != {"features", "themes", "lesson"}:
+    model = parts.get("model") if isinstance(parts, dict) else None
+    if not isinstance(model, ThemeModel) or list(model.theme_ids) != card["themes"]:
         raise ModelError(f"{parts_path} does not hold a Cluster Lessons model; retrain with `lessons train`")
-    model = ThemeModel(card["themes"], seed=card["params"]["seed"], C=card["params"]["C"])
-    model.features_, model.themes_, model.lesson_ = parts["features"], parts["themes"], parts["lesson"]
     try:
-        model.set_decision(card["calibration"], card["thresholds"], card["lesson_calibration"], card["lesson_threshold"])
+        model.set_thresholds([card["thresholds"][t] for t in card["themes"]] + [card["lesson_threshold"]])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{model_dir / CARD} lacks a valid threshold or calibration ({exc}); retrain with `lessons train`") from None
+        raise ModelError(f"{model_dir / CARD} lacks a valid threshold ({exc}); retrain with `lessons train`") from None
     model.model_id = card["id"]
     return model, card

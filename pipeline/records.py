@@ -60,14 +60,16 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class ThemeScore:
-    """A theme's calibrated score on a passage and the terms that drove it."""
+    """A theme's calibrated score on a passage, the terms and the sentence that drove it."""
 
     id: str
     score: float
     evidence: tuple[str, ...] = ()
+    sentence: str = ""
 
     def to_json(self) -> dict:
-        return {"id": self.id, "score": round(self.score, 4), "evidence": list(self.evidence)}
+        return {"id": self.id, "score": round(self.score, 4), "evidence": list(self.evidence),
+                "sentence": self.sentence}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ class Classification:
     themes: tuple[ThemeScore, ...]
     is_lesson: bool
     lesson_score: float
+    lesson_sentence: str = ""
 
 
 @dataclass(slots=True)
@@ -104,6 +107,7 @@ class PassageRecord:
             "scores": {k: round(v, 4) for k, v in c.scores.items()} if c else {},
             "is_lesson": c.is_lesson if c else False,
             "lesson_score": round(c.lesson_score, 4) if c else 0.0,
+            "lesson_sentence": c.lesson_sentence if c else "",
             "model": self.model_id,
         }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.codebook import load_codebook
-from pipeline.labels import DEFAULT_LABELS_DIR, read_labels
+from pipeline.labels import DEFAULT_LABELS, DEFAULT_LABELS_DIR, read_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DOCS = ROOT / "corpus" / "documents"
@@ -25,12 +25,18 @@ def corpus_labels(codebook):
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory, codebook, corpus_labels):
-    """A model trained by the real trainer on the real corpus, saved to disk once per session."""
+def small_labels(codebook):
+    """Every third passage of the default training data (imagined and real-grounded): quick to train on."""
+    return read_labels(list(DEFAULT_LABELS), codebook.ids)[::3]
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, codebook, small_labels):
+    """The default model kind, trained by the real trainer on a third of the corpus, saved once per session."""
     from pipeline.modelstore import save_model
     from pipeline.train import train_model
 
-    result = train_model(corpus_labels, codebook, seed=0)
+    result = train_model(small_labels, codebook, seed=0)
     model_dir = tmp_path_factory.mktemp("model") / "default"
     save_model(result.model, model_dir, result.card)
     return result, model_dir

@@ -1,53 +1,85 @@
-"""The classifier on passages it was not trained on, evidence, thresholds and determinism."""
+"""The classifier: a scikit-learn estimator, on passages it was not trained on, with evidence."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.validation import NotFittedError
 
-from pipeline.labels import read_labels
-from pipeline.train import evaluate_model, train_model
+from pipeline.classify import ThemeModel
+from pipeline.encoder import SentenceEncoder, split_sentences
+from pipeline.labels import DEFAULT_LABELS, GROUNDED_TEST, REAL_GROUNDED, LabelledPassage, read_labels
+from pipeline.train import MIN_THRESHOLD_PASSAGES, evaluate_model, fit_thresholds, label_matrix, train_model
 
 from .conftest import DATA
 
 
-def test_training_is_deterministic(corpus_labels, codebook, trained):
-    subset = [it for i, it in enumerate(corpus_labels) if i % 3 == 0]
-    a = train_model(subset, codebook, seed=1, protocols=("cv",))
-    b = train_model(subset, codebook, seed=1, protocols=("cv",))
+def test_training_is_deterministic(small_labels, codebook):
+    subset = small_labels[::6]
+    a = train_model(subset, codebook, seed=1, params={"features": "tfidf"})
+    b = train_model(subset, codebook, seed=1, params={"features": "tfidf"})
     assert a.card["id"] == b.card["id"]
     assert a.cv_report["macro_f1"] == b.cv_report["macro_f1"]
-    texts = [it.text for it in corpus_labels[:20]]
-    np.testing.assert_array_equal(a.model.scores(texts)[0], b.model.scores(texts)[0])
+    texts = [it.text for it in subset[:20]]
+    np.testing.assert_array_equal(a.model.predict_proba(texts), b.model.predict_proba(texts))
 
 
-def test_cross_validated_figures_are_reported_per_theme(trained, codebook):
-    report = trained[0].cv_report
+def test_theme_model_is_a_scikit_learn_estimator(small_labels, codebook):
+    model = ThemeModel(codebook.ids, features="tfidf", C=2.0)
+    assert clone(model).get_params()["C"] == 2.0
+    with pytest.raises(NotFittedError):
+        model.predict_proba(["a passage"])
+    texts, y = label_matrix(small_labels[:300], codebook.ids)
+    model.fit(texts, y, groups=[it.doc for it in small_labels[:300]])
+    proba = model.predict_proba(texts[:5])
+    assert proba.shape == (5, len(codebook.ids) + 1)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert list(model.classes_) == [*codebook.ids, "lesson"]
+    np.testing.assert_array_equal(model.predict(texts[:5]), (proba >= model.thresholds_).astype(int))
+
+
+def test_held_out_figures_are_reported_per_theme_and_for_real_grounded_passages(trained, codebook):
+    result = trained[0]
+    report = result.cv_report
     assert set(report["per_theme"]) == set(codebook.ids)
-    assert 0.0 < report["macro_f1"] <= 1.0
-    assert report["lesson_f1"] > 0.5
-    assert trained[0].card["evaluation"]["cv"]["macro_f1"] == round(report["macro_f1"], 4)
-    lovo = trained[0].reports["lovo"]
-    assert len(lovo["per_voice_macro_f1"]) >= 10
-    assert trained[0].card["decision_source"] == "lovo"
+    assert 0.0 < report["macro_f1"] <= 1.0 and report["lesson_f1"] > 0.5 and 0 < report["mean_ap"] <= 1
+    assert result.card["evaluation"]["cv"]["macro_f1"] == round(report["macro_f1"], 4)
+    assert "cv_grounded" in result.reports
+    assert result.reports["cv_grounded"]["n"] == result.card["training_data"]["real_grounded_passages"]
+    assert "real-grounded" in result.card["threshold_source"]
+
+
+def test_thresholds_come_from_real_grounded_passages_not_from_a_few_corrections(small_labels, codebook):
+    """25 corrections that contradict the corpus change the model, never where the cut-offs are fitted."""
+    grounded = [it for it in small_labels if it.origin == REAL_GROUNDED][:400]
+    assert len(grounded) >= MIN_THRESHOLD_PASSAGES
+    corrections = [LabelledPassage(text=it.text + " (reviewed)", themes=frozenset(), is_lesson=not it.is_lesson,
+                                   doc=f"review-{i}", origin="correction") for i, it in enumerate(grounded[:25])]
+    base = train_model(grounded, codebook, params={"features": "tfidf"})
+    corrected = train_model(grounded + corrections, codebook, params={"features": "tfidf"})
+    assert "real-grounded" in corrected.card["threshold_source"]
+    proba, _, tune = corrected.oof
+    assert tune[:len(grounded)].all() and not tune[len(grounded):].any()
+    _, y = label_matrix(grounded, codebook.ids)
+    np.testing.assert_array_equal(corrected.model.thresholds_, fit_thresholds(proba[:len(grounded)], y))
+    assert corrected.reports["cv_grounded"]["macro_f1"] >= base.cv_report["macro_f1"] - 0.1
+    only = train_model(corrections + grounded[:40], codebook, params={"features": "tfidf"})
+    assert "fewer than" in only.card["threshold_source"]
 
 
 def test_clear_held_out_cases_get_their_theme(trained, codebook):
     """Passages written apart from the training corpus, one unambiguous main theme each."""
     model = trained[0].model
     cases = [json.loads(line) for line in (DATA / "clear_cases.jsonl").read_text().splitlines() if line.strip()]
-    training_texts = {it.text for it in read_labels([DATA.parent.parent / "corpus" / "labels"], codebook.ids)}
+    training_texts = {it.text for it in read_labels(list(DEFAULT_LABELS), codebook.ids)}
     assert not training_texts & {c["text"] for c in cases}, "clear cases must be held out"
     themed = [c for c in cases if c["themes"]]
     results = model.classify([c["text"] for c in themed])
     hits = sum(c["themes"][0] in {t.id for t in r.themes} for c, r in zip(themed, results))
     assert hits / len(themed) >= 0.7, f"only {hits} of {len(themed)} clear cases tagged with their theme"
-    per_theme_hits = {}
-    for c, r in zip(themed, results):
-        per_theme_hits.setdefault(c["themes"][0], []).append(c["themes"][0] in {t.id for t in r.themes})
-    for theme, flags in per_theme_hits.items():
-        assert sum(flags) >= 2, f"{theme}: {sum(flags)} of {len(flags)} clear cases found"
 
 
 def test_plain_logistics_get_no_theme_and_no_lesson(trained):
@@ -58,19 +90,58 @@ def test_plain_logistics_get_no_theme_and_no_lesson(trained):
     assert not c.is_lesson
 
 
-def test_evidence_terms_come_from_the_passage(trained):
+def test_evidence_names_words_and_the_sentence_of_the_passage(trained):
     model = trained[0].model
-    text = ("The three clusters signed a cross-border partnership agreement and will run joint projects "
-            "with partners in Estonia and Finland.")
+    text = ("The weather in Tallinn was cold and grey all week. The three clusters signed a cross-border "
+            "partnership agreement and will run joint projects with partners in Estonia and Finland.")
     [c] = model.classify([text])
     assert c.themes and c.themes[0].id == "partnerships"
     assert c.themes[0].evidence
     for term in c.themes[0].evidence:
         assert term in text.lower()
-    assert c.scores["partnerships"] == max(c.scores.values())
+    assert c.themes[0].sentence.startswith("The three clusters signed")
+
+
+def test_a_lesson_names_the_sentence_that_states_it(trained):
+    model = trained[0].model
+    text = ("The network was launched in Porto in 2019 with eleven member firms. Our experience shows that "
+            "regions should secure paying members before the start-up grant ends, or the network will not "
+            "outlive its funding.")
+    [c] = model.classify([text])
+    assert c.is_lesson
+    assert "experience shows" in c.lesson_sentence or not model.lesson_sentences
+
+
+def test_frozen_test_split_shares_no_page_with_training(codebook):
+    train = read_labels([DEFAULT_LABELS[1]], codebook.ids)
+    test = read_labels([GROUNDED_TEST], codebook.ids)
+    assert len(test) >= 300 and len(train) >= 2000
+    assert not {it.doc for it in train} & {it.doc for it in test}
+    assert all(it.origin == REAL_GROUNDED for it in train + test)
 
 
 def test_evaluate_reports_figures_on_labelled_passages(trained, corpus_labels):
     report = evaluate_model(trained[0].model, corpus_labels[:200])
     assert report["n"] == 200
-    assert set(report) >= {"macro_f1", "micro_f1", "lesson_f1", "per_theme", "confused_pairs"}
+    assert set(report) >= {"macro_f1", "micro_f1", "lesson_f1", "mean_ap", "per_theme", "confused_pairs"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("One sentence only.", ["One sentence only."]),
+    ("The cluster grew. It now has 40 members in Bilbao. “We learned a lot,” she said.",
+     ["The cluster grew. It now has 40 members in Bilbao.", "“We learned a lot,” she said."]),
+    ("Funding rose by 3.5% in 2023. The U.S. partners agreed.", ["Funding rose by 3.5% in 2023.", "The U.S. partners agreed."]),
+])
+def test_sentences_split_at_full_stops_and_keep_short_fragments_joined(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_encoder_gives_unit_vectors_and_similar_texts_sit_close():
+    enc = SentenceEncoder()
+    v = enc.encode(["The cluster signed a partnership with a Finnish network.",
+                    "A Finnish network and the cluster agreed to cooperate.",
+                    "Coffee is served at 8:30 in the foyer."])
+    assert v.shape == (3, enc.dimensions)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+    np.testing.assert_array_equal(enc.encode(["Coffee is served at 8:30 in the foyer."])[0], v[2])

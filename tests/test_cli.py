@@ -272,3 +272,29 @@ def test_review_shows_hostile_file_names_escaped_in_every_format(tmp_path, model
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.stdout and "\x07" not in result.stdout
         assert "esc\\x1b]0;TITLE\\x07.txt" in result.stdout or "esc\\u001b]0;TITLE\\u0007.txt" in result.stdout
+
+
+def test_retraining_on_corrections_works_offline_and_keeps_thresholds_on_real_text(tmp_path, codebook, monkeypatch):
+    """The default install retrains with a user's corrections with the network cut off."""
+    import socket
+
+    from pipeline.labels import GROUNDED_TRAIN_DIR
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("training tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    base = sorted(GROUNDED_TRAIN_DIR.glob("*.jsonl"))[0]
+    rows = [json.loads(line) for line in base.read_text(encoding="utf-8").splitlines()[:30]]
+    corrections = tmp_path / "corrections.jsonl"
+    corrections.write_text("".join(json.dumps({"text": r["text"], "themes": ["resilience"], "is_lesson": True,
+                                               "doc": "my-review"}) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["train", "--labels", str(base), "--labels", str(corrections), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model.json").read_text())
+    assert card["training_data"]["real_grounded_passages"] >= 300 - 30
+    assert "real-grounded passages" in card["threshold_source"]
+    ev = runner.invoke(app, ["evaluate", "--labels", str(corrections), "--model", str(out), "--format", "json"])
+    assert ev.exit_code == 0 and json.loads(ev.stdout)["seen_in_training"] == 30

@@ -65,17 +65,19 @@ def test_every_record_follows_the_contract(sample_run, codebook):
         for t in p["themes"]:
             assert t["id"] in codebook.ids and t["score"] == p["scores"][t["id"]]
             assert isinstance(t["evidence"], list)
+            assert t["sentence"] == "" or t["sentence"] in p["text"]
+        assert p["lesson_sentence"] == "" or (p["is_lesson"] and p["lesson_sentence"] in p["text"])
         assert 0.0 <= p["lesson_score"] <= 1.0
     assert {d: docs[d]["n_passages"] for d in docs} == per_doc
 
 
-def test_manifest_records_versions_counts_and_stage_times(sample_run, codebook):
+def test_manifest_records_versions_counts_and_stage_times(sample_run, codebook, model_dir):
     summary, out = sample_run
     m = json.loads((out / "manifest.json").read_text())
     assert m["versions"]["codebook"] == codebook.fingerprint
     assert m["versions"]["spacy"].startswith("3.8")
     assert m["versions"]["pipeline"].startswith("en_core_web_sm")
-    assert m["versions"]["classifier"].startswith("tfidf-lr-")
+    assert m["versions"]["classifier"] == json.loads((model_dir / "model.json").read_text())["id"]
     assert m["counts"]["passages"] == summary.passages
     assert set(m["seconds"]) >= {"read", "segment", "annotate", "classify", "write", "total"}
     assert m["started"] <= m["finished"]

@@ -5,7 +5,6 @@ import pytest
 
 from pipeline.errors import LabelsError
 from pipeline.labels import read_labels
-from pipeline.train import apply_platt, fit_platt
 
 IDS = ["partnerships", "policy_engagement"]
 TEXT = "The two port clusters signed a memorandum of understanding in Rotterdam to share shore-power test data."
@@ -51,10 +50,9 @@ def test_invalid_json_line_is_reported(tmp_path):
         read_labels([path], IDS)
 
 
-def test_platt_scaling_recovers_a_known_calibration():
-    rng = np.random.default_rng(0)
-    raw = rng.uniform(0.01, 0.99, 20000)
-    true_p = apply_platt(raw, (0.5, -1.0))
-    y = rng.uniform(size=raw.size) < true_p
-    a, b = fit_platt(raw, y)
-    assert a == pytest.approx(0.5, abs=0.05) and b == pytest.approx(-1.0, abs=0.05)
+def test_origin_marks_real_grounded_passages(tmp_path):
+    path = tmp_path / "l.jsonl"
+    path.write_text(json.dumps({"text": "a", "themes": [], "is_lesson": False, "doc": "d", "origin": "real-grounded"}) + "\n"
+                    + json.dumps({"text": "b", "themes": [], "is_lesson": False, "doc": "d"}) + "\n")
+    a, b = read_labels([path], IDS)
+    assert a.origin == "real-grounded" and b.origin == "unknown"

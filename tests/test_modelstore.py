@@ -23,11 +23,9 @@ PASSAGES = [
 def test_saved_model_loads_and_gives_the_same_scores(trained, codebook):
     result, model_dir = trained
     loaded, card = load_model(model_dir, codebook)
-    a_themes, a_lesson, _ = result.model.scores(PASSAGES)
-    b_themes, b_lesson, _ = loaded.scores(PASSAGES)
-    np.testing.assert_allclose(a_themes, b_themes)
-    np.testing.assert_allclose(a_lesson, b_lesson)
-    assert loaded.thresholds_ == result.model.thresholds_
+    np.testing.assert_allclose(result.model.predict_proba(PASSAGES), loaded.predict_proba(PASSAGES), rtol=1e-6)
+    np.testing.assert_array_equal(loaded.thresholds_, result.model.thresholds_)
+    assert [c.themes for c in loaded.classify(PASSAGES)] == [c.themes for c in result.model.classify(PASSAGES)]
     assert card["id"] == result.model.model_id
     assert card["codebook"]["fingerprint"] == codebook.fingerprint
     for key in ("created", "training_data", "thresholds", "evaluation", "libraries"):
@@ -115,3 +113,14 @@ def test_training_never_replaces_a_folder_of_other_files(tmp_path):
     assert result.exit_code == EXIT_FAILED and "not a model" in result.output
     assert (precious / "important.txt").read_text() == "two years of interview notes"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]  # no leftovers beside it
+
+
+def test_model_trained_on_another_sentence_encoder_fails_with_a_clear_message(tmp_path, model_dir, codebook):
+    other = tmp_path / "other"
+    shutil.copytree(model_dir, other)
+    card = json.loads((other / "model.json").read_text())
+    assert card["encoder"]["licence"] == "Apache-2.0"
+    card["encoder"]["fingerprint"] = "sha256:" + "0" * 64
+    (other / "model.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="another sentence encoder"):
+        load_model(other, codebook)
