@@ -114,8 +114,10 @@ def test_review_jsonl_keeps_whole_records(run_out):
 def test_review_csv_has_one_score_column_per_theme_in_codebook_order(run_out, codebook):
     result = runner.invoke(app, ["review", str(run_out), "--format", "csv"])
     assert result.exit_code == 0
-    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert result.stdout_bytes.startswith("\ufeff".encode("utf-8"))  # Excel reads UTF-8 only with a BOM
+    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
     header = rows[0]
+    assert header[0] == "passage_id"
     assert [h for h in header if h.startswith("score_")] == [f"score_{t}" for t in codebook.ids]
     n_passages = len((run_out / "passages.jsonl").read_text().splitlines())
     assert len(rows) == 1 + n_passages
@@ -139,6 +141,23 @@ def test_review_of_a_folder_without_outputs_fails_clearly(tmp_path):
     result = runner.invoke(app, ["review", str(tmp_path)])
     assert result.exit_code == EXIT_FAILED
     assert "no passages.jsonl" in result.output
+
+
+def test_accented_names_survive_the_csv_as_a_spreadsheet_reads_it(tmp_path, model_dir):
+    root = write_files(tmp_path / "docs", {"malmo.txt": (
+        "Malmö University and the Skåne region signed a cooperation agreement with Øresund partners "
+        "in Malmö on 3 March 2024 to run joint hydrogen pilots in the harbour.\n")})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(root), "--out", str(out), "--model", str(model_dir)]).exit_code == 0
+    result = runner.invoke(app, ["review", str(out), "--format", "csv"])
+    text = result.stdout_bytes.decode("utf-8-sig")  # what Excel does when the file starts with a BOM
+    assert "Malmö University" in text and "Skåne" in text and "Ã" not in text
+
+
+@pytest.mark.parametrize("args", [["-h"], ["run", "-h"], ["review", "-h"], ["train", "-h"]])
+def test_short_help_option_works(args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "Usage" in result.output
 
 
 def test_csv_cells_that_look_like_formulas_are_escaped():

@@ -24,6 +24,7 @@ app = typer.Typer(
     help="Cluster Lessons: entities and lesson themes for every passage of a folder of reports and news.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -47,7 +47,9 @@ def review(
             sys.stdout.flush()
             _print_review_summary(_console(), summary, brief=True)
         elif fmt is Format.csv:
-            sys.stdout.write(to_csv(records, summary.theme_ids))
+            # A byte-order mark first: without it Excel reads UTF-8 as the local code page and
+            # garbles "Malmö" or "Skåne"; csv readers that know UTF-8 ("utf-8-sig") skip it.
+            sys.stdout.write("\ufeff" + to_csv(records, summary.theme_ids))
             sys.stdout.flush()
             _print_review_summary(_console(), summary, brief=True)
         else:
