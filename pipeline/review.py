@@ -75,6 +75,8 @@ def _count_lines(path: Path) -> int:
 def iter_records(out_dir: str | Path) -> Iterator[dict]:
     """Passage records of a run, streamed; a damaged line is reported with its line number."""
     path = Path(out_dir) / PASSAGES
+    if not Path(out_dir).exists():
+        raise SetupError(f"output folder not found: {out_dir} (give the --out folder of `lessons run`)", kind="out_dir")
     if not path.is_file():
         raise SetupError(f"no {PASSAGES} in {out_dir}; is it the --out folder of `lessons run`?", kind="out_dir")
     with path.open(encoding="utf-8") as fh:

@@ -143,6 +143,19 @@ def test_review_of_a_folder_without_outputs_fails_clearly(tmp_path):
     assert "no passages.jsonl" in result.output
 
 
+def test_an_empty_input_folder_says_so_even_when_quiet(tmp_path, model_dir):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["run", str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--model", str(model_dir), "-q"])
+    assert result.exit_code == 0
+    assert "no documents found in" in result.stderr
+
+
+def test_review_of_a_missing_folder_says_it_is_not_found(tmp_path):
+    result = runner.invoke(app, ["review", str(tmp_path / "nowhere")])
+    assert result.exit_code == EXIT_FAILED
+    assert "output folder not found" in result.output and "nowhere" in result.output
+
+
 def test_accented_names_survive_the_csv_as_a_spreadsheet_reads_it(tmp_path, model_dir):
     root = write_files(tmp_path / "docs", {"malmo.txt": (
         "Malmö University and the Skåne region signed a cooperation agreement with Øresund partners "

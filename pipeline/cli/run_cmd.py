@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import LessonsError
+from ..records import printable
 from . import EXIT_OK, EXIT_PARTIAL, _console, _fail, app
 
 
@@ -82,6 +83,10 @@ def run(
             progress.stop()
     if not quiet:
         _print_run_summary(console, summary)
+    if summary.documents_ok == 0 and summary.documents_failed == 0:
+        # said even with --quiet: an empty result is more often a wrong folder than an empty one
+        console.print(f"warning: no documents found in {printable(str(docs_dir))} (read: .txt, .md, .html, .htm, "
+                      ".pdf, .docx, and .json/.jsonl news feeds)", markup=False, soft_wrap=True)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_PARTIAL)
 
 
