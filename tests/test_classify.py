@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,6 +120,25 @@ def test_frozen_test_split_shares_no_page_with_training(codebook):
     assert len(test) >= 300 and len(train) >= 2000
     assert not {it.doc for it in train} & {it.doc for it in test}
     assert all(it.origin == REAL_GROUNDED for it in train + test)
+
+
+REALDEV = Path(__file__).resolve().parents[2] / "shared" / "realdev" / "passages.jsonl"
+
+
+@pytest.mark.skipif(not REALDEV.exists(), reason="the development set lives beside the project, not in it")
+def test_no_corpus_passage_shares_a_page_or_eight_words_with_the_development_set():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from copycheck import page_key, runs
+
+    dev = [json.loads(line) for line in REALDEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev_pages = {page_key(r["source"]) for r in dev}
+    dev_runs = set().union(*(runs(r["text"]) for r in dev))
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    for path in sorted(corpus.rglob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            row = json.loads(line) if line.strip() else {}
+            assert not (row.get("source") and page_key(row["source"]) in dev_pages), f"{path}:{n} is a dev-set page"
+            assert not runs(row.get("text", "")) & dev_runs, f"{path}:{n} shares 8 words with the dev set"
 
 
 def test_evaluate_reports_figures_on_labelled_passages(trained, corpus_labels):

@@ -49,6 +49,12 @@ def longest_shared_run(a: str, b: str) -> tuple[int, str]:
     return best, " ".join(wa[where - best:where])
 
 
+def runs(text: str, n: int = RUN) -> set[str]:
+    """Every run of ``n`` consecutive words of a text (normalised as in ``words``)."""
+    w = words(text)
+    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
 def page_key(url: str) -> str:
     """A page's address without scheme, 'www.', query, fragment or trailing slash."""
     parts = urlsplit(url.strip())

@@ -3,14 +3,16 @@
 Writers keep, outside the project, one JSONL per writer with their passage, the real paragraph it
 was written from (``source_par``, third-party text: never copied into the project) and the page
 address; labellers keep one JSONL of labels per labeller. This tool joins them by id, re-runs the
-8-word copy check on every passage (a failing passage is left out), drops ``source_par``, and
+8-word copy check on every passage (a failing passage is left out), leaves out any passage that
+shares a page or an 8-word run with the development set (``--exclude``: the same document reached
+through another address, or a reprint, must stay out of training), drops ``source_par``, and
 writes ``corpus/grounded/train/<area>.jsonl`` plus the frozen test split ``corpus/grounded/test.jsonl``.
 
 The test split is chosen by page, not by passage: a page whose address hashes into the lowest
 15% goes to test with all its passages, so no page sits on both sides, and the choice never
 depends on labels or on any model.
 
-    python tools/merge_grounded.py /work/grounding corpus/grounded
+    python tools/merge_grounded.py /work/grounding corpus/grounded --exclude ../shared/realdev/passages.jsonl
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from copycheck import RUN, longest_shared_run, page_key  # noqa: E402
+from copycheck import RUN, longest_shared_run, page_key, runs  # noqa: E402
 
 TEST_SHARE = 15  # percent of pages
 THEMES = ["partnerships", "impact_multiplication", "financial_sustainability", "entrepreneurship",
@@ -43,7 +45,17 @@ def main() -> int:
     ap.add_argument("work", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--areas", default="", help="writer=area pairs, comma-separated (w1=europe,...)")
+    ap.add_argument("--exclude", type=Path, action="append", default=[],
+                    help="JSONL of passages (the dev set) whose pages and wording must not reach the corpus")
     args = ap.parse_args()
+    held_pages: set[str] = set()
+    held_runs: set[str] = set()
+    for path in args.exclude:
+        for line in open(path, encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                held_pages.add(page_key(row["source"]))
+                held_runs |= runs(row["text"])
     areas = dict(pair.split("=") for pair in args.areas.split(",") if pair)
     labels: dict[str, dict] = {}
     for path in sorted(glob.glob(str(args.work / "labels_*.jsonl"))):
@@ -73,6 +85,9 @@ def main() -> int:
                 dropped["copy check"] += 1
                 continue
             key = page_key(row["source"])
+            if key in held_pages or runs(row["text"]) & held_runs:
+                dropped["shares a page or 8 words with the dev set"] += 1
+                continue
             per_page[key] += 1
             if per_page[key] > 3:
                 dropped["over 3 per page"] += 1
