@@ -47,7 +47,7 @@ from pipeline.classify import ThemeModel  # noqa: E402
 from pipeline.codebook import load_codebook  # noqa: E402
 from pipeline.evaluate import theme_report  # noqa: E402
 from pipeline.labels import DEFAULT_LABELS, GROUNDED_TEST, REAL_GROUNDED, read_labels  # noqa: E402
-from pipeline.train import fit_thresholds, held_out_report, label_matrix, train_model  # noqa: E402
+from pipeline.train import fit_thresholds, label_matrix, train_model  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / "_work"
 REALDEV = ROOT.parent / "shared" / "realdev" / "passages.jsonl"
@@ -225,32 +225,17 @@ def main() -> None:
           + ", ".join(f"{k}: {len(v)}" for k, v in evals.items()), file=sys.stderr)
     speed_texts = [it.text for it in (evals.get("real dev") or train_items)][:300]
     results: dict[str, dict] = {}
-    oof: dict[str, tuple] = {}
     _, ytrain = label_matrix(train_items, cb.ids)
 
     def add_theme_model(name, params, cls=ThemeModel, mb=0.0):
         t0 = time.perf_counter()
-        params = {**params, **extra}
-        if cls is ThemeModel:
-            res = train_model(train_items, cb, params=params)
-            model = res.model
-        else:  # the same trainer, another feature block
-            import pipeline.train as tr
-
-            original = tr.ThemeModel
-            tr.ThemeModel = cls
-            try:
-                res = train_model(train_items, cb, params=params)
-            finally:
-                tr.ThemeModel = original
-            model = res.model
+        res = train_model(train_items, cb, params={**params, **extra}, estimator=cls)
+        model = res.model
         row = {"train_seconds": time.perf_counter() - t0, "corpus CV": res.reports["cv"],
                "grounded CV": res.reports.get("cv_grounded"), "install_mb": mb}
         for ename, items in evals.items():
             tx, ty = label_matrix(items, cb.ids)
             row[ename] = scores_on(model.predict_proba(tx), model.thresholds_, ty, cb.ids)
-            oof.setdefault(name, {})[ename] = model.predict_proba(tx)
-        oof[name]["_oof"] = res.oof
         row["per_second"] = speed(model.classify, speed_texts)
         results[name] = row
         print(f"  {name}: done in {row['train_seconds']:.0f} s", file=sys.stderr)

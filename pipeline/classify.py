@@ -69,6 +69,14 @@ def build_features(kind: str = "tfidf+encoder"):
     return FeatureUnion(blocks)
 
 
+def feature_blocks(spec: str) -> list[str]:
+    """The blocks of a ``features`` spec ("tfidf|encoder" → ["tfidf", "encoder"]), or ValueError."""
+    kinds = spec.split("|")
+    if not all(k in FEATURE_KINDS for k in kinds):
+        raise ValueError(f"unknown features {spec!r}; use one of {FEATURE_KINDS} or two joined by '|'")
+    return kinds
+
+
 def grouped_splits(y: np.ndarray, groups: Sequence, n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Folds that keep each group (source page or document) on one side and spread positives.
 
@@ -140,9 +148,7 @@ class ThemeModel(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=int)
         if y.ndim != 2 or y.shape[1] != len(self.theme_ids) + 1:
             raise ValueError(f"y needs {len(self.theme_ids) + 1} columns (themes then lesson), got shape {y.shape}")
-        kinds = self.features.split("|")
-        if not all(k in FEATURE_KINDS for k in kinds):
-            raise ValueError(f"unknown features {self.features!r}; use {FEATURE_KINDS} or two joined by '|'")
+        kinds = feature_blocks(self.features)
         groups = list(range(len(texts))) if groups is None else list(groups)
         self.classes_ = np.array([*self.theme_ids, LESSON])
         splits = [grouped_splits(y[:, j], groups, self.cv, self.seed) for j in range(y.shape[1])]
@@ -187,24 +193,32 @@ class ThemeModel(ClassifierMixin, BaseEstimator):
             out.append((np.column_stack([self._positive(est, Xf) for est in estimators]), Xf))
         return out
 
+    def _sentence_proba(self, texts: list[str], rows) -> dict[int, tuple[list[str], np.ndarray]]:
+        """For each passage index in ``rows``: its sentences and the model's probabilities on each
+        sentence read alone (sentences × columns). One pass over all sentences of all rows."""
+        sentences = {i: split_sentences(texts[i]) for i in rows}
+        flat = [s for ss in sentences.values() for s in ss]
+        if not flat:
+            return {}
+        flat_proba = np.mean([p for p, _ in self._block_proba(flat)], axis=0)
+        out, k = {}, 0
+        for i, ss in sentences.items():
+            out[i] = (ss, flat_proba[k:k + len(ss)])
+            k += len(ss)
+        return out
+
     def _proba(self, texts: list[str]):
+        """Passage probabilities, the per-block results, and the sentence table when lessons are
+        scored per sentence (reused for evidence, so no sentence is scored twice)."""
         check_is_fitted(self, "blocks_")
         blocks = self._block_proba(texts)
         proba = np.mean([p for p, _ in blocks], axis=0)
-        sentences = None
+        table = {}
         if self.lesson_sentences:
-            sentences = [split_sentences(t) for t in texts]
-            flat = [s for ss in sentences for s in ss]
-            flat_proba = np.mean([p[:, -1] for p, _ in self._block_proba(flat)], axis=0)
-            best, which, k = np.zeros(len(texts)), [], 0
-            for i, ss in enumerate(sentences):
-                part = flat_proba[k:k + len(ss)]
-                best[i] = part.max()
-                which.append(ss[int(part.argmax())])
-                k += len(ss)
+            table = self._sentence_proba(texts, range(len(texts)))
+            best = np.array([table[i][1][:, -1].max() for i in range(len(texts))])
             proba[:, -1] = (proba[:, -1] + best) / 2
-            sentences = which
-        return proba, blocks, sentences
+        return proba, blocks, table
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape (n, themes + 1): themes in codebook order, then lesson."""
@@ -222,10 +236,10 @@ class ThemeModel(ClassifierMixin, BaseEstimator):
         texts = list(texts)
         if not texts:
             return []
-        proba, blocks, lesson_sentences = self._proba(texts)
+        proba, blocks, table = self._proba(texts)
         T = len(self.theme_ids)
         chosen_rows = [[j for j in range(T + 1) if proba[i, j] >= self.thresholds_[j]] for i in range(len(texts))]
-        sentence_evidence = self._sentence_evidence(texts, chosen_rows)
+        sentence_evidence = self._sentence_evidence(texts, chosen_rows, table)
         word_block = next((b for b, (kind, _, _) in enumerate(self.blocks_) if "tfidf" in kind), None)
         Xw = _csr(blocks[word_block][1]) if word_block is not None else None
         out = []
@@ -234,13 +248,10 @@ class ThemeModel(ClassifierMixin, BaseEstimator):
                                       self.evidence(Xw, i, word_block, j) if Xw is not None else (),
                                       sentence_evidence.get((i, j), ""))
                            for j in sorted((j for j in chosen if j < T), key=lambda j: -proba[i, j]))
-            is_lesson = T in chosen
-            lesson_sentence = ""
-            if is_lesson:
-                lesson_sentence = (lesson_sentences[i] if lesson_sentences else sentence_evidence.get((i, T), ""))
             out.append(Classification(
                 scores={t: float(proba[i, j]) for j, t in enumerate(self.theme_ids)}, themes=themes,
-                is_lesson=is_lesson, lesson_score=float(proba[i, T]), lesson_sentence=lesson_sentence))
+                is_lesson=T in chosen, lesson_score=float(proba[i, T]),
+                lesson_sentence=sentence_evidence.get((i, T), "")))
         return out
 
     # -- evidence -------------------------------------------------------------------------------
@@ -275,21 +286,16 @@ class ThemeModel(ClassifierMixin, BaseEstimator):
                 terms.append(term)
         return tuple(terms)
 
-    def _sentence_evidence(self, texts: list[str], chosen_rows: list[list[int]]) -> dict[tuple[int, int], str]:
+    def _sentence_evidence(self, texts: list[str], chosen_rows: list[list[int]],
+                           table: dict | None = None) -> dict[tuple[int, int], str]:
         """For each attached column of a passage of several sentences, the sentence the whole model
         scores highest on that column when it reads the sentence alone."""
-        wanted = [(i, ss) for i, ss in ((i, split_sentences(texts[i])) for i, c in enumerate(chosen_rows) if c)
-                  if len(ss) > 1]
-        if not wanted:
-            return {}
-        flat = [s for _, ss in wanted for s in ss]
-        flat_proba = np.mean([p for p, _ in self._block_proba(flat)], axis=0)
-        out, k = {}, 0
-        for i, ss in wanted:
-            part = flat_proba[k:k + len(ss)]
-            for j in chosen_rows[i]:
-                out[(i, j)] = ss[int(np.argmax(part[:, j]))]
-            k += len(ss)
+        table = table or self._sentence_proba(texts, [i for i, c in enumerate(chosen_rows) if c])
+        out = {}
+        for i, chosen in enumerate(chosen_rows):
+            ss, part = table.get(i, ([], None))
+            if len(ss) > 1:
+                out.update({(i, j): ss[int(np.argmax(part[:, j]))] for j in chosen})
         return out
 
     def _word_names(self, block: int) -> np.ndarray:

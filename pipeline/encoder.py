@@ -41,9 +41,7 @@ def split_sentences(text: str) -> list[str]:
     parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
     out: list[str] = []
     for p in parts:
-        if out and len(p.split()) < MIN_SENTENCE_WORDS:
-            out[-1] = f"{out[-1]} {p}"
-        elif out and len(out[-1].split()) < MIN_SENTENCE_WORDS:
+        if out and min(len(p.split()), len(out[-1].split())) < MIN_SENTENCE_WORDS:
             out[-1] = f"{out[-1]} {p}"
         else:
             out.append(p)
@@ -136,21 +134,15 @@ def get_encoder(path: str = str(DEFAULT_ENCODER_DIR)) -> SentenceEncoder:
 class EncoderFeatures(BaseEstimator, TransformerMixin):
     """scikit-learn transformer: texts → sentence-encoder embeddings (stateless, nothing to fit).
 
-    Parameters
-    ----------
-    weight : float
-        Scale of the embedding block, so it can sit beside TF-IDF blocks in a FeatureUnion.
+    To weigh the block against TF-IDF blocks, use ``FeatureUnion(transformer_weights=...)``.
     """
-
-    def __init__(self, weight: float = 1.0):
-        self.weight = weight
 
     def fit(self, X, y=None):
         self.n_features_out_ = get_encoder().dimensions
         return self
 
     def transform(self, X) -> np.ndarray:
-        return get_encoder().encode(list(X)) * np.float32(self.weight)
+        return get_encoder().encode(list(X))
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"enc{i}" for i in range(get_encoder().dimensions)], dtype=object)

@@ -68,12 +68,7 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
                 # load); plain ints keep the file small and loading fast.
                 block.vocabulary_ = {term: int(i) for term, i in block.vocabulary_.items()}
     model.__dict__.pop("_names_cache", None)  # derived, rebuilt on first use
-    model_id = model.__dict__.pop("model_id", None)
-    try:
-        sio.dump({"model": model}, tmp / PARTS)
-    finally:
-        if model_id is not None:
-            model.model_id = model_id
+    sio.dump({"model": model}, tmp / PARTS)
     T = len(model.theme_ids)
     card = {
         **card,

@@ -61,11 +61,11 @@ def out_of_fold(model: ThemeModel, texts: list[str], y: np.ndarray, groups: list
     n = min(n_splits, len(set(groups)))
     if n < 2:
         raise ValueError("held-out figures need passages from at least two documents")
-    cv = GroupKFold(n_splits=n)
+    splits = list(GroupKFold(n_splits=n).split(texts, y, groups))
     folds = np.zeros(len(texts), dtype=int)
-    for k, (_, test) in enumerate(cv.split(texts, y, groups)):
+    for k, (_, test) in enumerate(splits):
         folds[test] = k
-    proba = cross_val_predict(model, texts, y, groups=groups, cv=cv, method="predict_proba",
+    proba = cross_val_predict(model, texts, y, cv=splits, method="predict_proba",
                               params={"groups": np.asarray(groups)})
     return proba, folds
 
@@ -90,11 +90,15 @@ def held_out_report(proba: np.ndarray, y: np.ndarray, folds: np.ndarray, tune: n
 
 
 def train_model(items: list[LabelledPassage], codebook: Codebook, *, seed: int = 0,
-                params: dict | None = None, evaluate: bool = True) -> TrainResult:
-    """Measure out of fold, fit thresholds on real-grounded out-of-fold scores, then fit on everything."""
+                params: dict | None = None, evaluate: bool = True,
+                estimator: type[ThemeModel] = ThemeModel) -> TrainResult:
+    """Measure out of fold, fit thresholds on real-grounded out-of-fold scores, then fit on everything.
+
+    ``estimator`` is the ThemeModel class to train (the benchmark passes a subclass with other
+    embeddings)."""
     theme_ids = codebook.ids
     params = {**DEFAULT_PARAMS, **(params or {})}
-    model = ThemeModel(theme_ids, seed=seed, **params)
+    model = estimator(theme_ids, seed=seed, **params)
     texts, y = label_matrix(items, theme_ids)
     groups = [it.doc for it in items]
     grounded = np.array([it.origin == REAL_GROUNDED for it in items])

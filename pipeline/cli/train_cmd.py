@@ -25,7 +25,7 @@ def train(
     Without --labels it trains on corpus/labels and corpus/grounded/train (never on the frozen
     corpus/grounded/test.jsonl). Thresholds are fitted on out-of-fold scores of the real-grounded
     passages, so adding a few dozen corrections changes the model, not the cut-offs."""
-    from ..classify import FEATURE_KINDS
+    from ..classify import feature_blocks
     from ..codebook import load_codebook
     from ..labels import DEFAULT_LABELS, read_labels
     from ..modelstore import check_model_out_dir, save_model
@@ -35,8 +35,10 @@ def train(
     try:
         check_model_out_dir(out)  # before minutes of training, not after
         cb = load_codebook(codebook)
-        if not all(kind in FEATURE_KINDS for kind in features.split("|")):
-            raise typer.BadParameter(f"choose tfidf|encoder or one of {', '.join(FEATURE_KINDS)}", param_hint="--features")
+        try:
+            feature_blocks(features)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--features") from None
         items = read_labels(labels or list(DEFAULT_LABELS), cb.ids)
         console.print(f"training on {len(items)} passages from {len({i.doc for i in items})} documents …")
         result = train_model(items, cb, seed=seed, params={"features": features})
