@@ -31,17 +31,35 @@ DEFAULT_CONFIG = Path("lessons.toml")
 
 @dataclass
 class Settings:
+    """Every knob of a run, with its default, in one place; ``run_batch`` takes one of these."""
+
     spacy_model: str = "auto"
     workers: int = 1
-    model: str | None = None
-    codebook: str | None = None
-    gazetteer: str | None = None
-    file_timeout: float = 120.0
+    model: str | Path | None = None  # model directory; None: models/default
+    codebook: str | Path | None = None  # None: corpus/codebook.toml
+    gazetteer: str | Path | None = None  # None: corpus/gazetteer.toml when present
+    file_timeout: float = 120.0  # seconds to read and segment one file, enforced by the parent
     max_file_mb: float = 50.0
     max_pdf_pages: int = 500
-    worker_memory_mb: int = 6144
-    feeds: dict[str, list[str]] = field(default_factory=dict)
-    source: str | None = None
+    worker_memory_mb: int = 6144  # address space a worker may add to what it inherits; 0: no cap
+    feeds: dict[str, list[str]] = field(default_factory=dict)  # extra field names tried first in news feeds
+    source: str | None = None  # the TOML file these came from, if any
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def check(self) -> None:
+        """Raise :class:`SetupError` for a value no run can use."""
+        if self.workers < 1:
+            raise SetupError("workers must be positive (1 or more)", kind="usage")
+        if self.max_pdf_pages < 1 or self.file_timeout <= 0 or self.max_file_mb <= 0 or self.worker_memory_mb < 0:
+            raise SetupError("max_pdf_pages, file_timeout and max_file_mb must be positive; "
+                             "worker_memory_mb is 0 (no cap) or more", kind="config")
+
+    def to_json(self) -> dict:
+        """The settings as the run manifest records them."""
+        return {f.name: str(v) if isinstance(v := getattr(self, f.name), Path) else v for f in fields(self)}
 
     def override(self, **given) -> Settings:
         """A copy where every option given on the command line (not None) wins."""
@@ -85,10 +103,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             if isinstance(run.get(name), float) or isinstance(run.get(name), bool):
                 raise ValueError(f"{name} must be a whole number, not {run[name]!r}")
         settings.max_pdf_pages, settings.worker_memory_mb = int(settings.max_pdf_pages), int(settings.worker_memory_mb)
-        if settings.workers < 1 or settings.max_pdf_pages < 1 or settings.file_timeout <= 0 \
-                or settings.max_file_mb <= 0 or settings.worker_memory_mb < 0:
-            raise ValueError("workers, max_pdf_pages, file_timeout and max_file_mb must be positive; "
-                             "worker_memory_mb is 0 (no cap) or more")
-    except (TypeError, ValueError) as exc:
+        settings.check()
+    except (TypeError, ValueError, SetupError) as exc:
         raise SetupError(f"config file {path}: {exc}", kind="config") from None
     return settings

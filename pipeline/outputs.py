@@ -62,6 +62,7 @@ def write_json_atomic(path: Path, data: dict) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
@@ -95,8 +96,38 @@ def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
             "choose an empty or new --out folder, or add --force", kind="out_dir")
 
 
+def fsync_dir(folder: Path) -> None:
+    """Make renames and new files in ``folder`` durable: a rename is only on disk once its folder is."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems (and macOS for folders) refuse; the data files themselves are synced
+    finally:
+        os.close(fd)
+
+
+# Lock files this process holds. A forked child gets a copy of each descriptor, and an flock lives
+# as long as any copy does: a worker that outlived a killed parent would keep the folder locked.
+_HELD_LOCKS: set[int] = set()
+
+
+def _release_locks_in_child() -> None:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    for fd in _HELD_LOCKS:
+        os.dup2(devnull, fd)  # the number stays valid but no longer refers to the locked file
+    os.close(devnull)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_release_locks_in_child)
+
+
 class OutputLock:
-    """An exclusive lock on the output folder: a second run on the same folder is refused."""
+    """An exclusive lock on the output folder: a second run on the same folder is refused.
+
+    Held by the writing process only (never by its workers), so the lock ends the moment that
+    process ends, however it ends."""
 
     def __init__(self, out_dir: Path):
         self.path = out_dir / LOCK
@@ -110,9 +141,11 @@ class OutputLock:
             self._fh.close()
             raise SetupError(f"another `lessons run` is writing to {self.path.parent}; wait for it or choose another --out",
                              kind="locked") from None
+        _HELD_LOCKS.add(self._fh.fileno())
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fh:
+            _HELD_LOCKS.discard(self._fh.fileno())
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()

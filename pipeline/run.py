@@ -1,8 +1,9 @@
 """The batch: a folder of documents → passage, document and error records → output files.
 
-Each worker process does the whole per-document job (read, segment, spaCy, classify) and
-returns small JSON-ready dicts; the parent only writes. spaCy and the model are loaded once in
-the parent, before the workers are forked, so workers share them copy-on-write.
+Each worker process (``pool.py``) does the whole per-document job (read, segment, spaCy,
+classify) and returns small JSON-ready dicts; the parent only writes, to a journal first, so a run
+killed at any moment resumes. spaCy and the model are loaded once in the parent, before the
+workers are forked, so workers share them copy-on-write.
 """
 
 from __future__ import annotations
@@ -11,26 +12,26 @@ import gc
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import platform
-import signal
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from . import __version__
+from .config import Settings
 from .errors import IngestError, SetupError
 from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_documents
-from .outputs import DOCUMENTS, ENTITIES, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, prepare_out_dir, write_json_atomic
+from .outputs import (DOCUMENTS, ENTITIES, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, fsync_dir,
+                      prepare_out_dir, write_json_atomic)
 from .records import Document, PassageRecord, document_json, error_json
 from .entities import refine_document
 from .places import gazetteer_places
+from .pool import Done, Failed, Limits, WorkerPool
 from .segment import split_passages
 from .store import Journal, Key, PreviousRun, disk_full, file_sha256
 
@@ -40,16 +41,6 @@ DOCS_PER_TASK = 8
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "corpus" / "gazetteer.toml"
 BYTES_PER_TASK = 32 * 1024  # small tasks keep both cores busy to the end of the batch
 MAX_DOCUMENT_WORDS = 1_000_000  # ten long reports; beyond it a "document" is a dump and would stall the batch
-FILE_TIMEOUT_S = 120  # reading and segmenting one file; a parser stuck longer costs one error record
-WORKER_MEMORY_MB = 6144  # address space a worker may add on top of what it inherits
-
-
-class FileTimeout(Exception):
-    """Raised by the alarm when one file takes longer than FILE_TIMEOUT_S to read."""
-
-
-def _on_alarm(signum, frame):
-    raise FileTimeout()
 STAGES = ("read", "segment", "annotate", "entities", "classify")
 ENGLISH = ("en", "und")  # "und": too little text to tell, so it is read
 
@@ -104,28 +95,74 @@ class RunSummary:
 
 
 # ---- worker side ------------------------------------------------------------------------------
-_STATE: dict = {}
+def _nowhere(index: int | None, words: int = 0) -> None:
+    """Progress reports go nowhere when the work runs outside a pool."""
 
 
-def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
-    """Read, segment, annotate and classify a few files; one entry of JSON-ready records per file."""
-    from .annotate import find_entities
+@dataclass
+class DocumentWork:
+    """The whole per-file job (read, segment, annotate, classify), as a worker runs it.
 
-    nlp, model = _STATE["nlp"], _STATE["model"]
-    max_bytes, max_pdf_pages = _STATE["max_bytes"], _STATE["max_pdf_pages"]
-    timeout = _STATE.get("timeout", FILE_TIMEOUT_S)
-    times = dict.fromkeys(STAGES, 0.0)
-    entries: list[dict] = []
-    pending: list[tuple[dict, Document, list]] = []  # (entry, document, passages)
-    for path, doc_id in tasks:
-        entry: dict = {"source": doc_id, "documents": [], "passages": [], "errors": []}
-        entries.append(entry)
+    Called with a few ``(path, doc_id)`` files and ``at``, which it calls before reading each file
+    and before the batch stage, so that the parent can time each file. It returns one entry of
+    JSON-ready records per file; an unreadable file is an error record in its entry, not an exception.
+    """
+
+    nlp: Any
+    model: Any
+    settings: Settings
+
+    def __call__(self, tasks: list[tuple[str, str]], at: Callable[..., None] = _nowhere) -> tuple[list[dict], dict]:
+        from .annotate import find_entities
+
+        times = dict.fromkeys(STAGES, 0.0)
+        entries: list[dict] = []
+        pending: list[tuple[dict, Document, list]] = []  # (entry, document, passages)
+        for i, (path, doc_id) in enumerate(tasks):
+            at(i)
+            entry: dict = {"source": doc_id, "documents": [], "passages": [], "errors": []}
+            entries.append(entry)
+            for item in self._read(path, doc_id, times):
+                if isinstance(item, tuple):
+                    pending.append((entry, *item))
+                    entry["documents"].append(None)  # filled in below, keeping item order
+                elif "error" in item:
+                    entry["errors"].append(item)
+                else:
+                    entry["documents"].append(item)
+
+        all_passages = [p for _, _, ps in pending for p in ps]
+        at(None, sum(len(p.text.split()) for p in all_passages))
         t0 = time.perf_counter()
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        raw = [ents for ents, _ in find_entities(self.nlp, ((p.text, None) for p in all_passages))]
+        times["annotate"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        entities: list = []
+        k = 0
+        for _, doc, passages in pending:  # names, acronyms and labels are settled per document
+            entities += refine_document([p.text for p in passages], raw[k:k + len(passages)], doc.published)
+            k += len(passages)
+        times["entities"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        classes = self.model.classify([p.text for p in all_passages])
+        times["classify"] += time.perf_counter() - t0
+
+        k = 0
+        for entry, doc, passages in pending:
+            for p in passages:
+                entry["passages"].append(PassageRecord(p, entities[k], classes[k], self.model.model_id).to_json())
+                k += 1
+            slot = entry["documents"].index(None)
+            entry["documents"][slot] = document_json(doc, len(passages)) | {"source": entry["source"]}
+        return entries, times
+
+    def _read(self, path: str, doc_id: str, times: dict) -> list:
+        """Records of one file: error and skipped-document dicts, and (document, passages) to annotate."""
+        s = self.settings
+        t0, segmenting = time.perf_counter(), times["segment"]
         found: list = []
         try:
-            for item_id, item in read_documents(path, doc_id, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages):
+            for item_id, item in read_documents(path, doc_id, max_bytes=s.max_bytes, max_pdf_pages=s.max_pdf_pages):
                 if isinstance(item, IngestError):
                     found.append(_error(path, item_id, doc_id, item.kind, str(item)))
                 elif item.language not in ENGLISH:
@@ -141,53 +178,16 @@ def _process_documents(tasks: list[tuple[str, str]]) -> tuple[list[dict], dict]:
                                             "for one document; split the file into smaller documents"))
                         continue
                     found.append((item, passages))
-        except FileTimeout:
-            found = [_error(path, doc_id, doc_id, "timeout", f"{doc_id}: reading took longer than {timeout:g} s; skipped")]
         except MemoryError:
             found = [_error(path, doc_id, doc_id, "too_large",
-                            f"{doc_id}: reading needed more than the {_STATE.get('memory_mb', WORKER_MEMORY_MB)} MB "
+                            f"{doc_id}: reading needed more than the {s.worker_memory_mb} MB "
                             "a worker may add (worker_memory_mb in lessons.toml)")]
         except Exception as exc:  # a reader bug must cost one file, not the batch
             log.debug("unexpected failure on %s", doc_id, exc_info=True)
             found = [_error(path, doc_id, doc_id, "internal_error",
                             f"{doc_id}: could not be processed ({exc.__class__.__name__}: {exc})"[:500])]
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            times["read"] += time.perf_counter() - t0
-        for item in found:
-            if isinstance(item, tuple):
-                pending.append((entry, *item))
-                entry["documents"].append(None)  # filled in below, keeping item order
-            elif "error" in item:
-                entry["errors"].append(item)
-            else:
-                entry["documents"].append(item)
-
-    all_passages = [p for _, _, ps in pending for p in ps]
-    t0 = time.perf_counter()
-    raw = [ents for ents, _ in find_entities(nlp, ((p.text, None) for p in all_passages))]
-    times["annotate"] += time.perf_counter() - t0
-    t0 = time.perf_counter()
-    entities: list = []
-    k = 0
-    for _, doc, passages in pending:  # names, acronyms and labels are settled per document
-        entities += refine_document([p.text for p in passages], raw[k:k + len(passages)], doc.published)
-        k += len(passages)
-    times["entities"] += time.perf_counter() - t0
-    t0 = time.perf_counter()
-    classes = model.classify([p.text for p in all_passages])
-    times["classify"] += time.perf_counter() - t0
-
-    k = 0
-    for entry, doc, passages in pending:
-        for p in passages:
-            entry["passages"].append(PassageRecord(p, entities[k], classes[k], model.model_id).to_json())
-            k += 1
-        slot = entry["documents"].index(None)
-        entry["documents"][slot] = document_json(doc, len(passages)) | {"source": entry["source"]}
-    times["read"] -= times["segment"]
-    return entries, times
+        times["read"] += time.perf_counter() - t0 - (times["segment"] - segmenting)
+        return found
 
 
 def _error(path: str, doc_id: str, source: str, kind: str, message: str) -> dict:
@@ -234,155 +234,66 @@ def discover(docs_dir: Path, summary: RunSummary, out_dir: Path | None = None) -
     return tasks
 
 
-def _init_worker(memory_mb: int) -> None:
-    """Workers leave Ctrl-C to the parent, and may not take the machine's memory with one bad file."""
-    import resource
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_mb > 0:
-        try:
-            with open("/proc/self/statm") as fh:
-                inherited = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-            limit = inherited + memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
-        except (OSError, ValueError):
-            log.debug("could not cap worker memory", exc_info=True)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what is queued and end the workers now, not after their current task."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    for proc in procs:
-        proc.join(timeout=5)
-
-
-def _crashed(chunk: list[tuple[str, str]]):
-    entries = [{"source": d, "documents": [], "passages": [],
-                "errors": [_error(p, d, d, "worker_crashed", f"{d}: the worker process died while reading this file")]}
-               for p, d in chunk]
-    return entries, dict.fromkeys(STAGES, 0.0)
-
-
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_init_worker, initargs=(_STATE.get("memory_mb", WORKER_MEMORY_MB),))
-
-
-def _isolate(chunks: list[list[tuple[str, str]]]):
-    """After a worker died: run each file of the suspect chunks alone, in a fresh worker each time."""
-    for chunk in chunks:
-        for item in chunk:
-            pool = _new_pool(1)
-            try:
-                yield [item], pool.submit(_process_documents, [item]).result()
-            except BrokenProcessPool:
-                yield [item], _crashed([item])
-            finally:
-                _stop_pool(pool)
-
-
-def _results(tasks: list[tuple[str, str]], workers: int):
-    """Yield per-chunk results in input order, keeping at most a few chunks in flight.
-
-    Files are always read in worker processes (one when ``workers`` is 1), so that a parser that
-    crashes or exhausts its memory cap costs one error record, never the run.
-    """
-    chunks = list(_chunks(tasks, DOCS_PER_TASK))
-    window = 2 * workers
-    gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
-    it = iter(chunks)
-    while True:
-        pool = _new_pool(workers)
-        in_flight: deque = deque()
-        try:
-            for chunk in it:
-                in_flight.append((chunk, pool.submit(_process_documents, chunk)))
-                if len(in_flight) >= window:
-                    break
-            broken = False
-            while in_flight:
-                chunk, fut = in_flight[0]
-                try:
-                    result = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    break
-                in_flight.popleft()
-                nxt = next(it, None)
-                if nxt is not None:
-                    in_flight.append((nxt, pool.submit(_process_documents, nxt)))
-                yield chunk, result
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        if not broken:
-            pool.shutdown(wait=True)
-            return
-        # Which file killed the worker is unknown: every chunk that was in flight is re-run file by
-        # file, each in a fresh process; then the batch carries on in a new pool.
-        _stop_pool(pool)
-        yield from _isolate([c for c, _ in in_flight])
+def _failure_entry(failed: Failed, settings: Settings) -> dict:
+    """The error record of a file that cost its worker: it hung, or the process died on it."""
+    path, doc_id = failed.item
+    doing = "reading" if failed.stage == "read" else "annotating"
+    if failed.kind == "timeout":
+        limit = f"{settings.file_timeout:g} s" + (" and its share of the batch time" if failed.stage == "batch" else "")
+        message = f"{doc_id}: {doing} took longer than {limit}; skipped (file_timeout in lessons.toml)"
+    elif failed.kind == "worker_crashed":
+        message = f"{doc_id}: the worker process died while {doing} this file"
+    else:
+        message = f"{doc_id}: could not be processed ({failed.detail})"[:500]
+    return {"source": doc_id, "documents": [], "passages": [], "errors": [_error(path, doc_id, doc_id, failed.kind, message)]}
 
 
 def run_batch(
     docs_dir: str | Path,
     out_dir: str | Path,
+    settings: Settings | None = None,
     *,
-    model_dir: str | Path | None = None,
-    codebook_path: str | Path | None = None,
-    spacy_model: str = "auto",
-    workers: int = 1,
     force: bool = False,
-    max_bytes: int | None = None,
-    max_pdf_pages: int | None = None,
-    worker_memory_mb: int | None = None,
-    file_timeout: float | None = None,
-    gazetteer: str | Path | None = None,
-    feed_fields: dict[str, list[str]] | None = None,
-    settings: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
-    """Process every supported file under ``docs_dir`` and write the four output files to ``out_dir``.
+    """Process every supported file under ``docs_dir`` and write the output files to ``out_dir``.
 
-    Raises :class:`SetupError` or :class:`ModelError` when the run cannot start; a file that
-    cannot be read becomes a record in ``errors.jsonl`` and the batch goes on.
+    ``settings`` holds every knob (defaults: ``Settings()``). Raises :class:`SetupError` or
+    :class:`ModelError` when the run cannot start; a file that cannot be read becomes a record
+    in ``errors.jsonl`` and the batch goes on.
     """
     from .codebook import load_codebook
-    from .ingest import DEFAULT_MAX_BYTES, DEFAULT_MAX_PDF_PAGES
     from .modelstore import DEFAULT_MODEL_DIR, load_card
 
+    settings = settings or Settings()
     started_wall = time.perf_counter()
     started = datetime.now(timezone.utc)
     docs_dir, out_dir = Path(docs_dir), Path(out_dir)
     if not docs_dir.is_dir():
         what = "is a file, not a folder (give the folder that holds it)" if docs_dir.exists() else "not found"
         raise SetupError(f"input folder {docs_dir} {what}", kind="docs_dir")
-    if workers < 1:
-        raise SetupError("--workers must be at least 1", kind="usage")
-    codebook = load_codebook(codebook_path)
+    settings.check()
+    codebook = load_codebook(settings.codebook)
     from .ingest import feeds
 
     try:
-        feeds.use_feed_fields(feed_fields)  # workers are forked later and inherit these
+        feeds.use_feed_fields(settings.feeds)  # workers are forked later and inherit these
     except ValueError as exc:
         raise SetupError(str(exc), kind="config") from None
-    model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
+    model_dir = Path(settings.model or DEFAULT_MODEL_DIR)
     card = load_card(model_dir, codebook)  # the fitted model is loaded only if some file needs it
     prepare_out_dir(out_dir, docs_dir, force=force)
 
     summary = RunSummary(out_dir=out_dir)
     tasks = discover(docs_dir, summary, out_dir)
-    gazetteer = Path(gazetteer) if gazetteer else (DEFAULT_GAZETTEER if DEFAULT_GAZETTEER.is_file() else None)
+    gazetteer = Path(settings.gazetteer) if settings.gazetteer else (
+        DEFAULT_GAZETTEER if DEFAULT_GAZETTEER.is_file() else None)
     if gazetteer is not None and not gazetteer.is_file():
         raise SetupError(f"gazetteer not found: {gazetteer}", kind="gazetteer")
     gaz_hash = hashlib.sha256(gazetteer.read_bytes()).hexdigest()[:12] if gazetteer else "none"
     # What changes how a file is read into text must change the key, or stale records are reused.
     # Size and page limits only decide whether a file fails; failed files are read again anyway.
-    reading = json.dumps(feed_fields or {}, sort_keys=True)
+    reading = json.dumps(settings.feeds or {}, sort_keys=True)
     reading_hash = hashlib.sha256(reading.encode()).hexdigest()[:12]
     key = Key(classifier=card["id"], codebook=codebook.fingerprint,
               tool=f"{__version__}+gazetteer:{gaz_hash}+reading:{reading_hash}")
@@ -407,18 +318,15 @@ def run_batch(
                 else:
                     todo.append((path, rel))
             summary.dropped = len(set(previous.files) - set(hashes))
-            spacy_info = _process(todo, hashes, journal, summary, workers, spacy_model, (model_dir, codebook),
-                                  max_bytes or DEFAULT_MAX_BYTES, file_timeout or FILE_TIMEOUT_S, on_progress,
-                                  gazetteer, max_pdf_pages or DEFAULT_MAX_PDF_PAGES,
-                                  WORKER_MEMORY_MB if worker_memory_mb is None else worker_memory_mb)
+            spacy_info = _process(todo, hashes, journal, summary, settings, (model_dir, codebook), gazetteer,
+                                  on_progress)
             t0 = time.perf_counter()
             _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary)
             summary.seconds["write"] += time.perf_counter() - t0
             summary.wall_seconds = time.perf_counter() - started_wall
             try:
                 write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
-                                                                spacy_info, workers)
-                                 | ({"settings": settings} if settings else {})
+                                                                spacy_info, settings)
                                  | {"gazetteer": str(gazetteer) if gazetteer else None, "reuse_key": key.tool,
                                     "files": hashes})
             except OSError as exc:
@@ -429,38 +337,40 @@ def run_batch(
     return summary
 
 
-def _process(todo, hashes, journal, summary, workers, spacy_model, model, max_bytes, timeout, on_progress,
-             gazetteer, max_pdf_pages, memory_mb) -> dict:
-    """Run the files that need it through the workers, journaling each finished batch."""
+def _process(todo: list[tuple[str, str]], hashes: dict[str, str], journal: Journal, summary: RunSummary,
+             settings: Settings, model: tuple, gazetteer: Path | None,
+             on_progress: Callable[[int, int], None] | None) -> dict:
+    """Run the files that need it through the worker pool, journaling each finished task."""
     from .annotate import load_spacy, resolve_spacy_model, spacy_model_info
-
     from .modelstore import load_model
 
     if not todo:  # nothing changed: no spaCy, no classifier
-        return {"pipeline": resolve_spacy_model(spacy_model), "loaded": False}
-    model, _ = load_model(*model)
-    nlp = load_spacy(spacy_model, gazetteer)
+        return {"pipeline": resolve_spacy_model(settings.spacy_model), "loaded": False}
+    fitted, _ = load_model(*model)
+    nlp = load_spacy(settings.spacy_model, gazetteer)
     gazetteer_places()  # read once here, shared by the forked workers instead of read in each
-    _STATE.update(nlp=nlp, model=model, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages, timeout=timeout,
-                  memory_mb=memory_mb)
-    try:
-        done = 0
-        if on_progress:
-            on_progress(0, len(todo))
-        for chunk, (entries, times) in _results(todo, workers):
+    gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
+    pool = WorkerPool(DocumentWork(nlp, fitted, settings), settings.workers,
+                      Limits(settings.file_timeout, settings.worker_memory_mb))
+    done = 0
+    if on_progress:
+        on_progress(0, len(todo))
+    for outcome in pool.run(_chunks(todo, DOCS_PER_TASK)):
+        if isinstance(outcome, Done):
+            entries, times = outcome.result
             for stage, secs in times.items():
                 summary.seconds[stage] += secs
-            t0 = time.perf_counter()
-            for entry in entries:
-                entry["sha256"] = hashes[entry["source"]]
-            journal.append(entries)
-            summary.processed += len(entries)
-            summary.seconds["write"] += time.perf_counter() - t0
-            done += len(chunk)
-            if on_progress:
-                on_progress(done, len(todo))
-    finally:
-        _STATE.clear()
+        else:
+            entries = [_failure_entry(outcome, settings)]
+        t0 = time.perf_counter()
+        for entry in entries:
+            entry["sha256"] = hashes[entry["source"]]
+        journal.append(entries)
+        summary.processed += len(entries)
+        summary.seconds["write"] += time.perf_counter() - t0
+        done += len(entries)
+        if on_progress:
+            on_progress(done, len(todo))
     return spacy_model_info(nlp)
 
 
@@ -500,6 +410,7 @@ def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal
         (out_dir / MANIFEST).unlink(missing_ok=True)
         for w in writers.values():
             w.commit()
+        fsync_dir(out_dir)
     except OSError as exc:
         for w in writers.values():
             w.discard()
@@ -537,7 +448,7 @@ class EntityIndex:
 
 
 def _manifest(summary: RunSummary, started: datetime, docs_dir: Path, out_dir: Path, codebook, card: dict,
-              spacy_info: dict, workers: int) -> dict:
+              spacy_info: dict, settings: Settings) -> dict:
     return {
         "tool": "cluster-lessons",
         "versions": {
@@ -551,7 +462,7 @@ def _manifest(summary: RunSummary, started: datetime, docs_dir: Path, out_dir: P
         "docs_dir": str(docs_dir.resolve()),
         "out_dir": str(out_dir.resolve()),
         "codebook_path": codebook.source,
-        "settings": {"workers": workers, "docs_per_task": DOCS_PER_TASK, "pid": os.getpid()},
+        "settings": settings.to_json() | {"docs_per_task": DOCS_PER_TASK, "pid": os.getpid()},
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "counts": summary.counts(),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IngestError, LessonsError
-from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, dumps
+from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, dumps, fsync_dir
 
 WORK = ".work"
 JOURNAL = "journal.jsonl"
@@ -76,7 +76,10 @@ class Journal:
         self.index: dict[str, tuple[str, int, int]] = {}  # source -> (sha256, offset, length)
         self.dir.mkdir(exist_ok=True)
         self._load()
+        new = not self.path.exists()
         self._fh = self.path.open("ab")
+        if new:
+            fsync_dir(self.dir)
 
     def _load(self) -> None:
         if not self.path.exists():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from pipeline.config import Settings
 from pipeline.run import run_batch
 
 from .conftest import SAMPLE_DOCS
@@ -25,7 +26,7 @@ def read_jsonl(path):
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory, model_dir):
     out = tmp_path_factory.mktemp("run") / "out"
-    summary = run_batch(SAMPLE_DOCS, out, model_dir=model_dir, workers=2)
+    summary = run_batch(SAMPLE_DOCS, out, Settings(model=model_dir, workers=2))
     return summary, out
 
 
@@ -93,7 +94,7 @@ def test_sample_documents_yield_entities_a_reader_expects(sample_run):
 
 def test_one_worker_and_two_workers_write_identical_passages(sample_run, tmp_path, model_dir):
     _, out2 = sample_run
-    run_batch(SAMPLE_DOCS, tmp_path / "one", model_dir=model_dir, workers=1)
+    run_batch(SAMPLE_DOCS, tmp_path / "one", Settings(model=model_dir, workers=1))
     assert (tmp_path / "one" / "passages.jsonl").read_text() == (out2 / "passages.jsonl").read_text()
 
 

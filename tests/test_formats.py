@@ -8,9 +8,11 @@ import pytest
 
 from pipeline.errors import IngestError
 from pipeline.ingest import read_document, read_documents
+from pipeline.config import Settings
 from pipeline.run import run_batch
 from pipeline.segment import split_passages
 
+from .conftest import write_files
 from .badfiles import BAD_FILES, PAGES, build, make_docx, make_pdf
 
 
@@ -97,15 +99,39 @@ def test_batch_over_bad_files_writes_the_good_ones_and_records_each_bad_one(bad_
     assert b"\x1b" not in raw and b"\x07" not in raw
 
 
-def test_a_file_that_takes_too_long_becomes_a_timeout_record(tmp_path, model_dir):
-    from .conftest import write_files
+def test_a_reader_blocked_in_c_with_signals_masked_is_stopped_by_the_parents_deadline(tmp_path, model_dir,
+                                                                                      monkeypatch):
+    """What a stuck lxml or zlib call looks like: no signal reaches the reader; only the parent can end it."""
+    import multiprocessing
+    import os
+    import signal
+    import time
 
-    paragraph = "The cluster organised a matchmaking day for members and partners from three regions. "
-    root = write_files(tmp_path / "docs", {"slow.md": (paragraph * 40 + "\n\n") * 2000, "ok.md": paragraph * 3})
-    run_batch(root, tmp_path / "out", model_dir=model_dir, file_timeout=0.05)
+    from pipeline import ingest
+
+    fmt, read_plain = ingest.READERS[".txt"]
+    never_written, keep_open = os.pipe()
+
+    def stuck_in_c(data: bytes, doc_id: str):
+        if b"STALLS" in data:
+            signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+            os.read(never_written, 1)  # blocks in the kernel for ever: nobody writes to this pipe
+        return read_plain(data, doc_id)
+
+    monkeypatch.setitem(ingest.READERS, ".txt", (fmt, stuck_in_c))
+    para = "The maritime cluster in {} opened a test bed for shore power with the port authority and two yards.\n"
+    root = write_files(tmp_path / "docs", {"a.txt": para.format("Vigo"), "b.txt": "STALLS\n\n" + para.format("Gdansk"),
+                                           "c.txt": para.format("Aarhus")})
+    started = time.monotonic()
+    summary = run_batch(root, tmp_path / "out", Settings(model=model_dir, file_timeout=3))
+    assert time.monotonic() - started < 90
     errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
-    assert [(e["doc_id"], e["error"]) for e in errors] == [("slow.md", "timeout")]
-    assert "longer than" in errors[0]["message"]
+    assert [(e["doc_id"], e["error"]) for e in errors] == [("b.txt", "timeout")]
+    assert "reading took longer than 3 s" in errors[0]["message"]
+    docs = [json.loads(line)["doc_id"] for line in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
+    assert docs == ["a.txt", "c.txt"] and summary.documents_ok == 2
+    assert multiprocessing.active_children() == []  # the stuck worker was killed, not left behind
+    os.close(never_written), os.close(keep_open)
 
 
 FEED_LINES = [
@@ -121,7 +147,6 @@ FEED_LINES = [
 
 
 def test_news_feed_items_become_documents_and_a_broken_line_costs_only_itself(tmp_path, model_dir):
-    from .conftest import write_files
 
     root = write_files(tmp_path / "docs", {
         "feeds/news.jsonl": "\n".join(FEED_LINES) + "\n",
@@ -129,7 +154,7 @@ def test_news_feed_items_become_documents_and_a_broken_line_costs_only_itself(tm
         "feeds/wp.json": json.dumps({"items": [{"title": {"rendered": "x"}, "content": {"rendered":
             "<p>The cluster opened an incubator for ocean start-ups in Matosinhos with twelve founders.</p>"}}]}),
     })
-    summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
+    summary = run_batch(root, tmp_path / "out", Settings(model=model_dir))
     docs = {d["doc_id"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())}
     assert list(docs) == ["feeds/news.jsonl:1", "feeds/news.jsonl:3", "feeds/wp.json:1"]
     first = docs["feeds/news.jsonl:1"]
@@ -143,13 +168,12 @@ def test_news_feed_items_become_documents_and_a_broken_line_costs_only_itself(tm
 
 
 def test_documents_in_other_languages_are_recorded_and_skipped(tmp_path, model_dir):
-    from .conftest import write_files
 
     german = ("Die Partner des Clusters haben sich im März in Stuttgart getroffen, um die gemeinsame Strategie für die "
               "Wasserstoffwirtschaft zu besprechen. Dabei wurde auch über die Finanzierung der Geschäftsstelle und die "
               "Rolle der Hochschulen gesprochen, die seit der Gründung eng mit den Unternehmen zusammenarbeiten.")
     root = write_files(tmp_path / "docs", {"de.txt": german, "en.txt": PAGES[1][1][0]})
-    summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
+    summary = run_batch(root, tmp_path / "out", Settings(model=model_dir))
     docs = {d["doc_id"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())}
     assert docs["de.txt"]["status"] == "skipped_language" and docs["de.txt"]["language"] == "de"
     assert docs["en.txt"]["status"] == "ok" and docs["en.txt"]["language"] == "en"
@@ -167,7 +191,7 @@ def test_a_document_of_over_a_million_words_is_refused_before_any_nlp(tmp_path, 
     root.mkdir()
     (root / "dump.txt").write_text((para * 20 + "\n\n") * (n // 20 + 1))
     (root / "ok.txt").write_text(para * 3)
-    summary = run_batch(root, tmp_path / "out", model_dir=model_dir)
+    summary = run_batch(root, tmp_path / "out", Settings(model=model_dir))
     [err] = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert (err["doc_id"], err["error"]) == ("dump.txt", "too_large") and "word limit" in err["message"]
     assert summary.documents_ok == 1
@@ -181,8 +205,7 @@ def test_a_file_that_needs_more_memory_than_a_worker_may_use_costs_one_error_rec
     # 40 MB of text: decoding and cleaning it needs several copies, far beyond a 64 MB cap.
     (docs / "huge.txt").write_text(("The port cluster and the chemical cluster agreed to share test data. " * 12
                                     + "\n\n") * 48_000)
-    summary = run_batch(docs, tmp_path / "out", model_dir=model_dir, max_bytes=200 * 1024 * 1024,
-                        worker_memory_mb=64)
+    summary = run_batch(docs, tmp_path / "out", Settings(model=model_dir, max_file_mb=200, worker_memory_mb=64))
     errors = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert [(e["doc_id"], e["error"]) for e in errors] == [("huge.txt", "too_large")]
     assert "64 MB" in errors[0]["message"] and "worker_memory_mb" in errors[0]["message"]

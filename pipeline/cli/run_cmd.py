@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -67,12 +66,7 @@ def run(
             last[0] = now
 
     try:
-        summary = run_batch(docs_dir, out, model_dir=settings.model, codebook_path=settings.codebook,
-                            spacy_model=settings.spacy_model, workers=settings.workers, force=force,
-                            gazetteer=settings.gazetteer, file_timeout=settings.file_timeout,
-                            max_bytes=int(settings.max_file_mb * 1024 * 1024), max_pdf_pages=settings.max_pdf_pages,
-                            worker_memory_mb=settings.worker_memory_mb, feed_fields=settings.feeds,
-                            settings=dataclasses.asdict(settings), on_progress=on_progress)
+        summary = run_batch(docs_dir, out, settings, force=force, on_progress=on_progress)
     except LessonsError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
