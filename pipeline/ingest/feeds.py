@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 from ..errors import IngestError
+from .html import fragment_text
 from .metadata import parse_date
 from .normalize import Extracted, clean_characters, decode, unwrap_blocks
 
@@ -38,7 +40,7 @@ def use_feed_fields(extra: dict[str, list[str]] | None) -> None:
 
 _LIST_KEYS = ("items", "articles", "entries", "data", "results", "news", "posts")
 _TAGS = re.compile(r"<[A-Za-z/!][^>]{0,500}>")
-_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|br|blockquote)\s*>|<br\s*/?>", re.I)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.I)
 MAX_DEPTH = 50
 
 
@@ -65,18 +67,23 @@ def _loads(raw: str, where: str):
                           kind="bad_json") from None
 
 
+def _markup_text(value: str) -> str:
+    """A field that may hold HTML or entity-escaped text, as plain text."""
+    if _TAGS.search(value):
+        return fragment_text(value)
+    # RSS often escapes plain text ("R&amp;D"); a lone "&" ("AT&T") is left alone.
+    return unescape(value) if _ENTITY.search(value) else value
+
+
 def item_text(item: dict, where: str) -> Extracted:
     """One feed item as extracted text (HTML bodies are reduced to paragraphs)."""
     body = _first(item, FEED_FIELDS["text"])
     if body is None:
         raise IngestError(f"{where}: the item has no text field (looked for {', '.join(FEED_FIELDS['text'])})",
                           kind="empty")
-    if _TAGS.search(body):
-        body = _TAGS.sub("", _BLOCK_END.sub("\n\n", body))
-        import html
-
-        body = html.unescape(body)
+    body = _markup_text(body)
     title = _first(item, FEED_FIELDS["title"])
+    title = _markup_text(title) if title else None
     date = _first(item, FEED_FIELDS["date"]) or ""
     published = date[:10] if re.fullmatch(r"\d{4}-\d\d-\d\d", date[:10]) else parse_date(date)
     return Extracted(text=unwrap_blocks(clean_characters(body)), title=" ".join(title.split()) if title else None,

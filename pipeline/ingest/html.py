@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..errors import IngestError
@@ -12,6 +13,12 @@ from .metadata import published_near_top
 
 MAX_DEPTH = 250
 _BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "article")
+# Elements that end a paragraph in a fragment (<br> too: feed bodies use it as a paragraph break);
+# a table row is one paragraph, its cells separated by spaces.
+_FRAGMENT_BLOCKS = frozenset(
+    "address article aside blockquote br center dd details div dl dt figcaption figure footer form h1 h2 h3 h4 "
+    "h5 h6 header hr li main nav ol p pre section summary table tbody tfoot thead tr ul".split())
+_CELLS = frozenset({"td", "th"})
 
 
 def unwrap_layout_tables(tree) -> None:
@@ -52,6 +59,65 @@ def parse_page(markup: str, doc_id: str):
     unwrap_layout_tables(tree)
     mark_main_content(tree)
     return tree
+
+
+@functools.cache
+def _fragment_cleaner():
+    from lxml_html_clean import Cleaner
+
+    # Code and its fallbacks go with their content: <noscript> holds tracking pixels and "enable
+    # JavaScript" notices, <iframe> "your browser does not support iframes".
+    return Cleaner(scripts=True, javascript=True, comments=True, style=True, processing_instructions=True,
+                   embedded=True, frames=True, forms=True, meta=True, links=True, page_structure=False,
+                   kill_tags=("noscript", "iframe", "template", "svg", "math", "object", "canvas", "audio",
+                              "video", "head", "title"))
+
+
+def fragment_text(markup: str) -> str:
+    """An HTML fragment (a feed item's body) as text: block elements become blank-line-separated
+    paragraphs, ``<h2>`` a ``##`` line, ``<li>`` a ``- `` item; scripts, styles and embeds are dropped
+    with their content, entities are decoded.
+
+    Unlike :func:`read_html` there is no page chrome to find, and trafilatura would drop the short
+    paragraphs a news item is made of. A bare "<" in the text ("growth < 5%") stays text.
+    """
+    import lxml.html
+    from lxml import etree
+
+    try:
+        # huge_tree: without it libxml2 silently drops a text node over 10 MB and returns nothing.
+        root = lxml.html.fragment_fromstring(markup, create_parent="div", parser=lxml.html.HTMLParser(huge_tree=True))
+    except (etree.ParserError, ValueError):  # nothing an HTML parser can make a tree of
+        return ""
+    _fragment_cleaner()(root)
+    paragraphs: list[str] = []
+    line: list[str] = []
+
+    def end_paragraph() -> None:
+        text = " ".join("".join(line).split())
+        if text.strip("#- "):
+            paragraphs.append(text)
+        line.clear()
+
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _FRAGMENT_BLOCKS:
+                end_paragraph()
+            if tag[:1] == "h" and tag[1:].isdigit():
+                line.append("#" * int(tag[1:]) + " ")
+            elif tag == "li":
+                line.append("- ")
+            elif tag in _CELLS:
+                line.append(" ")
+            line.append(el.text or "")
+        else:
+            if tag in _FRAGMENT_BLOCKS:
+                end_paragraph()
+            if el is not root:
+                line.append(el.tail or "")
+    end_paragraph()
+    return "\n\n".join(paragraphs)
 
 
 def mark_main_content(tree) -> None:
