@@ -89,3 +89,70 @@ def test_a_huge_feed_item_is_read_whole():
     # One paragraph over libxml2's 10 MB text limit is kept, not silently emptied.
     long_paragraph = "Members of the cluster shared test data. " * 300_000
     assert fragment_text(f"<p>{long_paragraph}</p><p>The end.</p>") == long_paragraph.strip() + "\n\nThe end."
+
+
+# UTF-8 read as Windows-1252 somewhere upstream: what a mis-set CMS export looks like.
+MOJIBAKE = ("Researchers at MalmÃ¶ University and firms in SkÃ¥ne will test the hydrogen buses in MalmÃ¶ and "
+            "Helsingborg from March, the cluster said. â€œWe want the whole Ã–resund region on boardâ€�, said its "
+            "manager, who also chairs the KÃ¸benhavn working group.")
+REPAIRED = ("Researchers at Malmö University and firms in Skåne will test the hydrogen buses in Malmö and "
+            "Helsingborg from March, the cluster said. “We want the whole Öresund region on board”, said its "
+            "manager, who also chairs the København working group.")
+# Correct text that a careless repair would break: Portuguese "Ã" and "ÃO", curly quotes, symbols.
+CORRECT = ("The cluster signed a research agreement with the Universidade de São Paulo and the SÃO PAULO state "
+           "agency; its two programmes, GESTÃO and INOVAÇÃO, fund “living labs” on 5 000 m² in Curitiba™.")
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _page(paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"<html><head><title>Hydrogen buses</title></head><body><article><h1>Hydrogen buses</h1>{body}</article></body></html>"
+
+
+FORMATS = {
+    "news.txt": lambda ps: "\n\n".join(ps),
+    "news.md": lambda ps: "# Hydrogen buses\n\n" + "\n\n".join(ps),
+    "news.html": _page,
+    "news.jsonl": lambda ps: json.dumps({"title": "Hydrogen buses", "content_html": _page(ps)}) + "\n",
+    "news.json": lambda ps: json.dumps([{"title": "Hydrogen buses", "text": "\n\n".join(ps)}]),
+    "news.docx": _docx,
+}
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_mojibake_is_repaired_in_every_format_and_correct_text_is_untouched(tmp_path, name):
+    write_files(tmp_path, {name: FORMATS[name]([MOJIBAKE, CORRECT])})
+    [(_, doc)] = read_documents(tmp_path / name, name)
+    texts = [p.text for p in split_passages(doc)]
+    assert texts == [REPAIRED, CORRECT]
+
+
+def test_mojibake_is_repaired_in_pdf_text(tmp_path):
+    from .badfiles import make_pdf
+
+    latin1_only = MOJIBAKE.split(" â€œ")[0]  # the PDF's core font has no "€"
+    (tmp_path / "r.pdf").write_bytes(make_pdf([("1. Hydrogen buses", [latin1_only])]))
+    [(_, doc)] = read_documents(tmp_path / "r.pdf", "r.pdf")
+    assert REPAIRED.split(" “")[0] in doc.text
+
+
+def test_spacy_finds_the_repaired_place_names(tmp_path, nlp):
+    from pipeline.annotate import find_entities
+
+    doc = _feed_item(tmp_path, {"title": "Hydrogen buses for MalmÃ¶", "summary": MOJIBAKE})
+    assert doc.title == "Hydrogen buses for Malmö"
+    found = {(e.text, e.label) for entities, _ in find_entities(nlp, ((p.text, p) for p in split_passages(doc)))
+             for e in entities}
+    assert ("Malmö", "GPE") in found and ("Skåne", "GPE") in found

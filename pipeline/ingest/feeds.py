@@ -83,11 +83,11 @@ def item_text(item: dict, where: str) -> Extracted:
                           kind="empty")
     body = _markup_text(body)
     title = _first(item, FEED_FIELDS["title"])
-    title = _markup_text(title) if title else None
+    title = " ".join(clean_characters(_markup_text(title)).split()) if title else None
     date = _first(item, FEED_FIELDS["date"]) or ""
     published = date[:10] if re.fullmatch(r"\d{4}-\d\d-\d\d", date[:10]) else parse_date(date)
-    return Extracted(text=unwrap_blocks(clean_characters(body)), title=" ".join(title.split()) if title else None,
-                     published=published, url=_first(item, FEED_FIELDS["url"]))
+    return Extracted(text=unwrap_blocks(clean_characters(body)), title=title or None, published=published,
+                     url=_first(item, FEED_FIELDS["url"]))
 
 
 def read_feed(data: bytes, doc_id: str, suffix: str) -> list[tuple[str, Extracted | IngestError]]:

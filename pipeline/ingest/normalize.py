@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -67,10 +68,29 @@ def decode(data: bytes, doc_id: str) -> str:
     return text
 
 
+@functools.cache
+def _ftfy_config():
+    from ftfy import TextFixerConfig
+
+    # uncurl_quotes off: curly quotes are the text, and spaCy reads them. unescape_html off: each
+    # reader decodes its own markup, so a literal "&amp;" in a text file stays as written.
+    # NFC, not NFKC: NFKC would turn "m²" into "m2" and "™" into "TM". fix_character_width on:
+    # fullwidth Latin ("ＡＢＣ") becomes the ASCII spaCy's English model knows.
+    return TextFixerConfig(uncurl_quotes=False, unescape_html=False, fix_character_width=True,
+                           normalization="NFC", explain=False)
+
+
 def clean_characters(text: str) -> str:
-    """Unify newlines, drop terminal escape sequences and control characters, compose Unicode."""
+    """Unify newlines, drop terminal escape sequences, repair mojibake ("MalmÃ¶" is "Malmö"), drop
+    control characters, compose Unicode."""
+    import ftfy
+
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE.sub("", text)
+    # Before the control characters go: mojibake read as Latin-1 holds C1 bytes ("â€\x9d" is "”").
+    # "â€" then U+FFFD is "”" whose last byte was lost: ftfy will not guess it, but in news it is
+    # almost always the closing quote.
+    text = ftfy.fix_text(text.replace("â€\ufffd", "â€\x9d"), _ftfy_config())
     text = text.replace("\t", " ").replace("\xa0", " ")
     text = _CONTROL.sub("", text)
     return unicodedata.normalize("NFC", text)
