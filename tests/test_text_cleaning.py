@@ -8,9 +8,10 @@ import pytest
 
 from pipeline.ingest import read_documents
 from pipeline.ingest.html import fragment_text
+from pipeline.ingest.language import guess_language
 from pipeline.segment import split_passages
 
-from .conftest import write_files
+from .conftest import DATA, ROOT, write_files
 
 # A feed item as a CMS exports it: tracking code, an inline style block, a consent fallback, an
 # embedded video, an editor's comment and inline formatting around three paragraphs.
@@ -156,3 +157,75 @@ def test_spacy_finds_the_repaired_place_names(tmp_path, nlp):
     found = {(e.text, e.label) for entities, _ in find_entities(nlp, ((p.text, p) for p in split_passages(doc)))
              for e in entities}
     assert ("Malmö", "GPE") in found and ("Skåne", "GPE") in found
+
+
+LANGUAGES = [json.loads(line) for line in (DATA / "languages.jsonl").open(encoding="utf-8")]
+
+
+def test_non_english_news_paragraphs_get_their_language():
+    wrong = [(row["language"], guess_language(row["text"])) for row in LANGUAGES
+             if guess_language(row["text"]) != row["language"]]
+    assert len({row["language"] for row in LANGUAGES}) >= 15
+    assert len(wrong) <= 0.1 * len(LANGUAGES), wrong
+
+
+def test_english_corpus_passages_are_never_taken_for_another_language():
+    rows = [json.loads(line) for path in sorted((ROOT / "corpus" / "grounded" / "train").glob("*.jsonl"))
+            for line in path.open(encoding="utf-8") if line.strip()]
+    sample = rows[::10]
+    assert len(sample) > 200
+    assert [row["text"] for row in sample if guess_language(row["text"]) != "en"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "", "The cluster grew in 2023.", "Klyngen vokser hurtigt.", "Tampereen klusteri kasvaa.", "集群扩大了。",
+    "Ports cluster signs alliance with Gdańsk",
+])
+def test_text_too_short_to_tell_is_undetermined(text):
+    assert guess_language(text) == "und"
+
+
+@pytest.mark.parametrize("text", [
+    "Financed by GIZ, the Deutsche Gesellschaft für Internationale Zusammenarbeit, the cluster trained forty "
+    "engineers in Nairobi.",
+    "Vestas, Ørsted and Siemens Gamesa joined the Esbjerg offshore wind cluster in 2022.",
+    "Researchers from Politechnika Rzeszowska and the Université de Toulouse presented the composite wing.",
+    "The Agência Nacional de Inovação funds the Porto cluster's work with hospitals on new heart monitors.",
+    "Klaus Müller of the Förderverein Wasserstoff spoke in Göttingen about the cluster.",
+])
+def test_english_with_foreign_names_stays_english(text):
+    assert guess_language(text) == "en"
+
+
+def _paragraphs(language: str) -> list[str]:
+    return [row["text"] for row in LANGUAGES if row["language"] == language]
+
+
+REPORT = [
+    "The evaluation covered the cluster's first five years, from its launch in 2018 to the end of the regional "
+    "grant in 2023, and drew on interviews with thirty member firms and the two universities.",
+    "Members valued the shared testing facilities most. Smaller firms said that without them they could not "
+    "have certified their products for export, because a single test campaign costs more than their yearly profit.",
+    "The evaluators recommend that the board publish its decisions within a week and agree on three priorities "
+    "for the next funding period rather than the eleven it lists now.",
+]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A foreign title over an English report, and a French quotation inside one.
+    ("\n\n".join(["Bilan du pôle de compétitivité 2018–2023", *REPORT]), "en"),
+    ("\n\n".join([REPORT[0], _paragraphs("fr")[0], *REPORT[1:]]), "en"),
+    # A German summary of two paragraphs before the English report.
+    ("\n\n".join([*_paragraphs("de"), *REPORT]), "en"),
+    # A Danish item quoting one English sentence is Danish.
+    ("\n\n".join([_paragraphs("da")[0], "The project is funded by Interreg Europe.", _paragraphs("da")[1]]), "da"),
+    # Twenty pages of Finnish before a longer English report: the vote samples the whole text.
+    ("\n\n".join(_paragraphs("fi") * 80 + REPORT * 90), "en"),
+])
+def test_mixed_documents_take_the_language_of_most_of_their_text(text, expected):
+    assert guess_language(text) == expected
+
+
+def test_a_danish_feed_item_is_recorded_as_danish(tmp_path):
+    doc = _feed_item(tmp_path, {"title": "Vindklyngen", "description": " ".join(_paragraphs("da"))})
+    assert doc.language == "da"

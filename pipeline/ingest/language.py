@@ -1,38 +1,68 @@
-"""Tell English from other languages by their commonest words, so foreign text is skipped, not misread."""
+"""Tell English from other languages, so foreign text is skipped rather than misread by English models.
+
+py3langid's naive Bayes model over byte n-grams (bundled with the package, loaded once per process)
+does the work. ``bench/language.py`` measured the choices below.
+"""
 
 from __future__ import annotations
 
-import re
+import functools
 
-_STOP = {
-    "en": "the of and to in is that for on with as are by this be from at was which have it an not or has were".split(),
-    "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an werden aus".split(),
-    "fr": "le la les de des et en un une du est que pour dans qui par sur au avec ne pas plus ce sont aux".split(),
-    "es": "el la de que y en los del se las por un para con no una su al es lo como más pero sus".split(),
-    "it": "il di che la e in un per non una del della con sono gli le si da al dei nel alla anche".split(),
-    "nl": "de het een en van in is dat op te zijn met voor niet aan er ook als door bij naar om".split(),
-    "pt": "de que o a e do da em um para com não uma os no se na por mais as dos como mas".split(),
-    "pl": "i w na z się do nie że to jest o jak ale po co tak za od są przez dla oraz przy".split(),
-    "sv": "och i att det som en på är av för med till den har de inte om ett han men var".split(),
-}
-_SETS = {lang: set(words) for lang, words in _STOP.items()}
-_WORD = re.compile(r"[^\W\d_]+")
-MIN_WORDS = 15  # a two-sentence news item; fewer words say too little
+MIN_LETTERS = 40
+"""Text with fewer letters (see :func:`letter_count`) gives ``und``. On openings of 40 letters,
+98% of the non-English news paragraphs were named right and 0.1% of English passages taken for
+another language; at 30 letters 95% and 0.4%, at 20 letters 91% and 0.7%."""
+ENGLISH_PRIOR = 10.0
+"""English is what this tool reads and other languages the exception, so English's probability is
+weighed ten times. On 40-letter openings that took English passages flagged from 1.0% to 0.1% and
+cost no non-English paragraph; a whole foreign paragraph still wins easily."""
+# Labels that are no language of news (Latin, Esperanto, Volapük) but catch English phrases;
+# labels without an ISO 639-1 code (Nigerian Pidgin "pcm", which takes plain English) are left out too.
+_NOT_NEWS = frozenset({"la", "eo", "vo"})
+_PARAGRAPHS = 64  # enough to find the main language; spread over the text, not its first pages
+_PARAGRAPH_CHARS = 3000  # a PDF without paragraph breaks is one "paragraph": its opening tells enough
 
 
-def guess_language(text: str, sample: int = 20_000) -> str:
-    """An ISO 639-1 code for the language of ``text``, or ``und`` when there is too little to tell."""
-    words = _WORD.findall(text[:sample].lower())
-    if len(words) < MIN_WORDS:
+@functools.cache
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([code for code in identifier.labels if len(code) == 2 and code not in _NOT_NEWS])
+    return identifier
+
+
+def letter_count(text: str) -> int:
+    """How much evidence ``text`` holds: its letters, a Chinese, Japanese or Korean character counting
+    three (it stands for a syllable or a word); digits, punctuation and spaces count nothing."""
+    return sum(3 if ch >= "\u2e80" else 1 for ch in text if ch.isalpha())
+
+
+def language_scores(text: str) -> dict[str, float]:
+    """Probability of each language for ``text``, English weighted by :data:`ENGLISH_PRIOR`, best first."""
+    scores = dict(_identifier().rank(text))
+    scores["en"] *= ENGLISH_PRIOR
+    total = sum(scores.values())
+    return dict(sorted(((code, p / total) for code, p in scores.items()), key=lambda kv: kv[1], reverse=True))
+
+
+def guess_language(text: str) -> str:
+    """An ISO 639-1 code for the main language of ``text``, or ``und`` when it has fewer than
+    :data:`MIN_LETTERS` letters.
+
+    Each paragraph long enough to tell votes with its number of letters, so a foreign title or a
+    quoted sentence does not outvote an English report; a long text is sampled at paragraphs spread
+    over its whole length. Text whose paragraphs are all short (a list, a table) is judged whole.
+    """
+    total = letter_count(text)
+    if total < MIN_LETTERS:
         return "und"
-    hits = {lang: sum(w in s for w in words) for lang, s in _SETS.items()}
-    best = max(hits, key=hits.get)
-    if len(words) < 25:
-        # A news blurb is too short for the English bias below: a German one with "in" and "an"
-        # would pass as English. Name a language only when it leads the rest twice over.
-        runner_up = max(v for lang, v in hits.items() if lang != best)
-        return best if hits[best] >= 3 and hits[best] >= 2 * runner_up else "und"
-    if hits[best] < 0.08 * len(words):
-        return "und"
-    # English borrows "in", "a", "de": it wins unless another language clearly leads.
-    return "en" if hits["en"] >= 0.7 * hits[best] else best
+    paragraphs = [(p, n) for p in text.split("\n\n") if (n := letter_count(p)) >= MIN_LETTERS]
+    if len(paragraphs) > _PARAGRAPHS:
+        step = len(paragraphs) / _PARAGRAPHS
+        paragraphs = [paragraphs[int(i * step)] for i in range(_PARAGRAPHS)]
+    votes: dict[str, int] = {}
+    for paragraph, n in paragraphs or [(text, total)]:
+        best = next(iter(language_scores(paragraph[:_PARAGRAPH_CHARS])))
+        votes[best] = votes.get(best, 0) + n
+    return max(votes, key=votes.get)
