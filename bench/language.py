@@ -34,7 +34,8 @@ REALDEV = Path("/work/shared/realdev/passages.jsonl")
 
 def load() -> tuple[list[dict], list[dict]]:
     foreign = [json.loads(line) for line in (ROOT / "tests/data/languages.jsonl").open(encoding="utf-8")]
-    files = sorted(glob.glob(str(ROOT / "corpus/grounded/train/*.jsonl"))) + ([str(REALDEV)] if REALDEV.exists() else [])
+    files = sorted(glob.glob(str(ROOT / "corpus/grounded/train/*.jsonl")))
+    files += [str(REALDEV)] if REALDEV.exists() else []
     english = [json.loads(line) for name in files for line in open(name, encoding="utf-8") if line.strip()]
     return foreign, english
 

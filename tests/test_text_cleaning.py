@@ -119,7 +119,8 @@ def _docx(paragraphs: list[str]) -> bytes:
 
 def _page(paragraphs: list[str]) -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return f"<html><head><title>Hydrogen buses</title></head><body><article><h1>Hydrogen buses</h1>{body}</article></body></html>"
+    return ("<html><head><title>Hydrogen buses</title></head><body><article><h1>Hydrogen buses</h1>"
+            f"{body}</article></body></html>")
 
 
 FORMATS = {
