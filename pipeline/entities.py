@@ -5,13 +5,14 @@ leading "the" or a trailing "'s", misses bare acronyms and calls "three years" a
 works on a whole document's entities at once, after ``nlp.pipe``:
 
 1. spans lose a leading "the" and a trailing possessive;
-2. durations, frequencies and award titles are dropped from DATE;
+2. durations, ages, frequencies and award titles are dropped from DATE;
 3. "Long Name (ACR)" links the acronym to its long form, and bare uses of the acronym the model
    missed are added as ORG;
 4. every mention of one name (case, "the", hyphen and space variants folded) gets the label most
    of its mentions had, and ``norm``, the canonical name;
-5. dates get ``iso`` when they denote a day, month, year or range, resolved against the
-   document's publication date when the year is missing.
+5. dates are widened to the whole date the text writes ("Monday 10 June 2024", "25 and 26 April")
+   and get ``iso`` when they denote a day, ISO week, month, quarter, year or range; a missing year
+   and relative dates ("today", "last month") are resolved against the document's publication date.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from .ingest.metadata import MONTHS
-from .entity_spans import NAME_LABELS, missed_places, repair_spans
+from .entity_spans import NAME_LABELS, date_spans, missed_places, repair_spans
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 
@@ -32,11 +33,15 @@ _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){1,9})\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
 _NOT_A_DATE = re.compile(
-    r"^(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
+    rf"^(?:(?:(?:(?:the|its|their|our)\s+)?(?:first|last|next|past|previous|coming)\s+)?{_COUNT}(?:\s*(?:-|–|to|or)\s*{_COUNT})?"
     r"[\s-]+(?:more\s+)?(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)(?:\s+\w+)?"
     r"|(?:every|each|per)\s+\w+.*|(?:the\s+)?year|(?:of\s+)?the\s+year|years?|decades?|annual(?:ly)?|daily|weekly|monthly"
-    r"|(?:the\s+)?(?:same|following|next|previous)\s+day|today|\d+\s*(?:h|hrs?)|(?:a|the)\s+decade)$",
+    r"|(?:the\s+)?(?:same|following|next|previous)\s+day|\d+\s*(?:h|hrs?)|(?:a|the)\s+decade"
+    # an age, a project month ("month 30"), a day or page number standing alone
+    rf"|[\w-]+[\s-]years?[\s-]old|aged\s+\d+|months?\s+\d+|{_DAY})$",
     re.I,
 )
 _YEAR = r"(?:19|20)\d\d"
@@ -82,7 +87,7 @@ _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "
 _DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|after|later\s+than)|"
                         r"(?:the\s+)?(?:financial\s+|fiscal\s+)?year\s+(?:ended|ending)|as\s+(?:of|at)|up\s+to|"
                         r"between|from|since|until|till|by|during|in|on|at|before|after|around|about|"
-                        r"the)\s+)+", re.I)
+                        r"the|period(?:\s+of)?)\s+)+", re.I)
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
 _ALLCAPS = re.compile(r"(?<![\w&-])([A-Z][A-Z0-9&]{2,9})(?![\w&-])")
@@ -98,7 +103,6 @@ _JOB_TITLE = re.compile(r"^(?:Deputy\s+|Vice[- ]|Prime\s+)?(?:Minister|Secretary
 # "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
 _IN_JOB_TITLE = re.compile(r"\b(?:Minister|Secretary|Commissioner|Cabinet Secretary|Secretary of State)\s+(?:of|for)\s+"
                            r"(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
-_YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w.,/%-])")
 _TITLE_AFTER = re.compile(r"\s+(?:Secretary|Minister|Secretary-General)\b")  # "Cabinet Secretary"
 _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -148,7 +152,7 @@ def trim(ent: Entity) -> Entity | None:
 
 _DATE_ANCHOR = re.compile(
     r"\d|\b(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b|\b(?:monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|spring|summer|autumn|fall|winter|yesterday|tomorrow)\b|\b(?:last|next|this|previous|coming|"
+    r"saturday|sunday|spring|summer|autumn|fall|winter|today|yesterday|tomorrow)\b|\b(?:last|next|this|previous|coming|"
     r"current|past)\s+(?:year|month|week|quarter|decade|spring|summer|autumn|winter)\b", re.I)
 
 
@@ -164,8 +168,11 @@ def _date_pieces(ent: Entity) -> list[Entity]:
 
 
 def _date_tail_trimmed(ent: Entity) -> Entity:
-    """Drop words after the date: "8 April 2025, days" → "8 April 2025", "2022–2023 season" → "2022–2023"."""
+    """Drop words after the date: "8 April 2025, days" → "8 April 2025", "2022–2023 season" → "2022–2023",
+    "November after seven years" → "November"."""
     text = re.sub(r",\s*[^,]*$", lambda m: "" if not _DATE_ANCHOR.search(m.group(0)) else m.group(0), ent.text)
+    text = re.sub(r"\s+(?:after|for|over|within)\s+(.+)$", lambda m: "" if _NOT_A_DATE.match(m.group(1)) else m.group(0),
+                  text)
     words = text.split(" ")
     while len(words) > 1 and words[-1][:1].islower() and not _DATE_ANCHOR.search(words[-1]) \
             and words[-1].lower() not in _DATE_WORDS:
@@ -186,7 +193,8 @@ def split_date(ent: Entity) -> list[Entity]:
     if m and m.end() < len(ent.text):
         ent = replace(ent, text=ent.text[m.end():], start=ent.start + m.end())
     pair = _DATE_PAIR.match(ent.text)
-    if pair and _DATE_ANCHOR.search(pair.group(1)) and _DATE_ANCHOR.search(pair.group(2)):
+    if pair and _DATE_ANCHOR.search(pair.group(1)) and _DATE_ANCHOR.search(pair.group(2)) \
+            and not any(re.fullmatch(_DAY, side) for side in pair.groups()):  # "25 and 26 April" is one range
         a, b = pair.group(1), pair.group(2)
         year = re.search(r"\b(?:19|20)\d\d\b", b)
         # "between January and March 2024": January is January 2024, not of the publication year.
@@ -203,24 +211,90 @@ def is_calendar_date(text: str) -> bool:
 
 
 _PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|third|fourth|last)\s+"
-                     r"(?:half|quarter)\s+of\s+|early\s+|mid-?\s*|late\s+|(?:the\s+)?year\s+)", re.I)
+                     r"(?:half|quarter)\s+of\s+|early\s+|earlier\s+|mid-?\s*|late\s+|later\s+|(?:the\s+)?year\s+)", re.I)
 _QUARTER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4,
             "final": 4}
 _RELATIVE = {"this": 0, "current": 0, "last": -1, "previous": -1, "past": -1, "next": 1, "coming": 1}
+_DAY_SHIFT = {"yesterday": -1, "today": 0, "tomorrow": 1}
+_SEASON = r"(?:spring|summer|autumn|fall|winter)"
+_WEEKDAY_LEAD = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues?|Wed|Thu(?:rs?)?|"
+                           r"Fri|Sat|Sun)\.?,?\s+(?=\S)", re.I)
+_RANGE_SEPARATOR = re.compile(r"(.+?)\s*(?:-|–|&|\band\b|\bto\b|\buntil\b)\s*(.+)", re.I)
+
+
+def _reference(published: str | None) -> tuple[int | None, date | None]:
+    """The year and, when the publication date is complete, the day that relative dates count from."""
+    if not published or not published[:4].isdigit():
+        return None, None
+    try:
+        return int(published[:4]), date.fromisoformat(published[:10])
+    except ValueError:
+        return int(published[:4]), None
+
+
+def _shifted(unit: str, shift: int, year: int | None, day: date | None) -> str | None:
+    """ISO form of the ``unit`` (day, week, month, quarter, year) ``shift`` units from the publication date."""
+    if unit == "year":
+        return str(year + shift) if year else None
+    if day is None:
+        return None
+    if unit == "month":
+        y, m = divmod(day.year * 12 + day.month - 1 + shift, 12)
+        return f"{y}-{m + 1:02d}"
+    if unit == "quarter":
+        y, q = divmod(day.year * 4 + (day.month - 1) // 3 + shift, 4)
+        return f"{y}-Q{q + 1}"
+    if unit == "week":
+        y, w, _ = (day + timedelta(weeks=shift)).isocalendar()
+        return f"{y}-W{w:02d}"
+    return (day + timedelta(days=shift)).isoformat()
+
+
+def _day_range_iso(t: str, published: str | None) -> str | None:
+    """"25-26 April", "April 25 and 26", "30 April to 2 May 2024": days sharing the month or year written once."""
+    m = _RANGE_SEPARATOR.fullmatch(t)
+    if not m:
+        return None
+    a, b = m.groups()
+    if re.fullmatch(_DAY, a):
+        last = iso_date(b, published)
+        first = last and f"{last[:8]}{int(re.sub(r'[a-z]', '', a)):02d}"
+    elif re.fullmatch(_DAY, b):
+        first = iso_date(a, published)
+        last = first and f"{first[:8]}{int(re.sub(r'[a-z]', '', b)):02d}"
+    else:
+        last = iso_date(b, published)
+        first = iso_date(a if re.search(_YEAR, a) or not last else f"{a} {last[:4]}", published)
+    if not (first and last and len(first) == len(last) == 10):
+        return None
+    try:
+        if date.fromisoformat(first) < date.fromisoformat(last):
+            return f"{first}/{last}"
+    except ValueError:
+        pass
+    return None
 
 
 def iso_date(text: str, published: str | None) -> str | None:
-    """ISO form of a calendar expression: ``2018-12-13``, ``2024-03``, ``2024``, ranges as ``2016/2018``."""
+    """ISO form of a calendar expression, or None: a day ``2018-12-13``, a month ``2024-03``, a quarter
+    ``2025-Q3``, an ISO week ``2024-W23``, a year ``2024``, a range ``2016/2018``. A missing year, and
+    relative dates ("today", "last month", "this week"), are taken from ``published``."""
     t = re.sub(r"(?:'s|’s)$", "", text.strip().rstrip("."))
-    ref_year = int(published[:4]) if published else None
-    m = re.fullmatch(r"(this|current|last|previous|past|next|coming)\s+year", t, re.I)
+    ref_year, ref_day = _reference(published)
+    if t.lower() in _DAY_SHIFT:
+        return _shifted("day", _DAY_SHIFT[t.lower()], ref_year, ref_day)
+    m = re.fullmatch(rf"(this|current|last|previous|past|next|coming)\s+(year|month|week|quarter|{_SEASON})", t, re.I)
     if m:
-        return str(ref_year + _RELATIVE[m.group(1).lower()]) if ref_year else None
-    m = re.fullmatch(rf"(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAME})(?:\s+({_YEAR}))?", t, re.I)
-    if m:
-        first = iso_date(f"{m.group(1)} {m.group(3)} {m.group(4) or ''}".strip(), published)
-        last = iso_date(f"{m.group(2)} {m.group(3)} {m.group(4) or ''}".strip(), published)
-        return f"{first}/{last}" if first and last else None
+        shift, unit = _RELATIVE[m.group(1).lower()], m.group(2).lower()
+        if re.fullmatch(_SEASON, unit):  # "this autumn" is in the year of publication; "last winter" may not be
+            return str(ref_year) if shift == 0 and ref_year else None
+        return _shifted(unit, shift, ref_year, ref_day)
+    weekday = _WEEKDAY_LEAD.match(t)
+    if weekday:  # "Monday 10 June 2024": the day of the month says which day
+        return iso_date(t[weekday.end():], published)
+    days = _day_range_iso(t, published)
+    if days:
+        return days
     m = re.fullmatch(rf"(?:the\s+)?(first|second|third|fourth|last|final|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?({_YEAR})",
                      t, re.I)
     if m:
@@ -228,15 +302,18 @@ def iso_date(text: str, published: str | None) -> str | None:
     stripped = _PREFIX.sub("", t)
     if stripped != t:
         return iso_date(stripped, published)
+    m = re.fullmatch(rf"({_YEAR})-(0[1-9]|1[0-2])", t)
+    if m and int(m.group(2)) <= int(m.group(1)[2:]):  # "2024-06" is June: a range cannot end before it starts
+        return t
     m = re.fullmatch(rf"(?:the\s+|between\s+|from\s+)?({_YEAR})\s*(?:-|–|/|to|and|until)\s*((?:19|20)?\d\d)", t, re.I)
     if m:
         end = m.group(2)
         end = m.group(1)[:2] + end if len(end) == 2 else end
-        return f"{m.group(1)}/{end}"
+        return f"{m.group(1)}/{end}" if end > m.group(1) else None
     m = re.fullmatch(rf"(?:in\s+)?({_YEAR})", t)
     if m:
         return m.group(1)
-    m = re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+({_YEAR}))?", t, re.I) or \
+    m = re.fullmatch(rf"(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_NAME})(?:,?\s+({_YEAR}))?", t, re.I) or \
         re.fullmatch(rf"({_MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({_YEAR}))?", t, re.I)
     if m:
         a, b, year = m.groups()
@@ -259,6 +336,9 @@ def iso_date(text: str, published: str | None) -> str | None:
     m = re.fullmatch(rf"Q([1-4])\s+({_YEAR})", t, re.I)
     if m:
         return f"{m.group(2)}-Q{m.group(1)}"
+    m = re.fullmatch(rf"{_SEASON}\s+(?:of\s+)?({_YEAR})", t, re.I)
+    if m:  # a season is no calendar unit: its year is as precise as ISO gets
+        return m.group(1)
     return None
 
 
@@ -311,6 +391,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             e = trim(e)
             if e is None or (e.label == "DATE" and not is_calendar_date(e.text)):
                 continue
+            if e.label == "DATE" and re.search(r"\b(?:every|each)\s+$", text[max(0, e.start - 8):e.start]):
+                continue  # "every Thursday": a frequency, not a date
             if e.label == "ORG" and e.norm is None and _EVENT.search(e.text):
                 continue  # conferences, awards and fairs are events, not organisations
             if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
@@ -357,9 +439,7 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 out.append(Entity(word, "ORG", m.start(), m.end()))
                 taken.append((m.start(), m.end()))
         out += missed_places(text, out)
-        for m in _YEAR_RANGE.finditer(text):  # "2019–2022" with an en dash is often missed
-            if not any(e.start < m.end() and m.start() < e.end for e in out):
-                out.append(Entity(m.group(0), "DATE", m.start(), m.end()))
+        out = date_spans(text, out)
         cleaned.append(sorted(out, key=lambda e: e.start))
 
     # One label per name: the majority of its mentions, acronyms and long forms pooled.

@@ -12,7 +12,10 @@ split a span at a possessive, or add spans for shapes that are names in any repo
 - "Maharashtra's Department of Agriculture": the place and the department are two entities;
 - Commission departments ("DG GROW"), port and city authorities ("Port of Koper", "City of Cape
   Town"), and geographic features ("Bay of Biscay", "Ohio River", "Cromarty Firth");
-- well-known places the model did not tag at all (see :mod:`pipeline.places`).
+- well-known places the model did not tag at all (see :mod:`pipeline.places`);
+- dates written out in full that the model cut short or missed: the weekday and the day before a
+  month ("Monday 10 June 2024", "the 3rd February 2020"), day ranges ("25 and 26 April", "April 25
+  and 26"), year ranges with an en dash ("2019–2022") and relative dates ("this autumn").
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from .ingest.metadata import MONTHS
 from .places import is_place, may_add, place_label
 from .records import Entity
 
@@ -74,6 +78,21 @@ _FEATURE_AFTER = re.compile(
 _FOLLOWED_BY_NAME = re.compile(rf"^\s+{_CAP_WORD}")
 _SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughout|The|Both|Unlike|Like|For|With|"
                             r"To|And|But|While|When|Since|By|Of|On)\s+")
+# Month and weekday names are capitalised in running text; "may 5" and "sat 3" are not dates.
+_MONTH = "(?:" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")(?:\.(?=\s+\d))?"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?,?\s+"
+_MONTH_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_DAYS = rf"{_MONTH_DAY}(?:\s*(?:-|–|&|and|to)\s*{_MONTH_DAY})?"
+_YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
+# The day first is a date wherever it stands; the month first only with a year or where the model saw a
+# date ("In March 12 companies joined").
+_DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?{_DAYS}(?:\s+of)?\s+{_MONTH}{_YEAR_AFTER}?(?![\w-])")
+_MONTH_FIRST = re.compile(rf"(?<![\w-])(?:{_WEEKDAY})?{_MONTH}\s+{_DAYS}(?P<year>{_YEAR_AFTER})?(?![\w%-]|[.,]\d)")
+_SEASON_YEAR = re.compile(rf"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
+# "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
+_RELATIVE = re.compile(r"(?<![\w-])(?<!the )(?:[Tt]his|[Ll]ast|[Nn]ext)\s+(?:year|month|week|quarter|spring|summer|autumn|"
+                       r"winter)(?![\w-])")
+_YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w/%-]|[.,]\d)")
 _WORD = re.compile(r"(?<![\w’'-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*)*")
 
 
@@ -320,3 +339,27 @@ def missed_places(text: str, ents: list[Entity]) -> list[Entity]:
         if not any(_overlaps(cand, e) for e in ents + added):
             added.append(cand)
     return added
+
+
+def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
+    """The passage's entities with DATE spans widened to the whole date the text writes, and full dates added.
+
+    A written-out date replaces the DATE spans it wholly contains ("Tuesday" and "March 2025" in
+    "Tuesday, 4 March 2025"); one that would cut into a name or a wider date is left alone.
+    """
+    # What the model must already have seen inside the shape: None, nothing (a day first or a year
+    # says date), any date ("autumn of" + "2025") or a day ("April 25" + " and 26", not "March" + " 12").
+    shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE) for m in rx.finditer(text)]
+    shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
+    shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
+    out = list(ents)
+    for m, need in sorted(shapes, key=lambda s: (s[0].start(), -s[0].end())):
+        found = Entity(m.group(0), "DATE", m.start(), m.end())
+        inside = [e for e in out if _overlaps(found, e)]
+        if any(e.label != "DATE" or e.start < found.start or e.end > found.end or e.end - e.start == len(found.text)
+               for e in inside):
+            continue
+        if need is not None and not any(re.search(need, e.text) for e in inside):
+            continue
+        out = [e for e in out if e not in inside] + [found]
+    return sorted(out, key=lambda e: e.start)

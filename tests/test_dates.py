@@ -1,0 +1,145 @@
+"""Dates in cluster news: whole spans, one entity per range, relative dates resolved, durations left out.
+
+Each case runs a passage through the real spaCy pipeline (``find_entities``) and ``refine_document``
+with a publication date, as a batch run does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.annotate import find_entities
+from pipeline.entities import iso_date, refine_document
+
+PUBLISHED = "2024-06-14"  # a Friday, in ISO week 24
+
+
+def dates_of(nlp, paragraphs: list[str], published: str | None = PUBLISHED) -> list[tuple[str, str | None]]:
+    raw = [ents for ents, _ in find_entities(nlp, ((p, i) for i, p in enumerate(paragraphs)))]
+    return [(e.text, e.iso) for para in refine_document(paragraphs, raw, published) for e in para if e.label == "DATE"]
+
+
+def test_a_dateline_keeps_its_day(nlp):
+    found = dates_of(nlp, ["PRESS RELEASE – Tampere, 5 February 2024. The Finnish Battery Cluster and the city of "
+                           "Tampere opened a shared pilot line for cell recycling.",
+                           "The deliverable D2.1, version 1.1, was submitted 28 February 2025 to the Commission."])
+    assert ("5 February 2024", "2024-02-05") in found
+    assert ("28 February 2025", "2025-02-28") in found
+    assert not any(t in {"February 2024", "February 2025"} for t, _ in found)
+
+
+def test_year_months_are_months_and_year_ranges_stay_ranges(nlp):
+    found = dates_of(nlp, ["The cluster adopted its smart specialisation roadmap in 2024-06 and signed the grant "
+                           "agreement on 2024-06-14.",
+                           "Members' exports grew by a third over 2019-2023, while the previous strategy ran "
+                           "2019–23 and the first one 2012–2018."])
+    assert ("2024-06", "2024-06") in found
+    assert ("2024-06-14", "2024-06-14") in found
+    assert ("2019-2023", "2019/2023") in found
+    assert ("2019–23", "2019/2023") in found
+    assert ("2012–2018", "2012/2018") in found
+
+
+def test_a_weekday_before_the_date_is_part_of_it(nlp):
+    found = dates_of(nlp, ["The steering group meets on Monday 10 June 2024 in Oulu to approve the work plan.",
+                           "Registration for the matchmaking day closes on Tuesday, 4 March 2025, at noon.",
+                           "The next site visit to the Eindhoven campus is on Fri 3 May, with a lunch for members."])
+    assert ("Monday 10 June 2024", "2024-06-10") in found
+    assert ("Tuesday, 4 March 2025", "2025-03-04") in found
+    assert ("Fri 3 May", "2024-05-03") in found  # the year is the publication's
+    assert not any(t in {"Tuesday", "March 2025"} for t, _ in found)
+
+
+@pytest.mark.parametrize("sentence,span,iso", [
+    ("The brokerage event takes place on 25 and 26 April in Bilbao.", "25 and 26 April", "2024-04-25/2024-04-26"),
+    ("The brokerage event takes place on 25-26 April in Bilbao.", "25-26 April", "2024-04-25/2024-04-26"),
+    ("Training workshops run from 25 to 26 April 2024 at the science park in Braga.", "25 to 26 April 2024",
+     "2024-04-25/2024-04-26"),
+    ("The delegation visits battery suppliers in Detroit on April 25 and 26 before flying to Toronto.",
+     "April 25 and 26", "2024-04-25/2024-04-26"),
+    ("The annual conference takes place in Albi on 2–3 October 2025, hosted by the engineering school.",
+     "2–3 October 2025", "2025-10-02/2025-10-03"),
+])
+def test_a_range_of_days_is_one_entity(nlp, sentence, span, iso):
+    found = dates_of(nlp, [sentence])
+    assert (span, iso) in found
+    assert len(found) == 1
+
+
+def test_two_full_dates_joined_by_to_stay_two(nlp):
+    found = dates_of(nlp, ["The BLUE-PORTS project ran from 1 April 2021 to 30 September 2022 in four ports."])
+    assert ("1 April 2021", "2021-04-01") in found and ("30 September 2022", "2022-09-30") in found
+
+
+@pytest.mark.parametrize("sentence,span", [
+    ("The memorandum with the Lyon health cluster was signed on the 3rd February 2020.", "3rd February 2020"),
+    ("The memorandum with the Lyon health cluster was signed on the 3rd of February 2020.", "3rd of February 2020"),
+    ("The memorandum with the Lyon health cluster was signed on February 3rd, 2020, in Lyon.", "February 3rd, 2020"),
+])
+def test_ordinal_days_are_kept_without_the_article(nlp, sentence, span):
+    assert (span, "2020-02-03") in dates_of(nlp, [sentence])
+
+
+def test_relative_dates_are_kept_and_resolved_against_the_publication_date(nlp):
+    paragraphs = ["The Basque energy cluster today announced twelve new members; a second office opened yesterday "
+                  "in Bilbao.",
+                  "Members' exports rose 12 per cent this year, after a weak result last year, and should grow "
+                  "again next year.",
+                  "The board approved the budget this month, after members were consulted last month; the general "
+                  "assembly votes on it next month.",
+                  "Partners met in Graz last week and meet again in Linz this week.",
+                  "The association will present the findings this autumn."]
+    found = dict(dates_of(nlp, paragraphs))
+    assert found["today"] == "2024-06-14" and found["yesterday"] == "2024-06-13"
+    assert (found["this year"], found["last year"], found["next year"]) == ("2024", "2023", "2025")
+    assert (found["this month"], found["last month"], found["next month"]) == ("2024-06", "2024-05", "2024-07")
+    assert (found["last week"], found["this week"]) == ("2024-W23", "2024-W24")
+    assert found["this autumn"] == "2024"
+
+
+def test_relative_dates_without_a_publication_date_are_kept_without_iso(nlp):
+    found = dates_of(nlp, ["The cluster opened its hydrogen test centre last month and expects its first "
+                           "industrial users next year."], published=None)
+    assert ("last month", None) in found and ("next year", None) in found
+
+
+def test_durations_ages_frequencies_and_project_months_are_not_dates(nlp):
+    found = dates_of(nlp, ["The cluster has grown for three years, and the pilot will run for six months, or "
+                           "18 months at most; permits take 12 to 18 months, and a decade ago none existed.",
+                           "Founded by a 45-year-old engineer, the start-up employs 30 people; in its first 24 "
+                           "months it incubated 41 ventures.",
+                           "Questions are answered every Thursday, and deliverable D3.3 is due in month 30 of the "
+                           "project."])
+    texts = {t for t, _ in found}
+    assert not texts & {"three years", "six months", "18 months", "12", "12 to 18 months", "45-year-old",
+                        "its first 24 months", "Thursday", "month 30"}
+
+
+def test_words_after_a_date_that_name_a_duration_are_dropped(nlp):
+    found = dates_of(nlp, ["Chair Anna van der Merwe will step down in November after seven years in the post."])
+    assert ("November", "2024-11") in found
+
+
+@pytest.mark.parametrize("text,published,iso", [
+    ("2024-06", None, "2024-06"),
+    ("2010-11", None, "2010/2011"),  # a range wherever a range is possible
+    ("2019–23", None, "2019/2023"),
+    ("2024-2019", None, None),
+    ("Sat 15 June", "2024-06-14", "2024-06-15"),
+    ("25 and 26 April", None, None),
+    ("30 April to 2 May 2024", None, "2024-04-30/2024-05-02"),
+    ("26 and 25 April 2024", None, None),
+    ("31-32 May 2024", None, None),
+    ("last week", "2024-01-03", "2023-W52"),
+    ("last month", "2024-01-20", "2023-12"),
+    ("next quarter", "2024-11-02", "2025-Q1"),
+    ("today", "2024", None),  # a publication year alone gives no day
+    ("last year", "2024", "2023"),
+    ("last winter", "2024-06-14", None),  # which winter depends on the hemisphere and the month
+    ("summer 2022", None, "2022"),
+    ("earlier this year", "2024-06-14", "2024"),
+    ("fiscal 2025", None, None),  # fiscal years start in April, July or October: not the calendar year
+    ("Tuesday", "2024-06-14", None),  # last Tuesday or next one: the tense decides
+])
+def test_iso_forms_of_written_dates(text, published, iso):
+    assert iso_date(text, published) == iso
