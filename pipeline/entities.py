@@ -40,8 +40,8 @@ _NOT_A_DATE = re.compile(
     r"[\s-]+(?:more\s+)?(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)(?:\s+\w+)?"
     r"|(?:every|each|per)\s+\w+.*|(?:the\s+)?year|(?:of\s+)?the\s+year|years?|decades?|annual(?:ly)?|daily|weekly|monthly"
     r"|(?:the\s+)?(?:same|following|next|previous)\s+day|\d+\s*(?:h|hrs?)|(?:a|the)\s+decade"
-    # an age, a project month ("month 30"), a day or page number standing alone
-    rf"|[\w-]+[\s-]years?[\s-]old|aged\s+\d+|months?\s+\d+|{_DAY})$",
+    # an age, a project month ("month 30")
+    r"|[\w-]+[\s-]years?[\s-]old|aged\s+\d+|months?\s+\d+)$",
     re.I,
 )
 _YEAR = r"(?:19|20)\d\d"
@@ -205,9 +205,15 @@ def split_date(ent: Entity) -> list[Entity]:
 
 
 def is_calendar_date(text: str) -> bool:
-    """A date needs an anchor in the calendar: a number, a month, a weekday, a season or 'last year'."""
+    """A date needs an anchor in the calendar: a year, a month, a weekday, a season or 'last year'.
+
+    Small numbers ("12", "from 12 to 49", "Blocks 73 and 79") are days beside a month, and points in
+    time only as centuries or with "ago" ("the 21st century", "30 years ago").
+    """
     t = text.strip()
-    return bool(_DATE_ANCHOR.search(t)) and not _NOT_A_DATE.match(t)
+    anchored = _DATE_ANCHOR.search(re.sub(rf"\b{_DAY}\b", "", t)) or \
+        re.search(r"\d", t) and re.search(r"\b(?:century|centuries|ago)\b", t, re.I)
+    return bool(anchored) and not _NOT_A_DATE.match(t)
 
 
 _PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|third|fourth|last)\s+"
@@ -259,9 +265,10 @@ def _day_range_iso(t: str, published: str | None) -> str | None:
     if re.fullmatch(_DAY, a):
         last = iso_date(b, published)
         first = last and f"{last[:8]}{int(re.sub(r'[a-z]', '', a)):02d}"
-    elif re.fullmatch(_DAY, b):
-        first = iso_date(a, published)
-        last = first and f"{first[:8]}{int(re.sub(r'[a-z]', '', b)):02d}"
+    elif re.fullmatch(rf"{_DAY}(?:,?\s+{_YEAR})?", b):  # "September 14 and 18, 2020"
+        day, _, year = b.partition(" ")
+        first = iso_date(f"{a} {year}".strip(), published)
+        last = first and f"{first[:8]}{int(re.sub(r'[a-z,]', '', day)):02d}"
     else:
         last = iso_date(b, published)
         first = iso_date(a if re.search(_YEAR, a) or not last else f"{a} {last[:4]}", published)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.annotate import find_entities
-from pipeline.entities import iso_date, refine_document
+from pipeline.entities import is_calendar_date, iso_date, refine_document
 
 PUBLISHED = "2024-06-14"  # a Friday, in ISO week 24
 
@@ -109,10 +109,13 @@ def test_durations_ages_frequencies_and_project_months_are_not_dates(nlp):
                            "Founded by a 45-year-old engineer, the start-up employs 30 people; in its first 24 "
                            "months it incubated 41 ventures.",
                            "Questions are answered every Thursday, and deliverable D3.3 is due in month 30 of the "
-                           "project."])
+                           "project.",
+                           "Between 2012 and 2018 the country's technology parks went from 12 to 49, and the two new "
+                           "incubator buildings, Blocks 73 and 79, opened."])
     texts = {t for t, _ in found}
     assert not texts & {"three years", "six months", "18 months", "12", "12 to 18 months", "45-year-old",
-                        "its first 24 months", "Thursday", "month 30"}
+                        "its first 24 months", "Thursday", "month 30", "12 to 49", "49", "73 and 79", "79"}
+    assert {t for t, _ in found} == {"2012", "2018"}
 
 
 def test_words_after_a_date_that_name_a_duration_are_dropped(nlp):
@@ -128,6 +131,7 @@ def test_words_after_a_date_that_name_a_duration_are_dropped(nlp):
     ("Sat 15 June", "2024-06-14", "2024-06-15"),
     ("25 and 26 April", None, None),
     ("30 April to 2 May 2024", None, "2024-04-30/2024-05-02"),
+    ("September 14 and 18, 2020", None, "2020-09-14/2020-09-18"),
     ("26 and 25 April 2024", None, None),
     ("31-32 May 2024", None, None),
     ("last week", "2024-01-03", "2023-W52"),
@@ -143,3 +147,12 @@ def test_words_after_a_date_that_name_a_duration_are_dropped(nlp):
 ])
 def test_iso_forms_of_written_dates(text, published, iso):
     assert iso_date(text, published) == iso
+
+
+@pytest.mark.parametrize("text,is_date", [
+    ("the 21st century", True), ("more than 30 years ago", True), ("25 and 26 April", True), ("2018-19", True),
+    ("Phase 1", False), ("12 to 49", False), ("20-29", False), ("those 31", False), ("last 10", False),
+    ("over the next 3 to 5 years", False),
+])
+def test_small_numbers_need_a_month_a_century_or_ago_to_be_a_date(text, is_date):
+    assert is_calendar_date(text) is is_date
