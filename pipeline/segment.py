@@ -9,61 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .ingest.furniture import is_chrome
 from .ingest.normalize import HEADING, LIST_ITEM
 from .records import Document, Passage
 
 MIN_WORDS = 4
 MAX_PASSAGE_CHARS = 20_000  # far below spaCy's max_length; a longer "paragraph" is split
 
-_CHROME_LINE = re.compile(
-    r"""^(?:
-        home|news|events?|about(?:\ us)?|contact(?:\ us)?|menu|search|log\ ?in|sign\ (?:in|up)|register|
-        subscribe(?:\ to\ our\ newsletter)?|newsletter|share(?:\ this)?(?:\ (?:article|page|post|story))?:?|
-        tweet|facebook|twitter|x|linkedin|e-?mail|print(?:\ this\ page)?|whatsapp|instagram|youtube|
-        back(?:\ to\ top)?|read\ more|more\ news|next(?:\ article)?|previous(?:\ article)?|
-        skip\ to\ (?:main\ )?content|return\ to\ (?:the\ )?news(?:\ listing)?|back\ to\ (?:the\ )?news(?:\ listing)?|
-        all\ news|related(?:\ news|\ articles|\ posts|\ stories)?|you\ may\ also\ like|
-        accept(?:\ all)?(?:\ cookies)?|reject\ all|manage\ (?:preferences|cookies|settings)|cookie\ settings|
-        privacy(?:\ policy|\ notice)?|terms(?:\ of\ use|\ and\ conditions)?|accessibility(?:\ statement)?|
-        sitemap|legal\ notice|imprint|disclaimer|follow\ us(?:\ on)?.*|top
-    )[\s.!:|]*$""",
-    re.I | re.X,
-)
-_CHROME_START = re.compile(
-    r"^(?:©|\(c\)\s|copyright\b|all\ rights\ reserved|tags?:|categor(?:y|ies):|posted\ (?:in|by)\b|"
-    r"filed\ under|photo(?:\ credit)?:|image:|credit:|source:\s*https?://|https?://\S+$|"
-    r"share\ (?:on|via)\b|follow\ us\b|sign\ up\ for\ our\b|subscribe\ to\ our\b|"
-    r"(?:press|news|media)\ release\b[^.]{0,40}$|for\ immediate\ release\b[^.]{0,40}$|"
-    r"(?:published|updated|posted|last\ (?:updated|modified))(?:\ on)?[\s:|]+(?:[^.]|\.(?=\d)){0,60}$|"
-    r"(?:from|to|cc|bcc|subject|sent|reply-to):\ .{0,200}$|"
-    r"(?:reading\ time|\d+\ min(?:ute)?s?\ read)\b.{0,30}$)",
-    re.I | re.X,
-)
-_BYLINE = re.compile(r"^[Bb]y\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[·|,–—-].{0,60})?$")
-_COOKIE = re.compile(r"\bcookies?\b", re.I)
-_COOKIE_CONTEXT = re.compile(r"\b(accept|consent|browsing|experience|preferences|settings|website|site)\b", re.I)
-_SOCIAL = {"facebook", "twitter", "x", "linkedin", "email", "e-mail", "whatsapp", "instagram", "youtube",
-           "share", "tweet", "print", "reddit", "mastodon", "bluesky", "on", "via", "copy", "link"}
-_BREADCRUMB = re.compile(r"^[^.!?]{0,120}(?:\s[>»›/|]\s[^.!?]{1,60}){1,}$")
-_SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
 _NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-H]\.)\s+[A-Z]")
-
-
-def is_chrome(line: str) -> bool:
-    """True for navigation, sharing, cookie and copyright lines that are page furniture, not content."""
-    s = line.strip().strip("-–—•*|«»‹›←→<>").strip()
-    if not s:
-        return True
-    if len(s) > 400:  # chrome is short; long lines are content (and never fed to the regexes below)
-        return False
-    if _CHROME_LINE.match(s) or _CHROME_START.match(s) or _BYLINE.match(s):
-        return True
-    words = re.findall(r"[\w-]+", s.lower())
-    if words and len(words) <= 12 and all(w in _SOCIAL for w in words):
-        return True
-    if _COOKIE.search(s) and _COOKIE_CONTEXT.search(s) and len(words) <= 60:
-        return True
-    return bool(_BREADCRUMB.match(s)) and len(words) <= 12 and not _SENTENCE_END.search(s)
 
 
 def heading_text(line: str, *, alone: bool, plain: bool = True) -> str | None:

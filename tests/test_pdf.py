@@ -8,6 +8,7 @@ import time
 import pytest
 
 from pipeline.errors import IngestError
+from pipeline.ingest.furniture import is_page_furniture
 from pipeline.ingest.pdf import read_pdf
 
 from .badfiles import flate_bomb_pdf
@@ -289,3 +290,164 @@ def test_without_a_usable_title_in_the_metadata_the_cover_heading_is_the_title()
         assert read_pdf(report(meta), "r.pdf").title == "Mid-term Review of the Tees Valley Hydrogen Hub"
     assert read_pdf(report("Tees Valley Hydrogen Hub: mid-term review"), "r.pdf").title == \
         "Tees Valley Hydrogen Hub: mid-term review"
+
+
+# A short news item as a regional network's website prints it: a title, two sub-headings, six
+# paragraphs. The tests lay it out on one to three pages with the furniture printers and browsers add.
+NEWS_TITLE = "Shared hydrogen test bay opens to small firms in Aberdeen"
+NEWS_URL = "https://examplenetwork.org/news/shared-hydrogen-test-bay-opens"
+NEWS = [
+    ("heading", NEWS_TITLE),
+    ("para", "Twelve small engineering firms from the north east of Scotland will be the first to use a shared "
+             "hydrogen test bay at the Energy Transition Zone in Aberdeen, after the network and its partners "
+             "agreed how time on the rig will be shared between members. The bay, built with support from the "
+             "regional Just Transition Fund, lets a firm run a fuel cell or a small electrolyser for up to two "
+             "weeks under supervision, something most of them could not afford to set up alone."),
+    ("para", "Until now, members told us that the hardest step was not designing a component but proving that it "
+             "worked safely with hydrogen. A valve maker in Inverurie and a software firm in Dundee both said they "
+             "had lost contracts because they had no test data to show a buyer, and several others had been "
+             "quoted six-figure sums for a single week at a commercial test centre abroad."),
+    ("heading", "How the booking works"),
+    ("para", "Firms apply through the network with a short test plan, and a panel of two engineers from the "
+             "university and one from industry checks that the plan is safe and that the firm has the staff to "
+             "run it. Members pay a day rate that covers gas, consumables and the safety officer; the first three "
+             "days are free for any firm with fewer than fifty employees, which the board hopes will bring in "
+             "companies that have never worked with hydrogen before."),
+    ("para", "The network will publish a short anonymised summary of each test, so that what one firm learns about "
+             "seals, sensors or control software is not lost when its booking ends. Firms can ask for commercially "
+             "sensitive results to be held back for a year."),
+    ("heading", "What comes next"),
+    ("para", "The partners plan a second bay for larger electrolysers in 2026 if bookings reach eighty days a year, "
+             "and they are talking to the port authority about a site where test equipment can be loaded straight "
+             "onto vessels. Members who want to take part in the first round should send a test plan to the "
+             "innovation team by the end of May."),
+    ("para", "Our chair said that the bay was the clearest answer yet to the question members ask most often, "
+             "which is what the network does for a firm of ten people. She thanked the university, the council "
+             "and the fourteen firms who gave their time to the design workshops last autumn."),
+]
+SITE_HEADER = [("Example Energy Network | " + NEWS_TITLE, "R")]
+PRINTED = "05/12/2026, 10:14"
+
+
+def news_pdf(pages: list[list[tuple]], header=(), footer=(), heading_size: float = 13) -> bytes:
+    """Lay out NEWS blocks page by page, each ``(kind, text)`` or ``(kind, text, first, last)``: only
+    lines ``first:last`` of the wrapped paragraph, so a paragraph can run over the page break.
+
+    ``header`` and ``footer`` list ``(text, align)`` pieces set in small print on one line at the top
+    and foot of every page, where ``{n}`` and ``{m}`` become the page number and count.
+    """
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_title(NEWS_TITLE)
+    pdf.set_auto_page_break(False)
+    for n, blocks in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=8)
+        for pieces, y in ((header, 8), (footer, 286)):
+            for text, align in pieces:
+                pdf.set_xy(15, y)
+                pdf.cell(180, 4, text.format(n=n, m=len(pages)), align=align)
+        y = 22.0
+        for kind, text, *cut in blocks:
+            size, style = (heading_size, "B") if kind == "heading" else (10.5, "")
+            pdf.set_font("Helvetica", style, size)
+            lines = pdf.multi_cell(170, LINE_H, text, dry_run=True, output="LINES")
+            for ln in lines[slice(*cut)] if cut else lines:
+                pdf.set_xy(20, y)
+                pdf.cell(170, LINE_H, ln)
+                y += LINE_H + (2 if kind == "heading" else 0)
+            y += 4
+    return bytes(pdf.output())
+
+
+def news_text(blocks=NEWS) -> list[str]:
+    """The paragraphs a reader sees: headings marked ``# ``."""
+    return [("# " if kind == "heading" else "") + text for kind, text in blocks]
+
+
+TWO_PAGES = [NEWS[:5], NEWS[5:]]
+
+
+@pytest.mark.parametrize("footer", [
+    "examplenetwork.org Page {n} of {m}", "Page {n} of {m}", "page {n}/{m}", "{n} / {m}", "- {n} -",
+    "examplenetwork.org/news | {n}", NEWS_URL + " {n}",
+])
+def test_the_running_header_and_footer_of_a_two_page_item_are_dropped(footer):
+    text = read_pdf(news_pdf(TWO_PAGES, SITE_HEADER, [(footer, "C")]), "n.pdf").text
+    assert text.strip().split("\n\n") == news_text()
+
+
+@pytest.mark.parametrize("footer", ["examplenetwork.org Page {n} of {m}", "Page {n} of {m}", "- {n} -",
+                                    NEWS_URL + "  {n}/{m}"])
+def test_the_page_footer_of_a_one_page_item_is_dropped(footer):
+    text = read_pdf(news_pdf([NEWS], footer=[(footer, "C")]), "n.pdf").text
+    assert text.strip().split("\n\n") == news_text()
+
+
+BROWSERS = {  # where each browser puts the date, title, address and page number when printing to PDF
+    "chrome": ([(PRINTED, "L"), (NEWS_TITLE, "C")], [(NEWS_URL, "L"), ("{n}/{m}", "R")]),
+    "firefox": ([(NEWS_TITLE, "L"), (NEWS_URL, "R")], [("Page {n} of {m}", "C"), (PRINTED, "R")]),
+    "safari": ([(NEWS_TITLE, "L"), ("5/12/26, 10:14 AM", "R")], [(NEWS_URL, "L"), ("Page {n} of {m}", "R")]),
+}
+
+
+@pytest.mark.parametrize("pages", [[NEWS], TWO_PAGES], ids=["one page", "two pages"])
+@pytest.mark.parametrize("browser", sorted(BROWSERS))
+def test_what_a_browser_prints_around_each_page_is_dropped(browser, pages):
+    header, footer = BROWSERS[browser]
+    text = read_pdf(news_pdf(pages, header, footer), "n.pdf").text
+    assert text.strip().split("\n\n") == news_text()
+
+
+@pytest.mark.parametrize("block, lines_on_first_page", [
+    (1, 1),  # "... to use a shared" / "hydrogen test bay ...": the next page starts in lowercase
+    (1, 3),  # "... built with support from the" / "regional Just Transition Fund ..."
+    (4, 2),  # "... the staff to run it." fills its line / "Members pay ...": the sentence ended, the paragraph did not
+    (8, 1),  # "... members ask most often," / "which is what ..."
+])
+def test_a_paragraph_running_over_the_page_break_is_one_paragraph(block, lines_on_first_page):
+    kind, text = NEWS[block]
+    pages = [NEWS[:block] + [(kind, text, 0, lines_on_first_page)], [(kind, text, lines_on_first_page, None)]
+             + NEWS[block + 1:]]
+    got = read_pdf(news_pdf(pages, SITE_HEADER, [("examplenetwork.org Page {n} of {m}", "C")]), "n.pdf").text
+    assert got.strip().split("\n\n") == news_text()
+
+
+def test_a_sentence_cut_before_a_name_at_the_page_break_runs_on():
+    text = ("The panel that checks each test plan includes an engineer seconded by the port authority and one from "
+            "Scottish Enterprise, which also pays for the safety officer in the first year.")
+    pages = [NEWS[:2] + [("para", text.split(" Scottish")[0])], [("para", "Scottish" + text.split(" Scottish")[1])]]
+    got = read_pdf(news_pdf(pages, SITE_HEADER, [("Page {n} of {m}", "C")]), "n.pdf").text
+    assert got.strip().split("\n\n") == news_text(NEWS[:2]) + [text]
+
+
+@pytest.mark.parametrize("heading_size", [13, 10.5], ids=["larger", "body size"])
+def test_paragraphs_and_headings_at_the_page_break_stay_apart(heading_size):
+    """A paragraph that ends at the foot of a page and a new one at the top stay two; a heading at the
+    foot of a page heads the text on the next (three pages, so running headers are seen as such too)."""
+    pages = [NEWS[:5], NEWS[5:7], NEWS[7:]]
+    got = read_pdf(news_pdf(pages, SITE_HEADER, [("examplenetwork.org Page {n} of {m}", "C")], heading_size),
+                   "n.pdf").text.strip().split("\n\n")
+    expected = news_text()
+    if heading_size == 10.5:  # a title in body size is told by its shape alone; a sentence-case one is body text
+        expected[0] = NEWS_TITLE
+    assert got == expected
+
+
+@pytest.mark.parametrize("line", [
+    "examplenetwork.org Page 1 of 2", "page 3/12", "3 / 12", "- 3 -", "p. 4", "https://examplenetwork.org/news/x 1/2",
+    "05/12/2026, 10:14 Shared hydrogen test bay opens | Example Energy Network", "Page 2 of 2 05/12/2026, 10:14",
+    "Shared hydrogen test bay opens 5/12/26, 10:14 AM", "Example Energy Network | Annual review 2024 | Page 7",
+])
+def test_print_furniture_is_recognised_by_its_shape(line):
+    assert is_page_furniture(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Applications for the first round are open until 30 April at www.examplenetwork.org",
+    "The network's helpline for members is open 24/7", "The results are on page 12 of the report.", "see page 12",
+    "Members met on 05/12/2026 at the port.", "Node.js developers joined the cluster", "and 3 of 12 firms said so.",
+])
+def test_body_lines_with_numbers_dates_and_addresses_are_not_print_furniture(line):
+    assert not is_page_furniture(line)

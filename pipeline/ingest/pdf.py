@@ -21,12 +21,12 @@ from statistics import median
 from typing import Any, TypeVar
 
 from ..errors import IngestError
+from .furniture import is_page_furniture
 from .metadata import parse_date, published_near_top
 from .normalize import Extracted, clean_characters, ends_in_word_hyphen, join_hyphenated, word_forms
 
 DEFAULT_MAX_PAGES = 500
 
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)]\s*$")
 _BULLET = re.compile(r"^\s*(?:[•▪◦‣●■□–-]|\d{1,2}[.)])\s+")
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+\S")
@@ -68,9 +68,12 @@ def _furniture_key(line: str) -> str:
 
 
 def _strip_furniture(pages: list[list[T]], text_of: Any = str) -> list[list[T]]:
-    """Drop page numbers and lines repeated at the top or bottom of many pages.
+    """Drop print furniture and lines repeated at the top or bottom of the pages.
 
     Each page lists its lines from the top of the page to the bottom; ``text_of`` gives a line's text.
+    Page numbers, print stamps and addresses go on any page count (``is_page_furniture``); a line
+    repeated at the edge of every page of a two-page item, or of half the pages of a longer one
+    (three at least), is a running header or footer.
     """
     edge_counts: Counter[str] = Counter()
     for lines in pages:
@@ -78,13 +81,14 @@ def _strip_furniture(pages: list[list[T]], text_of: Any = str) -> list[list[T]]:
         texts = [text_of(ln) for ln in lines[:2] + lines[-2:]]
         edges = {_furniture_key(t) for t in texts if t.strip() and len(t.split()) <= 15}
         edge_counts.update(edges)
-    repeated = {k for k, n in edge_counts.items() if len(pages) >= 3 and n >= max(3, len(pages) // 2)}
+    needed = min(len(pages), max(3, len(pages) // 2))
+    repeated = {k for k, n in edge_counts.items() if len(pages) >= 2 and n >= needed}
     cleaned = []
     for lines in pages:
         keep = []
         for i, ln in enumerate(lines):
             at_edge = i < 2 or i >= len(lines) - 2
-            if at_edge and (_PAGE_NUMBER.match(text_of(ln)) or _furniture_key(text_of(ln)) in repeated):
+            if at_edge and (is_page_furniture(text_of(ln)) or _furniture_key(text_of(ln)) in repeated):
                 continue
             keep.append(ln)
         cleaned.append(keep)
@@ -274,6 +278,29 @@ def _columns(pieces: list[_Line], left: float, right: float) -> list[list[_Line]
     return [seg for seg in segments if seg]
 
 
+# Words no sentence ends on: a line ending in one (or in a comma or dash) goes on in the next line.
+_UNFINISHED = re.compile(r"(?:[,–—-]|\b(?:and|or|but|nor|of|the|a|an|to|in|on|at|by|for|from|with|as|than|that|"
+                         r"which|who|whose|its|their|our|this|these|is|are|was|were|has|have|had|will|would)\b)$")
+
+
+def _runs_on(last: _Item, line: str) -> bool:
+    """Whether the paragraph of ``last`` goes on in ``line`` at the top of the next page or column.
+
+    No gap shows there, so only the text tells. A lowercase start goes on. After a sentence end, a
+    capital starts a new paragraph unless ``last`` fills its line: a paragraph's last line is rarely
+    full, while a wrapped line often ends a sentence. Without a sentence end the paragraph goes on
+    when ``last`` is a wrapped line (four fifths of the column or more) or stops on a comma or a word
+    like "the"; a short line without closing punctuation and a capital after it is a title (a
+    heading at the foot of a page) or the end of a list item, so the paragraph ends there.
+    """
+    if line[:1].islower():
+        return True
+    width = last.width or len(last.text) + 1
+    if _SENTENCE_END.search(last.text):
+        return not line[:1].isupper() or len(last.text) >= 0.95 * width
+    return len(last.text) >= 0.8 * width or bool(_UNFINISHED.search(last.text))
+
+
 def _layout_items(pages: list[list[list[_Line]]]) -> list[_Item]:
     """Items for the whole document from each page's segments (furniture already removed)."""
     all_lines = [ln for page in pages for seg in page for ln in seg]
@@ -305,12 +332,9 @@ def _layout_items(pages: list[list[list[_Line]]]) -> list[_Item]:
                 aside = s_i == len(page) - 1 and i > last_body and ln.size < 0.9 * body
                 heading = ln.size >= 1.15 * body
                 breaks = gap > 1.4 * max(spacing, ln.size * 1.05) or size_change
-                if i == 0 and s_i > 0 and not starts_lower and items:
-                    # At the top of the next column only the text tells: a sentence that ended on a
-                    # line not quite full, and a capital after it, end the paragraph.
-                    last = items[-1]
-                    breaks |= bool(_SENTENCE_END.search(last.text) and ln.text[:1].isupper()
-                                   and len(last.text) < 0.95 * (last.width or len(last.text) + 1))
+                last = next((it for it in reversed(items) if not it.aside), None)
+                if i == 0 and not starts_lower and last is not None:  # top of the next page or column
+                    breaks |= not _runs_on(last, ln.text)
                 # A title wrapped over lines is one heading: same size, about a line apart, and the
                 # next line does not start a numbered section of its own.
                 if (heading and items and items[-1].heading and before is not None and i and gap <= 1.65 * ln.size
