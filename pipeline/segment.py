@@ -1,7 +1,8 @@
 """Split a document's extracted text into passages: paragraphs with offsets and their section.
 
 A heading is not a passage: it becomes the ``section`` of the passages under it. Page chrome
-(menus, share buttons, cookie notices, "Return to news listing", copyright lines) is dropped.
+(menus, share buttons, cookie notices, "Return to news listing", copyright lines, see
+``ingest.furniture``) and a date line above the text are dropped.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from .ingest.furniture import is_chrome
+from .ingest.metadata import is_dateline
 from .ingest.normalize import HEADING, LIST_ITEM
 from .records import Document, Passage
 
@@ -103,13 +105,17 @@ def split_passages(doc: Document, *, min_words: int = MIN_WORDS) -> list[Passage
                 continue
             if re.fullmatch(r"\s*(?:=+|-{3,})\s*", line):
                 continue
+            if is_chrome(line) or not spans and not run and is_dateline(line):
+                # A date line above the text dates it (the reader took ``published`` from it); further
+                # down, a line like "14 May 2024 | Ljubljana" is content, as in a list of events.
+                flush()
+                continue
             heading = heading_text(line, alone=alone, plain=plain)
-            if heading is not None and not is_chrome(line):
+            if heading is None and doc.title and line.strip() == doc.title.strip():
+                heading = doc.title.strip()  # the title line, however it is cased, heads what follows
+            if heading is not None:
                 flush()
                 section = heading
-                continue
-            if is_chrome(line):
-                flush()
                 continue
             run.append((l_start, l_end))
         flush()

@@ -8,7 +8,7 @@ from pipeline.errors import IngestError
 from pipeline.ingest import is_hidden_or_lock, iter_input_files, read_document
 from pipeline.segment import split_passages
 
-from .conftest import SAMPLE_DOCS, write_files
+from .conftest import DATA, SAMPLE_DOCS, write_files
 
 ARTICLE = """<!DOCTYPE html><html><head><title>Baltic partners sign hydrogen pact | NordCluster</title>
 <meta property="article:published_time" content="2024-03-14T09:00:00Z"></head><body>
@@ -153,3 +153,34 @@ def test_hard_wrapped_text_rejoins_split_words_and_keeps_compounds(head, tail, e
     start = "Members of the cluster met four times a year to plan joint projects with the"
     end = "firms of the region, and every meeting ended with a short list of agreed actions."
     assert unwrap_blocks(f"{start} {head}-\n{tail} {end}\n") == f"{start} {expected} {end}\n"
+
+
+WEB_PAGE = (DATA / "webpage_news.txt").read_text(encoding="utf-8")
+KILN = "Seaweed growers on Islay and Jura share a drying kiln"
+KILN_MENU = WEB_PAGE.split("\n")[0]
+
+
+@pytest.mark.parametrize("date_line", ["Published 14 March 2024", "14 March 2024 | News", "Thursday, 14 March 2024"])
+@pytest.mark.parametrize("menu", [
+    KILN_MENU,
+    "Home About us Membership Projects Events News Contact",
+    "Menu Who we are What we do Our members Funding calls Insights Contact chevron-down",
+    "HOME ABOUT MEMBERS PROJECTS NEWS CONTACT",
+])
+def test_text_saved_from_a_web_page_keeps_the_article_its_title_and_date(tmp_path, menu, date_line):
+    """Menu bar, breadcrumbs, share line, footer and cookie notice are neither passages nor the title;
+    the date line dates the item and heads nothing."""
+    raw = WEB_PAGE.replace(KILN_MENU, menu).replace("Published 14 March 2024", date_line)
+    write_files(tmp_path, {"kiln.txt": raw})
+    d = read_document(tmp_path / "kiln.txt", "kiln.txt")
+    assert (d.title, d.published) == (KILN, "2024-03-14")
+    ps = split_passages(d)
+    assert [p.text for p in ps] == raw.split("\n\n")[2:8]  # the six paragraphs of the article
+    assert {p.section for p in ps} == {KILN}
+
+
+def test_plain_text_title_first_is_still_the_title(tmp_path):
+    write_files(tmp_path, {"n.txt": f"Export office opens in Osaka\n\n{TEXT}\n"})
+    d = read_document(tmp_path / "n.txt", "n.txt")
+    assert d.title == "Export office opens in Osaka"
+    assert [(p.section, p.text) for p in split_passages(d)] == [("Export office opens in Osaka", TEXT)]

@@ -40,7 +40,10 @@ def test_every_passage_is_an_exact_slice_of_the_document_text():
     "Share: Facebook | Twitter | LinkedIn", "© 2024 NordCluster. All rights reserved.",
     "We use cookies to improve your experience on our website. Accept all", "Home > News > Hydrogen",
     "Accept all cookies", "Privacy policy", "Published | Updated 25.9.2024", "By Wanjiru Kamau ·",
-    "PRESS RELEASE", "Subject: Cluster Pulse April", "Tags: hydrogen, ports",
+    "PRESS RELEASE", "Subject: Cluster Pulse April", "Tags: hydrogen, ports", "Share this: Facebook Twitter LinkedIn",
+    "Skip to content Home About News Events Members Contact logo social_instagram social_linkedin carrotdown Search",
+    "Home About us Membership Projects Events News Contact", "HOME ABOUT MEMBERS PROJECTS NEWS CONTACT",
+    "Menu Who we are What we do Our members Funding calls Insights Contact chevron-down",
 ])
 def test_page_chrome_lines_are_recognised(line):
     assert is_chrome(line)
@@ -51,6 +54,8 @@ def test_page_chrome_lines_are_recognised(line):
     "Cookies and biscuits were the first products the Lancashire food cluster exported to Japan in 2019.",
     "By 2027 the partners aim to run a shared testbed for electrolysers in three ports.",
     "Published in March, the evaluation found that members valued the matchmaking most.",
+    "Skills Academy Opens New Training Centre In Inverness", "Home Energy Retrofit Cluster Launches In Fife",
+    "News and events from the Members of the Network",
 ])
 def test_content_is_not_mistaken_for_chrome(line):
     assert not is_chrome(line)
@@ -138,3 +143,20 @@ def test_a_table_flattened_into_a_paragraph_is_not_a_passage_but_a_paragraph_wit
     assert not looks_like_table("Results against indicators: 1,140 SMEs reached through cluster newsletters "
                                 "(target 900); 318 SMEs attending at least one project event (target 250); "
                                 "46 SMEs receiving individual circularity assessments (target 60).")
+
+
+@pytest.mark.parametrize("date_line", ["Thursday, 14 March 2024", "14 March 2024 – News", "Posted 14/03/2024"])
+def test_a_date_line_above_the_text_heads_nothing_but_one_further_down_is_kept(date_line):
+    raw = (f"Annual meeting in Ljubljana\n\n{date_line}\n\n{PARA1}\n\n"
+           f"14 May 2024: annual meeting of members\n\n{PARA2}\n")
+    ps = split_passages(doc(raw, "txt"))
+    assert [(p.section, p.text) for p in ps] == [("Annual meeting in Ljubljana", PARA1),
+                                                 ("14 May 2024: annual meeting of members", PARA2)]
+
+
+def test_the_title_line_heads_the_text_even_in_sentence_case():
+    title = "Seaweed growers on Islay and Jura share a drying kiln for the summer harvest"
+    d = doc(f"{title}\n\n{PARA1}\n", "txt")
+    assert [p.section for p in split_passages(d)] == [None, None]  # without a known title, a sentence-like line
+    titled = Document(d.doc_id, d.path, d.format, d.text, d.sha256, title=title)
+    assert [(p.section, p.text) for p in split_passages(titled)] == [(title, PARA1)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .furniture import is_chrome
+
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -23,9 +25,9 @@ _DATE_PATTERNS = [
 ]
 
 
-def parse_date(text: str) -> str | None:
-    """The first full calendar date in ``text`` as ISO ``YYYY-MM-DD``, or None."""
-    best: tuple[int, str] | None = None
+def _find_date(text: str) -> tuple[re.Match[str], str] | None:
+    """The first full calendar date in ``text``: where it stands and its ISO form."""
+    best: tuple[re.Match[str], str] | None = None
     for pattern in _DATE_PATTERNS:
         m = pattern.search(text)
         if not m:
@@ -35,9 +37,29 @@ def parse_date(text: str) -> str | None:
             iso = date(int(m["year"]), month, int(m["day"])).isoformat()
         except ValueError:
             continue
-        if best is None or m.start() < best[0]:
-            best = (m.start(), iso)
-    return best[1] if best else None
+        if best is None or m.start() < best[0].start():
+            best = (m, iso)
+    return best
+
+
+def parse_date(text: str) -> str | None:
+    """The first full calendar date in ``text`` as ISO ``YYYY-MM-DD``, or None."""
+    found = _find_date(text)
+    return found[1] if found else None
+
+
+def is_dateline(line: str) -> bool:
+    """True for a line that only dates the text: a full date and at most four label words around it.
+
+    "Published 14 March 2024", "14 March 2024 | News", "Thursday, 14 March 2024 by Admin". Times,
+    numbers and separators are not counted; a sentence with a date in it is content.
+    """
+    s = line.strip()
+    found = _find_date(s) if len(s) <= 100 else None
+    if found is None:
+        return False
+    rest = (s[:found[0].start()] + " " + s[found[0].end():]).strip()
+    return len(re.findall(r"[^\W\d_]+", rest)) <= 4 and not rest.endswith((".", "!", "?"))
 
 
 def published_near_top(text: str, window: int = 600) -> str | None:
@@ -50,13 +72,16 @@ _SUBJECT = re.compile(r"^subject:\s*(.+)$", re.I | re.M)
 
 
 def first_heading(text: str) -> str | None:
-    """An e-mail subject, else the first Markdown heading, else the first short line, as a title."""
+    """An e-mail subject, else the first Markdown heading, else the first short line, as a title.
+
+    Lines above the title on a saved web page (menu bar, breadcrumbs, date line) are skipped.
+    """
     subject = _SUBJECT.search(text[:2000])
     if subject:
         return subject.group(1).strip() or None
     for line in text.split("\n"):
         line = line.strip()
-        if not line or _NOT_A_TITLE.match(line):
+        if not line or _NOT_A_TITLE.match(line) or is_chrome(line) or is_dateline(line):
             continue
         if line.startswith("#"):
             return line.lstrip("#").strip() or None
