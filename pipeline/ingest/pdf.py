@@ -6,8 +6,10 @@ full width ran into the next one; we take each line's position from pypdf's ``vi
 (bench/pdf_extractors.py measures the difference). With positions, a gap wider than the usual line
 spacing ends a paragraph, a larger font makes a heading, two-column pages are read column by
 column, and small print at the foot of a page (footnotes) does not cut the paragraph that runs on
-to the next page. Repeated headers, footers and page numbers are dropped and words hyphenated
-across lines are rejoined.
+to the next page. Headers and footers repeated on the pages, and on any page count the page
+numbers, print stamps and addresses a browser prints around each page, are dropped; at the top of
+a page or column, where no gap shows, the text decides whether the paragraph runs on. Words
+hyphenated across lines are rejoined.
 """
 
 from __future__ import annotations
@@ -278,27 +280,21 @@ def _columns(pieces: list[_Line], left: float, right: float) -> list[list[_Line]
     return [seg for seg in segments if seg]
 
 
-# Words no sentence ends on: a line ending in one (or in a comma or dash) goes on in the next line.
-_UNFINISHED = re.compile(r"(?:[,–—-]|\b(?:and|or|but|nor|of|the|a|an|to|in|on|at|by|for|from|with|as|than|that|"
-                         r"which|who|whose|its|their|our|this|these|is|are|was|were|has|have|had|will|would)\b)$")
-
-
-def _runs_on(last: _Item, line: str) -> bool:
+def _runs_on(last: _Item, line: str, *, full: float) -> bool:
     """Whether the paragraph of ``last`` goes on in ``line`` at the top of the next page or column.
 
     No gap shows there, so only the text tells. A lowercase start goes on. After a sentence end, a
-    capital starts a new paragraph unless ``last`` fills its line: a paragraph's last line is rarely
-    full, while a wrapped line often ends a sentence. Without a sentence end the paragraph goes on
-    when ``last`` is a wrapped line (four fifths of the column or more) or stops on a comma or a word
-    like "the"; a short line without closing punctuation and a capital after it is a title (a
-    heading at the foot of a page) or the end of a list item, so the paragraph ends there.
+    capital starts a new paragraph unless ``last`` fills its line to the fraction ``full``: a
+    paragraph's last line is rarely full, while a wrapped line often ends a sentence. Without a
+    sentence end the paragraph goes on, unless ``last`` looks like a title: a heading at the foot of
+    a page heads what follows it.
     """
     if line[:1].islower():
         return True
     width = last.width or len(last.text) + 1
     if _SENTENCE_END.search(last.text):
-        return not line[:1].isupper() or len(last.text) >= 0.95 * width
-    return len(last.text) >= 0.8 * width or bool(_UNFINISHED.search(last.text))
+        return not line[:1].isupper() or len(last.text) >= full * width
+    return not _looks_like_heading(last.text, width)
 
 
 def _layout_items(pages: list[list[list[_Line]]]) -> list[_Item]:
@@ -334,7 +330,9 @@ def _layout_items(pages: list[list[list[_Line]]]) -> list[_Item]:
                 breaks = gap > 1.4 * max(spacing, ln.size * 1.05) or size_change
                 last = next((it for it in reversed(items) if not it.aside), None)
                 if i == 0 and not starts_lower and last is not None:  # top of the next page or column
-                    breaks |= not _runs_on(last, ln.text)
+                    # How full a line must be to run on: as build_paragraphs judges any line, and
+                    # stricter at a column top (both measured with bench/pdf_extractors.py).
+                    breaks |= not _runs_on(last, ln.text, full=0.95 if s_i else 0.85)
                 # A title wrapped over lines is one heading: same size, about a line apart, and the
                 # next line does not start a numbered section of its own.
                 if (heading and items and items[-1].heading and before is not None and i and gap <= 1.65 * ln.size
