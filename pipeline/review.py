@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import heapq
 import io
 import json
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
+from itertools import islice
 from pathlib import Path
 
 from .errors import SetupError
@@ -28,9 +31,12 @@ class ReviewFilter:
     lessons_only: bool = False
     entity: str | None = None
     doc_glob: str | None = None
+    min_lesson_score: float | None = None
 
     def matches(self, rec: dict) -> bool:
         if self.lessons_only and not rec.get("is_lesson"):
+            return False
+        if self.min_lesson_score is not None and rec.get("lesson_score", 0.0) < self.min_lesson_score:
             return False
         if self.doc_glob and not fnmatch.fnmatchcase(rec.get("doc_id", ""), self.doc_glob):
             return False
@@ -49,6 +55,23 @@ class ReviewFilter:
                        for e in rec.get("entities", [])):
                 return False
         return True
+
+
+class SortKey(str, Enum):
+    """How matching passages are ordered: file order, or a score, highest first."""
+
+    doc = "doc"
+    lesson_score = "lesson_score"
+    score = "score"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """The fields of a ``documents.jsonl`` line that a spreadsheet row repeats for its passage."""
+
+    title: str | None = None
+    published: str | None = None
+    url: str | None = None
 
 
 @dataclass
@@ -79,6 +102,23 @@ def iter_records(out_dir: str | Path) -> Iterator[dict]:
         raise SetupError(f"output folder not found: {out_dir} (give the --out folder of `lessons run`)", kind="out_dir")
     if not path.is_file():
         raise SetupError(f"no {PASSAGES} in {out_dir}; is it the --out folder of `lessons run`?", kind="out_dir")
+    return _iter_jsonl(path)
+
+
+def document_meta(out_dir: str | Path, doc_ids: Collection[str]) -> dict[str, DocumentMeta]:
+    """Title, publication date and URL of the given documents, read from ``documents.jsonl``.
+
+    Each line carries the document's whole text, so lines are parsed one at a time and only
+    three short fields of the wanted documents are kept.
+    """
+    path = Path(out_dir) / DOCUMENTS
+    if not doc_ids or not path.is_file():
+        return {}
+    return {d["doc_id"]: DocumentMeta(d.get("title"), d.get("published"), d.get("url"))
+            for d in _iter_jsonl(path) if d.get("doc_id") in doc_ids}
+
+
+def _iter_jsonl(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -98,16 +138,26 @@ def theme_order(out_dir: str | Path) -> list[str]:
         return []
 
 
-def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None) -> tuple[ReviewSummary, list[dict]]:
-    """Summarise all passages of a run and return the matching ones (up to ``limit``).
+def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None,
+           sort: SortKey | None = None) -> tuple[ReviewSummary, list[dict]]:
+    """Summarise all passages of a run and return the matching ones (up to ``limit``), in ``sort`` order.
 
-    With a theme filter the matches are ordered by that theme's score, otherwise in document order.
+    ``sort`` defaults to the theme's score when the filter names a theme, else to file order.
+    Memory: with a ``limit`` only that many records are held, whatever the order (a heap keeps
+    the best so far); without one, every matching record is returned, so they are all held
+    (about 2 kB each).
     """
     out_dir = Path(out_dir)
     s = ReviewSummary(documents=_count_lines(out_dir / DOCUMENTS), errors=_count_lines(out_dir / ERRORS),
                       theme_ids=theme_order(out_dir))
-    matches: list[dict] = []
-    for rec in iter_records(out_dir):
+    if sort is None:
+        sort = SortKey.score if flt.theme else SortKey.doc
+    return s, _pick(_summarised_matches(iter_records(out_dir), flt, s), _sort_key(sort, flt.theme), limit)
+
+
+def _summarised_matches(records: Iterable[dict], flt: ReviewFilter, s: ReviewSummary) -> Iterator[dict]:
+    """The records that pass ``flt``, counting every record into ``s`` on the way."""
+    for rec in records:
         s.passages += 1
         ids = [t["id"] for t in rec.get("themes", [])]
         s.passages_by_theme.update(ids)
@@ -124,10 +174,29 @@ def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None) -> 
             s.theme_ids = list(rec.get("scores", {}))
         if flt.matches(rec):
             s.matching += 1
-            matches.append(rec)
-    if flt.theme:
-        matches.sort(key=lambda r: -r.get("scores", {}).get(flt.theme, 0.0))
-    return s, matches[:limit] if limit is not None else matches
+            yield rec
+
+
+def _sort_key(sort: SortKey, theme: str | None) -> Callable[[dict], float] | None:
+    if sort is SortKey.lesson_score:
+        return lambda r: r.get("lesson_score", 0.0)
+    if sort is SortKey.score and theme:
+        return lambda r: r.get("scores", {}).get(theme, 0.0)
+    if sort is SortKey.score:
+        return lambda r: max(r.get("scores", {}).values(), default=0.0)
+    return None
+
+
+def _pick(matches: Iterator[dict], key: Callable[[dict], float] | None, limit: int | None) -> list[dict]:
+    """The first ``limit`` matches by ``key`` descending (ties in file order), or in file order without a key."""
+    if key is None:
+        picked = list(islice(matches, limit))
+    elif limit is None:
+        picked = sorted(matches, key=key, reverse=True)
+    else:
+        picked = heapq.nlargest(limit, matches, key=key)
+    deque(matches, maxlen=0)  # the summary counts every passage, also those after the last one picked
+    return picked
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -137,18 +206,37 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
-def to_csv(records: list[dict], theme_ids: list[str]) -> str:
-    """One row per passage, one score column per theme in codebook order."""
+def csv_header(theme_ids: list[str]) -> list[str]:
+    """The CSV's columns: new ones go before ``text``, so earlier columns keep their places."""
+    return ["passage_id", "doc_id", "section", "is_lesson", "lesson_score", "themes",
+            *[f"score_{t}" for t in theme_ids], "organisations", "places", "dates",
+            "title", "published", "url", "text"]
+
+
+def to_csv(records: list[dict], theme_ids: list[str], docs: Mapping[str, DocumentMeta] | None = None) -> str:
+    """One row per passage, one score column per theme in codebook order, its document's metadata from ``docs``."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["passage_id", "doc_id", "section", "is_lesson", "lesson_score", "themes",
-                *[f"score_{t}" for t in theme_ids], "organisations", "places", "dates", "text"])
+    w.writerow(csv_header(theme_ids))
+    docs = docs or {}
     for r in records:
         ents = r.get("entities", [])
-        pick = lambda labels: "; ".join(dict.fromkeys(e.get("norm") or e["text"] for e in ents if e["label"] in labels))  # noqa: E731
+        meta = docs.get(r["doc_id"], DocumentMeta())
         row = [r["passage_id"], r["doc_id"], r.get("section") or "", r.get("is_lesson"), r.get("lesson_score"),
                "; ".join(t["id"] for t in r.get("themes", [])),
                *[r.get("scores", {}).get(t, "") for t in theme_ids],
-               pick({"ORG"}), pick(PLACE_LABELS), pick({"DATE"}), r.get("text", "")]
+               _names(ents, {"ORG"}), _names(ents, PLACE_LABELS), _dates(ents),
+               meta.title or "", meta.published or "", meta.url or "", r.get("text", "")]
         w.writerow([spreadsheet_safe(printable(c, keep_lines=True) if isinstance(c, str) else c) for c in row])
     return buf.getvalue()
+
+
+def _names(entities: list[dict], labels: set[str]) -> str:
+    return "; ".join(dict.fromkeys(e.get("norm") or e["text"] for e in entities if e["label"] in labels))
+
+
+def _dates(entities: list[dict]) -> str:
+    """Date texts with the ISO form they resolved to: "14 March 2024 (2024-03-14); this year (2024)"."""
+    return "; ".join(dict.fromkeys(
+        f"{e.get('norm') or e['text']} ({e['iso']})" if e.get("iso") else e.get("norm") or e["text"]
+        for e in entities if e["label"] == "DATE"))

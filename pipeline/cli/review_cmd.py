@@ -9,17 +9,36 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..codebook import load_codebook
 from ..errors import LessonsError
 from ..outputs import dumps
 from ..records import printable
+from ..review import ReviewFilter, SortKey, document_meta, review as review_run, theme_order, to_csv
 from . import EXIT_USAGE, Format, _console, _fail, app, closed_pipe
+
+
+def _complete_theme(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Theme ids for the shell: the run's own (from its manifest), else the default codebook's."""
+    ids = theme_order(ctx.params.get("out_dir") or Path("outputs/latest"))
+    if not ids:
+        try:
+            ids = load_codebook().ids
+        except LessonsError:
+            return []
+    return [t for t in ids if t.startswith(incomplete)]
 
 
 @app.command()
 def review(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="The --out folder of a run (default outputs/latest).")] = Path("outputs/latest"),
-    theme: Annotated[Optional[str], typer.Option("--theme", "-t", help="Only passages tagged with this theme id.")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", "-t", autocompletion=_complete_theme,
+                                                 help="Only passages tagged with this theme id.")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", min=0.0, max=1.0, help="Minimum score (of --theme, else of any theme).")] = None,
+    min_lesson_score: Annotated[Optional[float], typer.Option("--min-lesson-score", min=0.0, max=1.0,
+                                                              help="Only passages whose lesson_score is at least this.")] = None,
+    sort: Annotated[Optional[SortKey], typer.Option(
+        "--sort", help="doc: file order; lesson_score, or score (of --theme, else the best theme): highest first. "
+                       "Default: score with --theme, else doc.")] = None,
     lessons_only: Annotated[bool, typer.Option("--lessons-only", help="Only passages that state a lesson.")] = False,
     entity: Annotated[Optional[str], typer.Option("--entity", "-e", help="Only passages naming this entity (case-insensitive, part of a name matches).")] = None,
     doc: Annotated[Optional[str], typer.Option("--doc", help="Only documents whose id matches this glob, e.g. 'news/*'.")] = None,
@@ -27,17 +46,17 @@ def review(
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=0, help="At most N passages (table default 20).")] = None,
 ) -> None:
     """Summarise a run and show the passages that match the filters."""
-    from ..review import ReviewFilter, review as review_run, to_csv
-
     if theme is not None:
-        known = _known_themes(out_dir)
+        known = theme_order(out_dir)
         if known and theme not in known:
             _console().print(f"error (usage): unknown theme {theme!r}; themes: {', '.join(known)}", markup=False)
             raise typer.Exit(EXIT_USAGE)
     if fmt is Format.table and limit is None:
         limit = 20
     try:
-        summary, records = review_run(out_dir, ReviewFilter(theme, min_score, lessons_only, entity, doc), limit)
+        summary, records = review_run(out_dir, ReviewFilter(theme, min_score, lessons_only, entity, doc, min_lesson_score),
+                                      limit, sort)
+        docs = document_meta(out_dir, {r["doc_id"] for r in records}) if fmt is Format.csv else {}
     except LessonsError as exc:
         raise _fail(exc) from None
     try:
@@ -49,7 +68,7 @@ def review(
         elif fmt is Format.csv:
             # A byte-order mark first: without it Excel reads UTF-8 as the local code page and
             # garbles "Malmö" or "Skåne"; csv readers that know UTF-8 ("utf-8-sig") skip it.
-            sys.stdout.write("\ufeff" + to_csv(records, summary.theme_ids))
+            sys.stdout.write("\ufeff" + to_csv(records, summary.theme_ids, docs))
             sys.stdout.flush()
             _print_review_summary(_console(), summary, brief=True)
         else:
@@ -59,12 +78,6 @@ def review(
             sys.stdout.flush()
     except BrokenPipeError:
         raise closed_pipe() from None
-
-
-def _known_themes(out_dir: Path) -> list[str]:
-    from ..review import theme_order
-
-    return theme_order(out_dir)
 
 
 def _print_review_summary(console, s, *, brief: bool) -> None:
