@@ -88,7 +88,7 @@ _YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
 # date ("In March 12 companies joined").
 _DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?{_DAYS}(?:\s+of)?\s+{_MONTH}{_YEAR_AFTER}?(?![\w-])")
 _MONTH_FIRST = re.compile(rf"(?<![\w-])(?:{_WEEKDAY})?{_MONTH}\s+{_DAYS}(?P<year>{_YEAR_AFTER})?(?![\w%-]|[.,]\d)")
-_SEASON_YEAR = re.compile(rf"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
+_SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
 _RELATIVE = re.compile(r"(?<![\w-])(?<!the )(?:[Tt]his|[Ll]ast|[Nn]ext)\s+(?:year|month|week|quarter|spring|summer|autumn|"
                        r"winter)(?![\w-])")

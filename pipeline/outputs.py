@@ -12,6 +12,7 @@ from typing import IO
 import jsonlines
 
 from .errors import SetupError
+from .names import unescape_name
 
 PASSAGES, DOCUMENTS, ERRORS, MANIFEST = "passages.jsonl", "documents.jsonl", "errors.jsonl", "manifest.json"
 ENTITIES = "entities.jsonl"
@@ -65,6 +66,11 @@ def write_json_atomic(path: Path, data: dict) -> None:
     fsync_dir(path.parent)
 
 
+def same_folder(recorded: object, folder: Path) -> bool:
+    """Whether a manifest's (escaped) folder name is ``folder``."""
+    return isinstance(recorded, str) and Path(unescape_name(recorded)).resolve() == folder.resolve()
+
+
 def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
     """Create the folder, or check it holds an earlier run over the same input (or ``force``)."""
     if out_dir.exists() and not out_dir.is_dir():
@@ -84,7 +90,7 @@ def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
             previous = json.loads(manifest.read_text(encoding="utf-8")).get("docs_dir")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             previous = None
-        if previous and Path(previous).resolve() != docs_dir.resolve():
+        if previous and not same_folder(previous, docs_dir):
             raise SetupError(
                 f"{out_dir} holds the results of a run over {previous}; choose another --out or add --force to replace them",
                 kind="out_dir")

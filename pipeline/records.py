@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .names import escape_name
+
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes of a file name that are not UTF-8
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,7 @@ def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
     """One line of ``documents.jsonl``."""
     return {
         "doc_id": doc.doc_id,
-        "path": doc.path,
+        "path": escape_name(doc.path),
         "sha256": doc.sha256,
         "format": doc.format,
         "title": doc.title,
@@ -138,9 +141,9 @@ def printable(text: str, *, keep_lines: bool = False) -> str:
         c = m.group(0)
         return c if keep_lines and c in "\n\t" else repr(c)[1:-1]
 
-    return _CONTROL_CHARS.sub(shown, text)
+    return _CONTROL_CHARS.sub(shown, escape_name(text) if _UNDECODED.search(text) else text)
 
 
 def error_json(path: str, kind: str, message: str) -> dict:
-    """One line of ``errors.jsonl``: ``path`` exactly as on disk, ``message`` safe to print."""
-    return {"path": path, "error": kind, "message": printable(message)}
+    """One line of ``errors.jsonl``: ``path`` as on disk (escaped only where JSON cannot hold it), ``message`` safe to print."""
+    return {"path": escape_name(path), "error": kind, "message": printable(message)}

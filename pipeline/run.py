@@ -24,12 +24,14 @@ from typing import Any
 
 from . import __version__
 from .config import Settings
+from .names import escape_name
 from .errors import IngestError, SetupError
 from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_documents
 from .outputs import (DOCUMENTS, ENTITIES, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, fsync_dir,
                       prepare_out_dir, write_json_atomic)
 from .records import Document, PassageRecord, document_json, error_json
 from .entities import refine_document
+from .ingest.language import load_language_model
 from .places import gazetteer_places
 from .pool import Done, Failed, Limits, WorkerPool
 from .segment import split_passages
@@ -42,7 +44,7 @@ DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "corpus" / "gazette
 BYTES_PER_TASK = 32 * 1024  # small tasks keep both cores busy to the end of the batch
 MAX_DOCUMENT_WORDS = 1_000_000  # ten long reports; beyond it a "document" is a dump and would stall the batch
 STAGES = ("read", "segment", "annotate", "entities", "classify")
-ENGLISH = ("en", "und")  # "und": too little text to tell, so it is read
+ENGLISH = ("en", "und")  # "und": under 40 letters, too little to tell, so it is read
 
 
 @dataclass
@@ -349,6 +351,7 @@ def _process(todo: list[tuple[str, str]], hashes: dict[str, str], journal: Journ
     fitted, _ = load_model(*model)
     nlp = load_spacy(settings.spacy_model, gazetteer)
     gazetteer_places()  # read once here, shared by the forked workers instead of read in each
+    load_language_model()
     gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
     pool = WorkerPool(DocumentWork(nlp, fitted, settings), settings.workers,
                       Limits(settings.file_timeout, settings.worker_memory_mb))
@@ -459,8 +462,8 @@ def _manifest(summary: RunSummary, started: datetime, docs_dir: Path, out_dir: P
             "codebook": codebook.fingerprint,
             **{k: v for k, v in card.get("libraries", {}).items()},
         },
-        "docs_dir": str(docs_dir.resolve()),
-        "out_dir": str(out_dir.resolve()),
+        "docs_dir": escape_name(str(docs_dir.resolve())),
+        "out_dir": escape_name(str(out_dir.resolve())),
         "codebook_path": codebook.source,
         "settings": settings.to_json() | {"docs_per_task": DOCS_PER_TASK, "pid": os.getpid()},
         "started": started.isoformat(timespec="seconds"),

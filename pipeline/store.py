@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IngestError, LessonsError
-from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, dumps, fsync_dir
+from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES, dumps, fsync_dir, same_folder
 
 WORK = ".work"
 JOURNAL = "journal.jsonl"
@@ -170,7 +170,7 @@ class PreviousRun:
             return
         versions = manifest.get("versions", {})
         if (versions.get("classifier") != key.classifier or versions.get("codebook") != key.codebook
-                or manifest.get("reuse_key") != key.tool or Path(manifest.get("docs_dir", "")).resolve() != docs_dir.resolve()):
+                or manifest.get("reuse_key") != key.tool or not same_folder(manifest.get("docs_dir"), docs_dir)):
             return
         files = manifest.get("files")
         if not isinstance(files, dict):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import IngestError
+from ..names import escape_name
 from ..records import Document
 from . import docx, feeds, html, pdf, text
 from .language import guess_language
@@ -57,7 +58,7 @@ def iter_input_files(root: str | Path, *, exclude: Path | None = None,
         kept = []
         for d in dirnames:
             sub = Path(dirpath) / d
-            rel = sub.relative_to(root).as_posix()
+            rel = escape_name(sub.relative_to(root).as_posix())
             reason = None
             if d.startswith(".") or (real_exclude is not None and sub.resolve() == real_exclude):
                 continue
@@ -74,7 +75,7 @@ def iter_input_files(root: str | Path, *, exclude: Path | None = None,
         dirnames[:] = kept
         for name in filenames:
             path = Path(dirpath) / name
-            doc_id = path.relative_to(root).as_posix()
+            doc_id = escape_name(path.relative_to(root).as_posix())
             if path.is_symlink():
                 reason = _link_problem(path, real_root)
                 if reason:

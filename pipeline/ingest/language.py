@@ -32,6 +32,11 @@ def _identifier():
     return identifier
 
 
+def load_language_model() -> None:
+    """Load the identifier now: a batch does it before forking its workers, so they share it."""
+    _identifier()
+
+
 def letter_count(text: str) -> int:
     """How much evidence ``text`` holds: its letters, a Chinese, Japanese or Korean character counting
     three (it stands for a syllable or a word); digits, punctuation and spaces count nothing."""
