@@ -9,6 +9,14 @@ Heavy libraries (spaCy, scikit-learn) are imported only by the functions that ne
 """
 
 import os as _os
+import sys as _sys
+
+# The batch forks workers that share spaCy copy-on-write, locks its output folder with fcntl and
+# relies on POSIX process control; none of that exists on Windows. Say so, rather than fail on
+# "No module named 'fcntl'" somewhere inside.
+if _os.name != "posix" or _sys.platform.startswith(("win", "cygwin", "msys")):
+    raise RuntimeError("Cluster Lessons runs on Linux and macOS (it needs fork, fcntl and POSIX signals); "
+                       "on Windows, install and run it inside WSL (Windows Subsystem for Linux)")
 
 # OpenBLAS starts a thread pool when numpy is imported unless told not to; any thread in the
 # process slows spaCy's allocation-heavy work by ~15% (see shared/PERFORMANCE.md), and our

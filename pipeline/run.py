@@ -164,7 +164,8 @@ class DocumentWork:
         t0, segmenting = time.perf_counter(), times["segment"]
         found: list = []
         try:
-            for item_id, item in read_documents(path, doc_id, max_bytes=s.max_bytes, max_pdf_pages=s.max_pdf_pages):
+            for item_id, item in read_documents(path, doc_id, max_bytes=s.max_bytes, max_pdf_pages=s.max_pdf_pages,
+                                            feed_fields=s.feeds):
                 if isinstance(item, IngestError):
                     found.append(_error(path, item_id, doc_id, item.kind, str(item)))
                 elif item.language not in ENGLISH:
@@ -279,7 +280,7 @@ def run_batch(
     from .ingest import feeds
 
     try:
-        feeds.use_feed_fields(settings.feeds)  # workers are forked later and inherit these
+        feeds.feed_fields(settings.feeds)  # checked now: a worker would find out file by file
     except ValueError as exc:
         raise SetupError(str(exc), kind="config") from None
     model_dir = Path(settings.model or DEFAULT_MODEL_DIR)

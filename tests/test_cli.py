@@ -282,6 +282,16 @@ def test_review_piped_into_head_exits_zero(tmp_path, model_dir):
     assert proc.wait(timeout=60) == 0 and b"Traceback" not in stderr
 
 
+def test_other_platforms_get_a_clear_message_not_an_import_error():
+    import subprocess
+    import sys
+
+    probe = "import sys; sys.platform = 'win32'; import pipeline"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "runs on Linux and macOS" in proc.stderr and "WSL" in proc.stderr and "fcntl'" not in proc.stderr
+
+
 @pytest.mark.parametrize("body,expected", [
     ("[run]\nfile_timeout = -5\n", "must be positive"),
     ("[run]\nmax_pdf_pages = 1.5\n", "whole number"),

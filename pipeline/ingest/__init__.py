@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..config import Settings
 from ..errors import IngestError
 from ..names import escape_name
 from ..records import Document
@@ -31,7 +32,7 @@ READERS = {
 }
 FEED_SUFFIXES = (".json", ".jsonl")
 SUPPORTED_SUFFIXES = tuple(READERS) + FEED_SUFFIXES
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = Settings().max_bytes
 DEFAULT_MAX_PDF_PAGES = pdf.DEFAULT_MAX_PAGES
 
 
@@ -151,9 +152,11 @@ def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int
 
 def read_documents(path: str | Path, doc_id: str | None = None, *,
                    max_bytes: int = DEFAULT_MAX_BYTES,
-                   max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES) -> list[tuple[str, Document | IngestError]]:
+                   max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES,
+                   feed_fields: dict[str, list[str]] | None = None) -> list[tuple[str, Document | IngestError]]:
     """Every document a file holds, as ``(doc_id, document or error)``: one for most formats, one per
-    item for news feeds (``news.jsonl:7``), where a broken item costs that item only."""
+    item for news feeds (``news.jsonl:7``), where a broken item costs that item only. ``feed_fields``
+    are field names tried before the defaults in feed items (the ``[feeds]`` settings)."""
     path = Path(path)
     doc_id = doc_id or path.name
     suffix = path.suffix.lower()
@@ -162,7 +165,7 @@ def read_documents(path: str | Path, doc_id: str | None = None, *,
             return [(doc_id, read_document(path, doc_id, max_bytes=max_bytes, max_pdf_pages=max_pdf_pages))]
         data = _read_bytes(path, doc_id, max_bytes)
         out: list[tuple[str, Document | IngestError]] = []
-        for item_id, item in feeds.read_feed(data, doc_id, suffix):
+        for item_id, item in feeds.read_feed(data, doc_id, suffix, feeds.feed_fields(feed_fields)):
             if isinstance(item, IngestError):
                 out.append((item_id, item))
                 continue

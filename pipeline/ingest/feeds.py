@@ -1,8 +1,8 @@
 """News-feed exports: ``.json`` (a list of items, or an object holding one) and ``.jsonl`` (an item a line).
 
 Each item becomes its own document, ``FILE:N`` (N counts items from 1, or lines for ``.jsonl``).
-A broken item costs that item only. Field names are matched against the lists below; a run puts
-the user's own names first with :func:`use_feed_fields`.
+A broken item costs that item only. Field names are matched against the lists below; a run's
+settings put the user's own names first (:func:`feed_fields`), passed down explicitly.
 """
 
 from __future__ import annotations
@@ -25,17 +25,17 @@ DEFAULT_FEED_FIELDS = {
              "time", "created_at"],
     "url": ["url", "link", "href", "source_url", "permalink", "external_url"],
 }
-FEED_FIELDS = {k: list(v) for k, v in DEFAULT_FEED_FIELDS.items()}
 
 
-def use_feed_fields(extra: dict[str, list[str]] | None) -> None:
-    """The default names with ``extra`` tried first; starts from the defaults each time, so one run's
-    settings do not leak into the next run in the same process (a notebook)."""
+def feed_fields(extra: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """The default names with ``extra`` (a user's ``[feeds]`` settings) tried first.
+
+    Raises ValueError naming an unknown field kind."""
     unknown = set(extra or {}) - set(DEFAULT_FEED_FIELDS)
     if unknown:
         raise ValueError(f"unknown feed field(s) {sorted(unknown)}; known: {sorted(DEFAULT_FEED_FIELDS)}")
-    for name, defaults in DEFAULT_FEED_FIELDS.items():
-        FEED_FIELDS[name] = list(dict.fromkeys([*(extra or {}).get(name, []), *defaults]))
+    return {name: list(dict.fromkeys([*(extra or {}).get(name, []), *defaults]))
+            for name, defaults in DEFAULT_FEED_FIELDS.items()}
 
 
 _LIST_KEYS = ("items", "articles", "entries", "data", "results", "news", "posts")
@@ -75,22 +75,23 @@ def _markup_text(value: str) -> str:
     return unescape(value) if _ENTITY.search(value) else value
 
 
-def item_text(item: dict, where: str) -> Extracted:
+def item_text(item: dict, where: str, fields: dict[str, list[str]] = DEFAULT_FEED_FIELDS) -> Extracted:
     """One feed item as extracted text (HTML bodies are reduced to paragraphs)."""
-    body = _first(item, FEED_FIELDS["text"])
+    body = _first(item, fields["text"])
     if body is None:
-        raise IngestError(f"{where}: the item has no text field (looked for {', '.join(FEED_FIELDS['text'])})",
+        raise IngestError(f"{where}: the item has no text field (looked for {', '.join(fields['text'])})",
                           kind="empty")
     body = _markup_text(body)
-    title = _first(item, FEED_FIELDS["title"])
+    title = _first(item, fields["title"])
     title = " ".join(clean_characters(_markup_text(title)).split()) if title else None
-    date = _first(item, FEED_FIELDS["date"]) or ""
+    date = _first(item, fields["date"]) or ""
     published = date[:10] if re.fullmatch(r"\d{4}-\d\d-\d\d", date[:10]) else parse_date(date)
     return Extracted(text=unwrap_blocks(clean_characters(body)), title=title or None, published=published,
-                     url=_first(item, FEED_FIELDS["url"]))
+                     url=_first(item, fields["url"]))
 
 
-def read_feed(data: bytes, doc_id: str, suffix: str) -> list[tuple[str, Extracted | IngestError]]:
+def read_feed(data: bytes, doc_id: str, suffix: str,
+              fields: dict[str, list[str]] = DEFAULT_FEED_FIELDS) -> list[tuple[str, Extracted | IngestError]]:
     """``(item_id, extracted text or the error for that item)`` for every item of a feed file."""
     raw = decode(data, doc_id)
     out: list[tuple[str, Extracted | IngestError]] = []
@@ -103,7 +104,7 @@ def read_feed(data: bytes, doc_id: str, suffix: str) -> list[tuple[str, Extracte
                 item = _loads(line, f"{doc_id} line {n}")
                 if not isinstance(item, dict):
                     raise IngestError(f"{doc_id} line {n}: expected a JSON object per line", kind="bad_json")
-                out.append((item_id, item_text(item, f"{doc_id} line {n}")))
+                out.append((item_id, item_text(item, f"{doc_id} line {n}", fields)))
             except IngestError as exc:
                 out.append((item_id, exc))
         return out
@@ -118,7 +119,7 @@ def read_feed(data: bytes, doc_id: str, suffix: str) -> list[tuple[str, Extracte
             out.append((item_id, IngestError(f"{doc_id} item {n}: not a JSON object", kind="bad_json")))
             continue
         try:
-            out.append((item_id, item_text(item, f"{doc_id} item {n}")))
+            out.append((item_id, item_text(item, f"{doc_id} item {n}", fields)))
         except IngestError as exc:
             out.append((item_id, exc))
     return out

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any, TypeVar
 
+from ..config import Settings
 from ..errors import IngestError
 from .furniture import is_page_furniture
 from .metadata import parse_date, published_near_top
 from .normalize import Extracted, clean_characters, ends_in_word_hyphen, join_hyphenated, word_forms
 
-DEFAULT_MAX_PAGES = 500
+DEFAULT_MAX_PAGES = Settings.max_pdf_pages
 
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)]\s*$")
 _BULLET = re.compile(r"^\s*(?:[•▪◦‣●■□–-]|\d{1,2}[.)])\s+")
