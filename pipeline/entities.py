@@ -97,6 +97,8 @@ _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|
 _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
                            r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
                            r"found|finds|concluded|concludes|et al)\b")
+# A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
+_CITED_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z][\w'-]+)?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
 _UNITS = {"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"}
 _JOB_TITLE = re.compile(r"^(?:Deputy\s+|Vice[- ]|Prime\s+)?(?:Minister|Secretary|Commissioner|Director|Mayor|"
                         r"Governor|President|Chair|Chairman|Chairwoman|Head)\s+(?:of|for)\s")
@@ -479,13 +481,14 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             label_of[k] = "PERSON"
     # A one-word "person" who is never given a first name or a title in the document is, in
     # reports about clusters, nearly always a company the model did not know ("Tauron", "Equinor").
-    # Unless a title or a verb of speaking marks a person ("Dr Okafor", "Virtanen argued"), or a
-    # preposition marks a place ("in Rubavu").
+    # Unless a title, a verb of speaking or a citation marks a person ("Dr Okafor", "Virtanen argued",
+    # "Porter (1990)"), or a preposition marks a place ("in Rubavu").
     titled, placed = set(), set()
     for text, ents in zip(passage_texts, cleaned):
         for e in ents:
             if e.label == "PERSON" and (_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
-                                        or _SPEECH_AFTER.match(text[e.end:e.end + 40])):
+                                        or _SPEECH_AFTER.match(text[e.end:e.end + 40])
+                                        or _CITED_AFTER.match(text[e.end:e.end + 40])):
                 titled.add(key(e))
             elif _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start]):
                 placed.add(key(e))

@@ -15,8 +15,9 @@ GROUPS = {"ORG": "ORG", "GPE": "places", "LOC": "places", "DATE": "DATE", "PERSO
 GROUP_ORDER = ["ORG", "places", "DATE", "PERSON"]
 
 
-def read_gold(path: str | Path) -> list[dict]:
-    """Gold passages ``{text, entities: [{text, label, start, end}], doc?}``, offsets checked."""
+def read_gold(path: str | Path, parts: list[str] | None = None) -> list[dict]:
+    """Gold passages ``{text, entities: [{text, label, start, end}], doc?, part?}``, offsets checked;
+    only those of ``parts`` when given (``corpus/entities_gold.jsonl``: AB, C, D, E = frozen test)."""
     items = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -30,7 +31,10 @@ def read_gold(path: str | Path) -> list[dict]:
                         raise LabelsError(f"{path}:{n}: entity {e['text']!r} does not match text[{e['start']}:{e['end']}]")
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise LabelsError(f"{path}:{n}: not a gold record ({exc.__class__.__name__})") from None
-            items.append(obj)
+            if parts is None or obj.get("part") in parts:
+                items.append(obj)
+    if parts is not None and not items:
+        raise LabelsError(f"{path}: no passages of part {', '.join(parts)}")
     return items
 
 
@@ -51,6 +55,20 @@ def predict(nlp, gold: list[dict], refine: bool = True) -> list[list[Entity]]:
         for i, ents in zip(idx, refined):
             out[i] = ents
     return out
+
+
+def compare_pipelines(gold: list[dict], spacy_model: str = "auto", gazetteer=None) -> dict:
+    """Reports for the base pipeline as shipped (``raw_spacy``), the tuned NER alone (``tuned_ner``,
+    when ``spacy_model`` loads it) and what a run produces (``cluster_lessons``: NER plus rules)."""
+    from .annotate import load_spacy, resolve_spacy_model, uses_tuned_ner
+
+    nlp = load_spacy(spacy_model, gazetteer)
+    base = nlp if not uses_tuned_ner(nlp) else load_spacy(resolve_spacy_model(spacy_model), gazetteer)
+    reports = {"raw_spacy": entity_report(gold, predict(base, gold, refine=False))}
+    if uses_tuned_ner(nlp):
+        reports["tuned_ner"] = entity_report(gold, predict(nlp, gold, refine=False))
+    reports["cluster_lessons"] = entity_report(gold, predict(nlp, gold, refine=True))
+    return reports
 
 
 def entity_report(gold: list[dict], predicted: list[list[Entity]]) -> dict:

@@ -298,8 +298,11 @@ def run_batch(
     # Size and page limits only decide whether a file fails; failed files are read again anyway.
     reading = json.dumps(settings.feeds or {}, sort_keys=True)
     reading_hash = hashlib.sha256(reading.encode()).hexdigest()[:12]
+    from .annotate import resolve_spacy_model, tuned_ner_id
+
+    ner = f"{resolve_spacy_model(settings.spacy_model)}:{tuned_ner_id(settings.spacy_model) or 'as-shipped'}"
     key = Key(classifier=card["id"], codebook=codebook.fingerprint,
-              tool=f"{__version__}+gazetteer:{gaz_hash}+reading:{reading_hash}")
+              tool=f"{__version__}+gazetteer:{gaz_hash}+reading:{reading_hash}+ner:{ner}")
     with OutputLock(out_dir):
         journal = Journal(out_dir, key)
         try:

@@ -49,9 +49,18 @@ def model_dir(trained):
 
 @pytest.fixture(scope="session")
 def nlp():
+    """The default pipeline: the small English model with the NER tuned on cluster news."""
     from pipeline.annotate import load_spacy
 
     return load_spacy()
+
+
+@pytest.fixture(scope="session")
+def base_nlp():
+    """The small English model as shipped, whose split names some rules exist to repair."""
+    from pipeline.annotate import load_spacy, resolve_spacy_model
+
+    return load_spacy(resolve_spacy_model())
 
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> Path:

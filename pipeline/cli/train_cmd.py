@@ -93,33 +93,35 @@ def evaluate_entities(
     gold: Annotated[Optional[Path], typer.Option("--gold", "-g", help="Gold JSONL: {text, entities:[{text,label,start,end}], doc} (default corpus/entities_gold.jsonl).")] = None,
     spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' as for run.")] = "auto",
     gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="Gazetteer TOML to include.")] = None,
+    part: Annotated[Optional[list[str]], typer.Option("--part", help="Only gold passages of this part (repeatable; corpus/entities_gold.jsonl has AB, C, D and the frozen test part E).")] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
 ) -> None:
-    """Entity precision/recall/F1 per label (ORG, places, DATE, PERSON): raw spaCy next to ours."""
-    from ..annotate import load_spacy
-    from ..entity_eval import DEFAULT_GOLD, GROUP_ORDER, entity_report, predict, read_gold
+    """Entity precision/recall/F1 per label (ORG, places, DATE, PERSON): raw spaCy, the tuned NER, and ours."""
+    from ..entity_eval import DEFAULT_GOLD, GROUP_ORDER, compare_pipelines, read_gold
 
     try:
-        items = read_gold(gold or DEFAULT_GOLD)
-        nlp = load_spacy(spacy_model, gazetteer)
+        items = read_gold(gold or DEFAULT_GOLD, part)
+        reports = compare_pipelines(items, spacy_model, gazetteer)
     except LessonsError as exc:
         raise _fail(exc) from None
     except OSError as exc:
         _console().print(f"error (gold): cannot read {gold}: {exc.strerror or exc}", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
-    raw = entity_report(items, predict(nlp, items, refine=False))
-    ours = entity_report(items, predict(nlp, items, refine=True))
     if fmt is ReportFormat.json:
-        print(json.dumps({"raw_spacy": raw, "cluster_lessons": ours, "passages": len(items)}, indent=2))
+        print(json.dumps(reports | {"passages": len(items)}, indent=2))
         return
     from rich.table import Table
 
-    t = Table(title=f"entities on {len(items)} gold passages ({gold})", title_justify="left")
-    for col in ("label", "support", "raw P", "raw R", "raw F1", "ours P", "ours R", "ours F1"):
+    where = f"{gold or DEFAULT_GOLD}" + (f", part {', '.join(part)}" if part else "")
+    t = Table(title=f"entities on {len(items)} gold passages ({where})", title_justify="left")
+    tuned = "tuned_ner" in reports
+    for col in ("label", "support", "raw F1", *(("tuned NER F1",) if tuned else ()), "ours P", "ours R", "ours F1"):
         t.add_column(col, justify="left" if col == "label" else "right")
     for grp in [*GROUP_ORDER, "all"]:
-        a, b = raw[grp], ours[grp]
-        t.add_row(grp, str(b["support"]), *(f"{x[k]:.3f}" for x in (a, b) for k in ("precision", "recall", "f1")))
+        ours = reports["cluster_lessons"][grp]
+        t.add_row(grp, str(ours["support"]), f"{reports['raw_spacy'][grp]['f1']:.3f}",
+                  *((f"{reports['tuned_ner'][grp]['f1']:.3f}",) if tuned else ()),
+                  *(f"{ours[k]:.3f}" for k in ("precision", "recall", "f1")))
     _console(stderr=False).print(t)
 
 
