@@ -41,7 +41,10 @@ def outputs(out: Path) -> tuple[list, list, list]:
 
 def start_and_wait_for_journal(cmd: list[str], journal: Path, lines_wanted: int = 10) -> subprocess.Popen:
     """Start a run in its own process group and return once it has journaled some finished files."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    # Started as from a terminal: Ctrl-C is live even when the suite itself runs in the background
+    # (a shell starts background jobs with SIGINT ignored, and children inherit that).
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.exists() and journal.read_bytes().count(b"\n") >= lines_wanted:
