@@ -97,6 +97,17 @@ _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|
 _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
                            r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
                            r"found|finds|concluded|concludes|et al)\b")
+# "said Nicolai Rottbøll, the cluster's head of innovation", "Mhairidh Evans, principal analyst": a
+# first and last name next to a verb of speaking or followed by a role is a person, whatever the NER said.
+_SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
+_ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:[\w-]+\s+){0,3}?"
+                         r"(?:head|director|chief|CEO|manager|chair|chairman|chairwoman|president|professor|"
+                         r"researcher|analyst|founder|co-founder|coordinator|officer|minister|mayor|lead|leader|"
+                         r"secretary|adviser|advisor|consultant|engineer|economist|partner|spokesperson|"
+                         r"spokesman|spokeswoman|senior|principal)\b")
+_PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|le)?\s*[A-Z][\w'’-]+){1,2}")
+# "the Barrow and Furness MP": the places a member of parliament stands for.
+_MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _CITED_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z][\w'-]+)?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
 _UNITS = {"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"}
@@ -422,6 +433,13 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 e = replace(e, label="GPE")  # "in Rubavu", "across Nuevo León": a place, whatever the model said
             if e.label != "DATE" and e.text in acronyms:
                 e = replace(e, label="ORG")
+            if (e.label in ("ORG", "GPE", "LOC") and e.norm is None and _PERSON_NAME.fullmatch(e.text)
+                    and not _ORG_WORDS.search(e.text) and not is_place(e.text)
+                    and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start])
+                         or _ROLE_AFTER.match(text[e.end:e.end + 80]))):
+                e = replace(e, label="PERSON")
+            if e.label in ("ORG", "PERSON") and e.norm is None and _MP_AFTER.match(text[e.end:e.end + 30]):
+                e = replace(e, label="GPE")
             out.append(e)
         out = repair_spans(text, out)
         # Long forms and bare acronyms the model missed: ORG wherever they stand as words.

@@ -283,3 +283,15 @@ def test_the_frozen_entity_test_part_is_unchanged():
     lines = [line for line in DEFAULT_GOLD.read_bytes().splitlines(keepends=True) if b'"part": "E"' in line]
     assert len(lines) == len(read_gold(DEFAULT_GOLD, ["E"])) == 240
     assert hashlib.sha256(b"".join(lines)).hexdigest() == "14ca69a986afde531b8299a2a0db83201a8272b79d5609a2aa3a64577de3cddb"
+
+
+def test_people_named_with_a_role_or_after_said_are_people_and_an_mps_seat_is_a_place(nlp):
+    paras = ["Energy Cluster Denmark will test flexible heat grids in Aalborg, said Nicolai Rottbøll, the cluster's "
+             "head of innovation.",
+             "Mhairidh Evans, principal analyst at the consultancy, expects the offshore supply chain to double by "
+             "2030.",
+             "Furness Enterprise and the Barrow and Furness MP welcomed the plan for the shipyard."]
+    found = by_text(refined(nlp, paras))
+    assert ("Nicolai Rottbøll", "PERSON") in found and ("Mhairidh Evans", "PERSON") in found
+    assert ("Barrow", "GPE") in found
+    assert not {("Nicolai Rottbøll", "ORG"), ("Mhairidh Evans", "ORG"), ("Barrow", "ORG")} & found
