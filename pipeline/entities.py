@@ -90,6 +90,10 @@ _DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|a
                         r"the|period(?:\s+of)?)\s+)+", re.I)
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
+# "EIGHTEEN staff": a number written in capitals is not an organisation.
+_NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
+billion first second third""".split())
 _ALLCAPS = re.compile(r"(?<![\w&-])([A-Z][A-Z0-9&]{2,9})(?![\w&-])")
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|Mayor|President|Commissioner|"
                            r"Senator|Governor|Director|Chair|Chairman|Chairwoman|CEO|Secretary|Judge|Father|"
@@ -382,6 +386,17 @@ def acronyms_of(text: str) -> dict[str, str]:
                     "".join(initials).upper().startswith("".join(letters).upper()) and len(initials) == len(letters):
                 best = long_form[spans[i][0]:]
                 break
+        if best is None:
+            # Capitals that spell the acronym with a word skipped ("European Institute of Innovation &
+            # Technology (EIT)"): the shortest run from a word starting with its first letter.
+            wanted = [c.upper() for c in letters]
+            for i in range(len(words) - 1, -1, -1):
+                initials = [w[0] for w in words[i:] if w[0].isupper()]
+                remaining = iter(initials)
+                if (words[i][0] == wanted[0] and len(initials) <= len(wanted) + 2
+                        and all(c in remaining for c in wanted)):
+                    best = long_form[spans[i][0]:]
+                    break
         if best is None and len(words) >= len(letters):
             # No exact fit ("Foreign, Commonwealth & Development Office"): the shortest run of words
             # from a capital to the bracket holding nearly as many capitals as the acronym has letters.
@@ -460,7 +475,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
         # Other all-capital names (VIETAQUA, CORFO) are organisations unless they are common abbreviations.
         for m in _ALLCAPS.finditer(text):
             word = m.group(1)
-            if word.upper() in _NOT_ORG_ACRONYMS or word.isdigit() or sum(c.isalpha() for c in word) < 3:
+            if (word.upper() in _NOT_ORG_ACRONYMS or word.isdigit() or sum(c.isalpha() for c in word) < 3
+                    or word.lower() in _NUMBER_WORDS):
                 continue
             if not any(s < m.end() and m.start() < t for s, t in taken):
                 out.append(Entity(word, "ORG", m.start(), m.end()))

@@ -295,3 +295,12 @@ def test_people_named_with_a_role_or_after_said_are_people_and_an_mps_seat_is_a_
     assert ("Nicolai Rottbøll", "PERSON") in found and ("Mhairidh Evans", "PERSON") in found
     assert ("Barrow", "GPE") in found
     assert not {("Nicolai Rottbøll", "ORG"), ("Mhairidh Evans", "ORG"), ("Barrow", "ORG")} & found
+
+
+def test_an_acronym_skipping_a_word_links_to_the_whole_name_and_a_number_in_capitals_is_no_organisation(nlp):
+    paras = ["The European Institute of Innovation & Technology (EIT) opened a hub in Budapest in May 2024.",
+             "EIT funds the hub for three years; EIGHTEEN staff now work there."]
+    out = refined(nlp, paras)
+    eit = [e for para in out for e in para if e.text == "EIT"]
+    assert eit and all(e.norm == "European Institute of Innovation & Technology" and e.label == "ORG" for e in eit)
+    assert not any(e.text == "EIGHTEEN" for para in out for e in para)
