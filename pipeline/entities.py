@@ -443,6 +443,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 continue
             if e.label == "ORG" and e.norm is None and e.text.upper() in _NOT_ORG_ACRONYMS:
                 continue  # "AI", "CEO", "SME": abbreviations, not organisations
+            if e.label in NAME_LABELS and e.norm is None and e.text.lower() in _NUMBER_WORDS:
+                continue  # "EIGHTEEN staff"
             if (e.label in ("PERSON", "ORG") and e.norm is None and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
                     and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3):
                 e = replace(e, label="GPE")  # "in Rubavu", "across Nuevo León": a place, whatever the model said
