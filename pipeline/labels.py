@@ -1,9 +1,16 @@
-"""Read labelled passages: the corpus files and reviewed output records alike."""
+"""Read labelled passages from the corpus files (and a user's own label files in the same form).
+
+Output records of a run (passages.jsonl, ``lessons review --format jsonl``) are refused: their
+themes are the model's guesses, and training on them teaches the model its own mistakes. A
+person's decisions go to a corrections file (``corrections.py``) and reach training through
+``lessons train --corrections``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +25,7 @@ GROUNDED_TEST = CORPUS_DIR / "grounded" / "test.jsonl"
 # of the real-grounded ones. The frozen test part (grounded/test.jsonl) is never trained on.
 DEFAULT_LABELS = (DEFAULT_LABELS_DIR, GROUNDED_TRAIN_DIR)
 REAL_GROUNDED = "real-grounded"
+CORRECTION = "correction"  # origin of a passage that only a reviewer's correction labelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,34 +39,51 @@ class LabelledPassage:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.split()).lower()
+    return " ".join(unicodedata.normalize("NFC", text).split()).lower()
+
+
+def text_sha256(text: str) -> str:
+    """Identity of a passage's text for labels and corrections: SHA-256 of its UTF-8 after NFC
+    normalisation, whitespace runs collapsed to one space and lower-casing.
+
+    So the feed copy of a story (other line breaks, a decomposed "ö") is the same text as the web
+    page it came from, and a correction made on one applies to both."""
+    return hashlib.sha256(_key(text).encode("utf-8")).hexdigest()
 
 
 def _parse(obj: dict, where: str, known: set[str]) -> LabelledPassage:
+    if "scores" in obj:
+        raise LabelsError(f"{where}: this is a passage record of a run (passages.jsonl or a `lessons review` export), "
+                          "not a label: its themes are the model's guesses. Record decisions in a corrections file "
+                          "and pass it with --corrections")
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise LabelsError(f"{where}: needs a non-empty 'text'")
-    raw = obj.get("themes", [])
-    if not isinstance(raw, list):
-        raise LabelsError(f"{where}: 'themes' must be a list")
-    # Reviewed output records carry themes as {"id": ..., "score": ...}; corpus files as ids.
-    themes = frozenset(t["id"] if isinstance(t, dict) else t for t in raw)
-    unknown = themes - known
-    if unknown:
-        raise LabelsError(f"{where}: unknown theme id(s) {sorted(unknown)}; the codebook has {sorted(known)}")
-    lesson = obj.get("is_lesson", False)
-    if not isinstance(lesson, bool):
-        raise LabelsError(f"{where}: 'is_lesson' must be true or false")
+    themes = parse_themes(obj.get("themes", []), where, known)
+    lesson = parse_flag(obj.get("is_lesson", False), where, "is_lesson")
     doc = obj.get("doc") or obj.get("doc_id") or where
     return LabelledPassage(text=text, themes=themes, is_lesson=lesson, doc=str(doc),
                            voice=str(obj.get("voice") or "unknown"), origin=str(obj.get("origin") or "unknown"))
 
 
-def read_labels(paths: Iterable[str | Path], theme_ids: Iterable[str]) -> list[LabelledPassage]:
-    """Read JSONL label files (or folders of them); a later file's label for the same text wins.
+def parse_themes(raw: object, where: str, known: set[str]) -> frozenset[str]:
+    """A list of theme ids, checked against the codebook's."""
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise LabelsError(f"{where}: 'themes' must be a list of theme ids")
+    unknown = set(raw) - known
+    if unknown:
+        raise LabelsError(f"{where}: unknown theme id(s) {sorted(unknown)}; the codebook has {sorted(known)}")
+    return frozenset(raw)
 
-    That is how corrections work: pass the corpus first and the reviewed records after it.
-    """
+
+def parse_flag(value: object, where: str, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise LabelsError(f"{where}: '{name}' must be true or false")
+    return value
+
+
+def read_labels(paths: Iterable[str | Path], theme_ids: Iterable[str]) -> list[LabelledPassage]:
+    """Read JSONL label files (or folders of them); a later file's label for the same text wins."""
     known = set(theme_ids)
     files: list[Path] = []
     for p in map(Path, paths):
@@ -92,7 +117,7 @@ def read_labels(paths: Iterable[str | Path], theme_ids: Iterable[str]) -> list[L
 def text_keys(items: list[LabelledPassage]) -> list[str]:
     """Short hashes of the passages' texts (case and spacing ignored), kept in the model card so
     that ``lessons evaluate`` can tell when it is shown passages the model was trained on."""
-    return sorted({hashlib.sha256(_key(it.text).encode()).hexdigest()[:12] for it in items})
+    return sorted({text_sha256(it.text)[:12] for it in items})
 
 
 def labels_fingerprint(items: list[LabelledPassage]) -> str:

@@ -15,20 +15,31 @@ def write(path, rows):
     return path
 
 
-def test_reviewed_output_records_override_corpus_labels_for_the_same_text(tmp_path):
+def test_a_later_file_relabels_the_same_text_whatever_its_spacing_and_case(tmp_path):
     corpus = write(tmp_path / "corpus.jsonl", [
         {"text": TEXT, "themes": [], "is_lesson": False, "doc": "news-1", "voice": "news_wire"},
         {"text": "Another passage about ministries and regulation of ports.", "themes": ["policy_engagement"],
          "is_lesson": False, "doc": "news-1", "voice": "news_wire"}])
-    # A passage record from passages.jsonl whose themes and is_lesson a reviewer corrected.
-    reviewed = write(tmp_path / "reviewed.jsonl", [
-        {"doc_id": "news/ports.html", "passage_id": "news/ports.html#3", "text": "  " + TEXT.replace(" ", "  "),
-         "themes": [{"id": "partnerships", "score": 0.41, "evidence": []}], "is_lesson": True, "scores": {}}])
-    items = read_labels([corpus, reviewed], IDS)
+    mine = write(tmp_path / "mine.jsonl", [
+        {"doc": "news/ports.html", "text": "  " + TEXT.replace(" ", "  ").upper(), "themes": ["partnerships"],
+         "is_lesson": True}])
+    items = read_labels([corpus, mine], IDS)
     assert len(items) == 2
-    corrected = [it for it in items if "Rotterdam" in it.text][0]
+    corrected = [it for it in items if "ROTTERDAM" in it.text][0]
     assert corrected.themes == {"partnerships"} and corrected.is_lesson
     assert corrected.doc == "news/ports.html"
+
+
+def test_passage_records_of_a_run_are_not_labels(tmp_path):
+    """An unedited `lessons review --format jsonl` export holds the model's guesses: training on it
+    would teach the model its own mistakes."""
+    export = write(tmp_path / "export.jsonl", [
+        {"doc_id": "news/ports.html", "passage_id": "news/ports.html#3", "text": TEXT,
+         "themes": [{"id": "partnerships", "score": 0.41, "evidence": []}], "is_lesson": True,
+         "scores": {"partnerships": 0.41}}])
+    with pytest.raises(LabelsError, match="export.jsonl:1: this is a passage record") as err:
+        read_labels([export], IDS)
+    assert "--corrections" in str(err.value)
 
 
 @pytest.mark.parametrize("row,message", [
