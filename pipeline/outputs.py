@@ -17,6 +17,7 @@ from .names import unescape_name
 PASSAGES, DOCUMENTS, ERRORS, MANIFEST = "passages.jsonl", "documents.jsonl", "errors.jsonl", "manifest.json"
 ENTITIES = "entities.jsonl"
 OUTPUT_FILES = (PASSAGES, DOCUMENTS, ERRORS, ENTITIES, MANIFEST)
+CORRECTIONS = "corrections.jsonl"  # a reviewer's decisions; a run reads it and never writes it
 LOCK = ".lessons.lock"
 # json escapes C0 controls itself; C1 controls (U+0080-U+009F, e.g. CSI) and line separators it
 # writes raw when ensure_ascii is off, and some terminals act on them when a user cats the file.
@@ -95,7 +96,7 @@ def prepare_out_dir(out_dir: Path, docs_dir: Path, *, force: bool) -> None:
                 f"{out_dir} holds the results of a run over {previous}; choose another --out or add --force to replace them",
                 kind="out_dir")
         return
-    foreign = [p.name for p in out_dir.iterdir() if p.name not in OUTPUT_FILES and not p.name.startswith(".")]
+    foreign = [p.name for p in out_dir.iterdir() if p.name not in (*OUTPUT_FILES, CORRECTIONS) and not p.name.startswith(".")]
     if foreign:
         raise SetupError(
             f"{out_dir} already contains other files ({', '.join(sorted(foreign)[:3])}); "

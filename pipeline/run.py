@@ -24,6 +24,7 @@ from typing import Any
 
 from . import __version__
 from .config import Settings
+from .corrections import Correction, apply_correction, run_corrections
 from .names import escape_name
 from .errors import IngestError, SetupError
 from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_documents
@@ -63,6 +64,7 @@ class RunSummary:
     reused: int = 0
     resumed: int = 0
     dropped: int = 0
+    reviewed: int = 0  # passages showing a reviewer's labels (corrections.py)
     skipped_unsupported: Counter = field(default_factory=Counter)
     passages: int = 0
     words: int = 0
@@ -93,6 +95,7 @@ class RunSummary:
             "passages": self.passages,
             "words": self.words,
             "lesson_passages": self.lessons,
+            "reviewed_passages": self.reviewed,
         }
 
 
@@ -258,12 +261,14 @@ def run_batch(
     *,
     force: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    corrections: str | Path | None = None,
 ) -> RunSummary:
     """Process every supported file under ``docs_dir`` and write the output files to ``out_dir``.
 
     ``settings`` holds every knob (defaults: ``Settings()``). Raises :class:`SetupError` or
     :class:`ModelError` when the run cannot start; a file that cannot be read becomes a record
-    in ``errors.jsonl`` and the batch goes on.
+    in ``errors.jsonl`` and the batch goes on. Reviewers' decisions in ``out_dir/corrections.jsonl``
+    (and in ``corrections``) are applied when the files are assembled, so they need no reprocessing.
     """
     from .codebook import load_codebook
     from .modelstore import DEFAULT_MODEL_DIR, load_card
@@ -286,6 +291,7 @@ def run_batch(
     model_dir = Path(settings.model or DEFAULT_MODEL_DIR)
     card = load_card(model_dir, codebook)  # the fitted model is loaded only if some file needs it
     prepare_out_dir(out_dir, docs_dir, force=force)
+    correction_files, decisions = run_corrections(out_dir, corrections, codebook.ids)  # a bad file fails now
 
     summary = RunSummary(out_dir=out_dir)
     tasks = discover(docs_dir, summary, out_dir)
@@ -327,14 +333,14 @@ def run_batch(
             spacy_info = _process(todo, hashes, journal, summary, settings, (model_dir, codebook), gazetteer,
                                   on_progress)
             t0 = time.perf_counter()
-            _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary)
+            _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary, decisions)
             summary.seconds["write"] += time.perf_counter() - t0
             summary.wall_seconds = time.perf_counter() - started_wall
             try:
                 write_json_atomic(out_dir / MANIFEST, _manifest(summary, started, docs_dir, out_dir, codebook, card,
                                                                 spacy_info, settings)
                                  | {"gazetteer": str(gazetteer) if gazetteer else None, "reuse_key": key.tool,
-                                    "files": hashes})
+                                    "files": hashes, "corrections": [escape_name(str(p)) for p in correction_files]})
             except OSError as exc:
                 raise disk_full(exc, out_dir / MANIFEST) from None
             journal.remove()
@@ -382,8 +388,11 @@ def _process(todo: list[tuple[str, str]], hashes: dict[str, str], journal: Journ
 
 
 def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal: Journal, previous: PreviousRun,
-              summary: RunSummary) -> None:
-    """Write the final files in input order from the journal and the reused records, then swap them in."""
+              summary: RunSummary, decisions: dict[str, Correction]) -> None:
+    """Write the final files in input order from the journal and the reused records, then swap them in.
+
+    Reviewers' ``decisions`` are applied here, to new and reused records alike, so a changed
+    corrections file takes effect without processing any document again."""
     writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS, ENTITIES)}
     names = EntityIndex()
     try:
@@ -405,6 +414,8 @@ def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal
                 else:
                     summary.documents_ok += 1
             for rec in entry["passages"]:
+                rec = apply_correction(rec, decisions)
+                summary.reviewed += rec["reviewed"]
                 writers[PASSAGES].write(rec)
                 names.add(rec)
                 summary.passages += 1

@@ -8,8 +8,9 @@ Thresholds are fitted on out-of-fold predictions of **real-grounded** passages o
 written from real pages is what the model meets on users' reports, and imagined passages (or a
 handful of corrections) would pull the cut-offs where they do not hold. When fewer than
 ``MIN_THRESHOLD_PASSAGES`` real-grounded passages are in the training data, every row is used and
-the card says so. In the reported figures, each fold is decided by thresholds fitted on the
-other folds only.
+the card says so; even then passages that only a reviewer's correction labelled
+(``origin="correction"``) are left out, so corrections change the model, never the cut-offs. In
+the reported figures, each fold is decided by thresholds fitted on the other folds only.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from . import __version__
 from .classify import ThemeModel
 from .codebook import Codebook
 from .evaluate import best_threshold, theme_report
-from .labels import REAL_GROUNDED, LabelledPassage, labels_fingerprint, text_keys
+from .labels import CORRECTION, REAL_GROUNDED, LabelledPassage, labels_fingerprint, text_keys
 
 log = logging.getLogger(__name__)
 CV_FOLDS = 5
@@ -102,10 +103,14 @@ def train_model(items: list[LabelledPassage], codebook: Codebook, *, seed: int =
     texts, y = label_matrix(items, theme_ids)
     groups = [it.doc for it in items]
     grounded = np.array([it.origin == REAL_GROUNDED for it in items])
-    tune = grounded if grounded.sum() >= MIN_THRESHOLD_PASSAGES else np.ones(len(items), dtype=bool)
+    base = np.array([it.origin != CORRECTION for it in items])
+    if not base.any():
+        base = np.ones(len(items), dtype=bool)
+    tune = grounded if grounded.sum() >= MIN_THRESHOLD_PASSAGES else base
     threshold_source = (f"out-of-fold scores of {int(tune.sum())} real-grounded passages" if tune is grounded
-                        else f"out-of-fold scores of all {len(items)} passages (fewer than "
-                             f"{MIN_THRESHOLD_PASSAGES} real-grounded ones)")
+                        else f"out-of-fold scores of all {int(base.sum())} passages (fewer than "
+                             f"{MIN_THRESHOLD_PASSAGES} real-grounded ones)"
+                             + ("" if base.all() else "; corrections' new passages left out"))
     started = time.perf_counter()
     reports: dict[str, dict] = {}
     thresholds = np.full(len(theme_ids) + 1, 0.5)

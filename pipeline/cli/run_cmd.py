@@ -24,6 +24,7 @@ def run(
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes (default 1; one per core is best).")] = None,
     gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="TOML of names the model should know (default corpus/gazetteer.toml if present).")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings TOML (default ./lessons.toml if present); options given here win.")] = None,
+    corrections: Annotated[Optional[Path], typer.Option("--corrections", help="Corrections JSONL whose decisions the outputs show (OUT/corrections.jsonl is read anyway when present).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds another run or other files.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
@@ -66,7 +67,7 @@ def run(
             last[0] = now
 
     try:
-        summary = run_batch(docs_dir, out, settings, force=force, on_progress=on_progress)
+        summary = run_batch(docs_dir, out, settings, force=force, on_progress=on_progress, corrections=corrections)
     except LessonsError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -103,6 +104,7 @@ def _print_run_summary(console, s) -> None:
         ("files gone since the last run (records dropped)", s.dropped),
         ("passages", s.passages),
         ("lesson passages", s.lessons),
+        ("passages showing a reviewer's labels", s.reviewed),
         ("words", s.words),
         ("seconds", f"{s.wall_seconds:.1f}"),
         ("words per second", f"{words_per_s:,.0f}" if s.processed else "- (nothing was processed)"),

@@ -1,4 +1,4 @@
-"""`lessons train`, `lessons evaluate` and `lessons evaluate-entities`."""
+"""`lessons train`, `lessons evaluate`, `lessons evaluate-entities` and `lessons agreement`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import LessonsError
-from . import EXIT_FAILED, ReportFormat, _console, _fail, app
+from . import EXIT_FAILED, EXIT_USAGE, ReportFormat, _console, _fail, app
 
 
 @app.command()
 def train(
-    labels: Annotated[Optional[list[Path]], typer.Option("--labels", "-l", help="Labels JSONL file or folder; repeat to add reviewed corrections (later files win).")] = None,
+    labels: Annotated[Optional[list[Path]], typer.Option("--labels", "-l", help="Labels JSONL file or folder; repeatable (a later file's label for the same text wins).")] = None,
+    corrections: Annotated[Optional[list[Path]], typer.Option("--corrections", "-c", help="Corrections JSONL written by reviewers; repeatable. Overrides the labels' label for the same text (latest reviewed_at wins).")] = None,
     codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("models/default"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same data and seed give the same model.")] = 0,
@@ -23,10 +24,12 @@ def train(
     """Train the theme and lesson classifier and print its cross-validated figures.
 
     Without --labels it trains on corpus/labels and corpus/grounded/train (never on the frozen
-    corpus/grounded/test.jsonl). Thresholds are fitted on out-of-fold scores of the real-grounded
-    passages, so adding a few dozen corrections changes the model, not the cut-offs."""
+    corpus/grounded/test.jsonl). A --corrections file relabels the passages reviewers decided on
+    and adds those the labels lack. Thresholds are fitted on out-of-fold scores of the real-grounded
+    passages, so corrections change the model, not the cut-offs."""
     from ..classify import feature_blocks
     from ..codebook import load_codebook
+    from ..corrections import merge_corrections, read_corrections
     from ..labels import DEFAULT_LABELS, read_labels
     from ..modelstore import check_model_out_dir, save_model
     from ..train import train_model
@@ -40,8 +43,14 @@ def train(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--features") from None
         items = read_labels(labels or list(DEFAULT_LABELS), cb.ids)
+        merged = None
+        if corrections:
+            items, merged = merge_corrections(items, read_corrections(corrections, cb.ids))
+            _print_merge(console, merged, cb.ids)
         console.print(f"training on {len(items)} passages from {len({i.doc for i in items})} documents …")
         result = train_model(items, cb, seed=seed, params={"features": features})
+        if merged:
+            result.card["training_data"]["corrections"] = merged.to_json()
         save_model(result.model, out, result.card)
     except LessonsError as exc:
         raise _fail(exc) from None
@@ -123,6 +132,110 @@ def evaluate_entities(
                   *((f"{reports['tuned_ner'][grp]['f1']:.3f}",) if tuned else ()),
                   *(f"{ours[k]:.3f}" for k in ("precision", "recall", "f1")))
     _console(stderr=False).print(t)
+
+
+def _print_merge(console, m, theme_ids: list[str]) -> None:
+    from ..records import printable
+
+    console.print(f"corrections: {m.read} lines read, {m.corrections} passages decided; {m.overrides} override the "
+                  f"labels, {m.confirmed} agree with them, {m.new} new passages", markup=False, soft_wrap=True)
+    if m.conflicts:
+        console.print(f"conflicts between reviewers: {len(m.conflicts)} (the later decision is used)", markup=False)
+        for c in m.conflicts:
+            k, o = c.kept, c.overruled
+            console.print(printable(f"  {k.passage_id}: {k.reviewer} {_labels(k)} ({k.reviewed_at:%Y-%m-%d %H:%M}) "
+                                    f"over {o.reviewer} {_labels(o)} ({o.reviewed_at:%Y-%m-%d %H:%M})"),
+                          markup=False, soft_wrap=True)
+    changed = [(t, m.gained.get(t, 0), m.lost.get(t, 0)) for t in [*theme_ids, "is_lesson"]
+               if m.gained.get(t) or m.lost.get(t)]
+    if changed:
+        console.print("positives changed: " + ", ".join(f"{t} +{g} -{lo}" for t, g, lo in changed), markup=False,
+                      soft_wrap=True)
+
+
+def _labels(c) -> str:
+    return "[" + ", ".join([*c.themes, *(["lesson"] if c.is_lesson else [])]) + "]"
+
+
+@app.command()
+def agreement(
+    corrections: Annotated[Path, typer.Argument(metavar="CORRECTIONS", help="Corrections JSONL (the first coder: its reviewers).")],
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Compare with this model's predictions now, instead of what the model said at review time.")] = None,
+    other: Annotated[Optional[Path], typer.Option("--with", help="Another reviewer's corrections JSONL: compare the two on the passages both reviewed.")] = None,
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+    disagreements: Annotated[Optional[Path], typer.Option("--disagreements", help="Write the passages where the coders differ to this JSONL file.")] = None,
+) -> None:
+    """Cohen's kappa and P/R/F1 per theme: the model against the reviewer, or two reviewers against each other.
+
+    Without --model or --with the model's side is the labelling recorded in each correction's
+    `before`, i.e. what the reviewer was shown."""
+    from ..agreement import agreement_report, disagreements as differing, model_pairs, predicted_pairs, reviewer_pairs
+    from ..codebook import load_codebook
+    from ..corrections import read_corrections
+    from ..outputs import AtomicJsonl
+
+    if model and other:
+        _console().print("error (usage): give --model or --with, not both", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        cb = load_codebook(codebook)
+        first = read_corrections([corrections], cb.ids)
+        names = (_reviewers(first), "")
+        if other:
+            second = read_corrections([other], cb.ids)
+            pairs, names = reviewer_pairs(first, second), (names[0], _reviewers(second))
+        elif model:
+            from ..modelstore import load_model
+
+            fitted, card = load_model(model, cb)
+            pairs, names = predicted_pairs(first, fitted), (names[0], f"model {card['id']}")
+        else:
+            pairs = model_pairs(first)
+            ids = sorted({c.model for c in first.corrections if c.model})
+            names = (names[0], "model at review time" + (f" ({', '.join(ids)})" if ids else ""))
+        report = agreement_report(pairs, cb.ids) | {"first": names[0], "second": names[1]}
+        if disagreements:
+            out = AtomicJsonl(disagreements)
+            try:
+                for rec in differing(pairs, names):
+                    out.write(rec)
+                out.commit()
+            finally:
+                out.discard()  # after a commit there is nothing left to discard
+    except LessonsError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        _console().print(f"error (write): cannot write {disagreements}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    if fmt is ReportFormat.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_agreement(_console(stderr=False), report)
+
+
+def _reviewers(found) -> str:
+    return ", ".join(sorted({c.reviewer for c in found.corrections})) or "nobody"
+
+
+def _print_agreement(console, r: dict) -> None:
+    from rich.table import Table
+
+    from ..records import printable
+
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    t = Table(title=printable(f"{r['second']} against {r['first']} on {r['passages']} passages"), title_justify="left")
+    for col in ("theme", "kappa", "agreement", "precision", "recall", "F1", "first +", "second +"):
+        t.add_column(col, justify="left" if col == "theme" else "right")
+    for tid, v in [*r["per_theme"].items(), ("is_lesson", r["lesson"])]:
+        t.add_row(tid, num(v["kappa"]), num(v["agreement"]), num(v["precision"]), num(v["recall"]), num(v["f1"]),
+                  str(v["positives_first"]), str(v["positives_second"]))
+    console.print(t)
+    console.print(f"kappa pooled over all theme decisions {num(r['kappa_pooled'])}, mean over themes "
+                  f"{num(r['kappa_mean'])}; micro-F1 {r['micro_f1']:.3f}, macro-F1 {r['macro_f1']:.3f}; "
+                  f"{r['passages_in_full_agreement']} of {r['passages']} passages in full agreement", markup=False)
 
 
 def _print_report(console, report: dict, title: str) -> None:
