@@ -235,7 +235,7 @@ def parse_correction(obj: Mapping, where: str, known: set[str] | None = None) ->
         raise LabelsError(f"{where}: 'before' must be an object", kind="corrections")
     everything = known if known is not None else set(obj["themes"] or []) | set(before.get("themes") or [])
     try:
-        themes = parse_themes(obj["themes"], where, everything)
+        parse_themes(obj["themes"], where, everything)  # checks them; the reviewer's order is kept below
         model = ModelView(tuple(sorted(parse_themes(before.get("themes", []), f"{where} (before)", everything))),
                           parse_flag(before.get("is_lesson", False), f"{where} (before)", "is_lesson"),
                           {k: float(v) for k, v in (before.get("scores") or {}).items()},
