@@ -94,7 +94,6 @@ _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|througho
 _NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
 sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
 billion first second third""".split())
-_ALLCAPS = re.compile(r"(?<![\w&-])([A-Z][A-Z0-9&]{2,9})(?![\w&-])")
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|Mayor|President|Commissioner|"
                            r"Senator|Governor|Director|Chair|Chairman|Chairwoman|CEO|Secretary|Judge|Father|"
                            r"Sister)\.?\s+$")
@@ -474,15 +473,6 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 if not any(s < m.end() and m.start() < t for s, t in taken):
                     out.append(Entity(acr, "ORG", m.start(), m.end()))
                     taken.append((m.start(), m.end()))
-        # Other all-capital names (VIETAQUA, CORFO) are organisations unless they are common abbreviations.
-        for m in _ALLCAPS.finditer(text):
-            word = m.group(1)
-            if (word.upper() in _NOT_ORG_ACRONYMS or word.isdigit() or sum(c.isalpha() for c in word) < 3
-                    or word.lower() in _NUMBER_WORDS):
-                continue
-            if not any(s < m.end() and m.start() < t for s, t in taken):
-                out.append(Entity(word, "ORG", m.start(), m.end()))
-                taken.append((m.start(), m.end()))
         out += missed_places(text, out)
         out = date_spans(text, out)
         cleaned.append(sorted(out, key=lambda e: e.start))
