@@ -12,6 +12,7 @@
     max_file_mb = 50
     max_pdf_pages = 500
     worker_memory_mb = 6144             # memory a worker may add while reading one file
+    corrections = "review/corrections.jsonl"   # reviewers' decisions (OUT/corrections.jsonl is read anyway)
 
     [feeds]                             # field names tried, in order, for news-feed items
     text = ["body", "content"]
@@ -42,6 +43,7 @@ class Settings:
     max_file_mb: float = 50.0
     max_pdf_pages: int = 500
     worker_memory_mb: int = 6144  # address space a worker may add to what it inherits; 0: no cap
+    corrections: str | Path | None = None  # reviewers' decisions to show, besides OUT_DIR/corrections.jsonl
     feeds: dict[str, list[str]] = field(default_factory=dict)  # extra field names tried first in news feeds
     source: str | None = None  # the TOML file these came from, if any
 

@@ -26,11 +26,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 log = logging.getLogger(__name__)
 
-Item = TypeVar("Item")
 # work(items, at) -> result; it calls at(i) before item i and at(None, words) before the batch stage.
 Work = Callable[[list, Callable[..., None]], Any]
 
@@ -48,7 +47,7 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Done(Generic[Item]):
+class Done:
     """A task finished; ``result`` is what the work function returned for ``items``."""
 
     items: list
@@ -56,7 +55,7 @@ class Done(Generic[Item]):
 
 
 @dataclass(frozen=True)
-class Failed(Generic[Item]):
+class Failed:
     """One item that cost its worker: ``kind`` is ``timeout``, ``worker_crashed`` or ``internal_error``."""
 
     item: Any
@@ -198,7 +197,7 @@ class WorkerPool:
             if w.conn in ready or w.process.sentinel in ready:
                 yield from self._receive(w, queue)
             elif now >= w.deadline:
-                yield from self._lost(w, queue, "timeout")
+                yield from self._requeue(w, queue, "timeout", "", kill=True)
 
     def _receive(self, w: _Worker, queue: deque[list]) -> Iterator[Done | Failed]:
         try:
@@ -217,10 +216,7 @@ class WorkerPool:
         except (EOFError, OSError):
             pass
         if w.task is not None and not w.process.is_alive():
-            yield from self._lost(w, queue, "worker_crashed")
-
-    def _lost(self, w: _Worker, queue: deque[list], kind: str) -> Iterator[Failed]:
-        yield from self._requeue(w, queue, kind, "", kill=True)
+            yield from self._requeue(w, queue, "worker_crashed", "", kill=True)
 
     def _requeue(self, w: _Worker, queue: deque[list], kind: str, detail: str, *, kill: bool) -> Iterator[Failed]:
         """Blame the item being read, or the whole batch; give the rest to other workers."""

@@ -261,14 +261,13 @@ def run_batch(
     *,
     force: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
-    corrections: str | Path | None = None,
 ) -> RunSummary:
     """Process every supported file under ``docs_dir`` and write the output files to ``out_dir``.
 
     ``settings`` holds every knob (defaults: ``Settings()``). Raises :class:`SetupError` or
     :class:`ModelError` when the run cannot start; a file that cannot be read becomes a record
     in ``errors.jsonl`` and the batch goes on. Reviewers' decisions in ``out_dir/corrections.jsonl``
-    (and in ``corrections``) are applied when the files are assembled, so they need no reprocessing.
+    (and in ``settings.corrections``) are applied when the files are assembled, so they need no reprocessing.
     """
     from .codebook import load_codebook
     from .modelstore import DEFAULT_MODEL_DIR, load_card
@@ -291,7 +290,7 @@ def run_batch(
     model_dir = Path(settings.model or DEFAULT_MODEL_DIR)
     card = load_card(model_dir, codebook)  # the fitted model is loaded only if some file needs it
     prepare_out_dir(out_dir, docs_dir, force=force)
-    correction_files, decisions = run_corrections(out_dir, corrections, codebook.ids)  # a bad file fails now
+    correction_files, decisions = run_corrections(out_dir, settings.corrections, codebook.ids)  # a bad file fails now
 
     summary = RunSummary(out_dir=out_dir)
     tasks = discover(docs_dir, summary, out_dir)

@@ -36,7 +36,8 @@ def run(
         settings = load_settings(config).override(spacy_model=spacy_model, workers=workers,
                                                   model=str(model) if model else None,
                                                   codebook=str(codebook) if codebook else None,
-                                                  gazetteer=str(gazetteer) if gazetteer else None)
+                                                  gazetteer=str(gazetteer) if gazetteer else None,
+                                                  corrections=str(corrections) if corrections else None)
     except LessonsError as exc:
         raise _fail(exc) from None
     logging.getLogger(__name__).debug("settings: %s", settings)
@@ -67,7 +68,7 @@ def run(
             last[0] = now
 
     try:
-        summary = run_batch(docs_dir, out, settings, force=force, on_progress=on_progress, corrections=corrections)
+        summary = run_batch(docs_dir, out, settings, force=force, on_progress=on_progress)
     except LessonsError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
