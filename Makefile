@@ -7,7 +7,7 @@ MODEL  := models/default
 DOCS   := corpus/documents
 OUT    := outputs/latest
 
-.PHONY: install model run test bench clean
+.PHONY: install dask browser model run test bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,22 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The optional Dask extra (`lessons run --scheduler`): the same pins plus dask/distributed, by hash.
+DASK_STAMP := $(VENV)/.dask-installed
+dask: $(DASK_STAMP)
+
+$(DASK_STAMP): $(STAMP) requirements-dask.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dask.lock
+	$(BIN)/pip check
+	touch $(DASK_STAMP)
+
+# The report's browser test drives Debian's Chromium (never a browser downloaded by playwright).
+# Installed when missing and apt-get can run as root; otherwise that test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium not installed: the browser test of the HTML report will skip"
+
 # The default model is a build artefact: trained from corpus/ when missing.
 model: $(STAMP)
 	@test -f $(MODEL)/model.json || $(BIN)/lessons train --out $(MODEL)
@@ -29,7 +45,7 @@ model: $(STAMP)
 run: model
 	$(BIN)/lessons run $(DOCS) --out $(OUT) --model $(MODEL) --force
 
-test: $(STAMP)
+test: $(STAMP) $(DASK_STAMP) browser
 	$(BIN)/python -m pytest -q
 
 bench: model
