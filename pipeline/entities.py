@@ -110,6 +110,8 @@ _ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'
                          r"spokesman|spokeswoman|senior|principal)\b")
 _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|le)?\s*[A-Z][\w'’-]+){1,2}")
 # "the Barrow and Furness MP": the places a member of parliament stands for.
+_FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
+                              r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _CITED_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z][\w'-]+)?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
@@ -138,6 +140,11 @@ def fold(name: str) -> str:
     name = _LEADING_THE.sub("", name.strip())
     name = _POSSESSIVE.sub("", name)
     return re.sub(r"[\s\-‐–]+", " ", name).casefold().strip(" .,")
+
+
+def _loose(key: str) -> str:
+    """A folded name without spaces and a plural ending, for names of two words or more."""
+    return re.sub(r"s$", "", key.replace(" ", "")) if len(key) > 8 else key
 
 
 def trim(ent: Entity) -> Entity | None:
@@ -411,10 +418,58 @@ def acronyms_of(text: str) -> dict[str, str]:
     return found
 
 
+_PROJECT_AFTER = (r"(?:\s+(?:project|projects|programme|programmes|program|programs|initiative|consortium|platform|partnership|scheme)"
+                  r"|,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:scheme|programme|program|project|initiative|fund|call|competition|prize))\b")
+_NAME_BEFORE = re.compile(rf"(?<![\w-])([A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}})(?={_PROJECT_AFTER})")
+
+
+def _project_names(doc_text: str) -> set[str]:
+    """Names the document only ever writes before "project", "programme", "consortium" and the like
+    ("ClusterXchange, a scheme that ..." too): projects and schemes, not organisations. A name also written alone ("APEC ... the APEC project")
+    may still be an organisation."""
+    found = set()
+    for m in _NAME_BEFORE.finditer(doc_text):
+        name = m.group(1)
+        if name in found:
+            continue
+        alone = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])(?!{_PROJECT_AFTER})", doc_text)
+        if alone is None:
+            found.add(name)
+    return found
+
+
+def _spellings(name: str) -> set[str]:
+    """"ConnectedClusters" → "Connected Clusters", "Connected Cluster", "ConnectedCluster" and back."""
+    words = re.findall(r"[A-Z][a-z]+|[^\sA-Z]+|[A-Z]+(?![a-z])", name)
+    if len(words) < 2 or len(name) <= 8 or not all(w[:1].isupper() for w in words):
+        return set()
+    stems = {" ".join(words), "".join(words)}
+    return {s[:-1] if s.endswith("s") else s + "s" for s in stems} | stems
+
+
+def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> list[list[Entity]]:
+    """A name the document writes as an organisation is one wherever it is written, spaced or not,
+    singular or plural: the model often knows one spelling of a brand and misses the others."""
+    forms = {s for ents in cleaned for e in ents if e.label == "ORG" and e.norm is None for s in _spellings(e.text)}
+    if not forms:
+        return cleaned
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?![\w-])")
+    out = []
+    for text, ents in zip(passage_texts, cleaned):
+        added = [Entity(m.group(), "ORG", m.start(), m.end()) for m in pattern.finditer(text)
+                 if not any(e.start < m.end() and m.start() < e.end for e in ents)]
+        out.append(sorted(ents + added, key=lambda e: e.start) if added else ents)
+    return out
+
+
 def refine_document(passage_texts: list[str], entities: list[list[Entity]], published: str | None) -> list[list[Entity]]:
     """Clean, complete and harmonise the entities of one document's passages (see module docstring)."""
     doc_text = "\n\n".join(passage_texts)
     acronyms = acronyms_of(doc_text)
+    # "National Industrial Symbiosis Programme (NISP)": a programme's acronym names no organisation.
+    programmes = {acr for acr, long_form in acronyms.items() if _PROGRAMME.search(long_form)}
+    acronyms = {acr: long_form for acr, long_form in acronyms.items() if acr not in programmes}
+    projects = _project_names(doc_text)
     long_to_acr = {fold(v): k for k, v in acronyms.items()}
     lower_words = set(re.findall(r"(?<![\w-])[a-z][a-z-]+", doc_text))
 
@@ -438,8 +493,10 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
             if (e.label in ("ORG", "PERSON") and e.norm is None and " " not in e.text and not e.text.isupper()
                     and e.text.lower() in lower_words and e.text not in acronyms and not is_place(e.text)):
                 continue  # "Lesson 3", "Stakeholder views": the document also writes the word in lower case
-            if e.label in NAME_LABELS and e.norm is None and _PROGRAMME.search(e.text):
+            if e.label in NAME_LABELS and e.norm is None and (_PROGRAMME.search(e.text) or e.text in programmes):
                 continue
+            if e.label == "ORG" and e.norm is None and e.text in projects:
+                continue  # "the HOPE project": the name of a project, not of its partners
             if e.label == "ORG" and e.norm is None and e.text.upper() in _NOT_ORG_ACRONYMS:
                 continue  # "AI", "CEO", "SME": abbreviations, not organisations
             if e.label in NAME_LABELS and e.norm is None and e.text.lower() in _NUMBER_WORDS:
@@ -456,6 +513,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 e = replace(e, label="PERSON")
             if e.label in ("ORG", "PERSON") and e.norm is None and _MP_AFTER.match(text[e.end:e.end + 30]):
                 e = replace(e, label="GPE")
+            if (e.label == "GPE" and e.norm is None and " " not in e.text and not is_place(e.text)
+                    and _FIRM_VERB_AFTER.match(text[e.end:e.end + 30])):
+                e = replace(e, label="ORG")  # "Halliburton opened a training centre": no town does business
             out.append(e)
         out = repair_spans(text, out)
         # Long forms and bare acronyms the model missed: ORG wherever they stand as words.
@@ -477,6 +537,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
         out = date_spans(text, out)
         cleaned.append(sorted(out, key=lambda e: e.start))
 
+    cleaned = _other_spellings(passage_texts, cleaned)
+
     # One label per name: the majority of its mentions, acronyms and long forms pooled.
     def key(e: Entity) -> str:
         if e.norm:  # the gazetteer named it
@@ -491,6 +553,10 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 votes[key(e)][e.label] += 1
                 if e.text not in acronyms:
                     variants[key(e)][e.text] += 1
+    # "Connected Cluster", "Connected Clusters", "ConnectedClusters": one name, one canonical spelling.
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    for k, c in variants.items():
+        spellings[_loose(k)].update(c)
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
     for k in label_of:
         if k in _PLACE_KEYS:  # "Poland" is never a person, whatever one sentence suggested
@@ -531,7 +597,8 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                 if e.norm:  # gazetteer entries keep their label and canonical name
                     out.append(e)
                     continue
-                norm = acronyms.get(e.text) or (variants[k].most_common(1)[0][0] if variants[k] else e.text)
+                usual = spellings.get(_loose(k))
+                norm = acronyms.get(e.text) or (usual.most_common(1)[0][0] if usual else e.text)
                 out.append(replace(e, label=label_of.get(k, e.label), norm=norm))
             elif e.label == "DATE":
                 out.append(replace(e, norm=e.text, iso=e.iso or iso_date(e.text, published)))

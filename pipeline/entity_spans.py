@@ -222,7 +222,9 @@ def _split_list(ent: Entity) -> list[Entity]:
             # "GD and Marchesini Group", "TotalEnergies and Simply Blue Group": a brand, then a named body
             brand_then_body = " " not in a and (re.search(r"[a-z][A-Z]", a) or a.isupper()) \
                 and _ORG_HEAD_ANYWHERE.search(b)
-            if two_full_names or first_ends_in_head or brand_then_body:
+            # "Covenant of Mayors and C40 Cities": a name opening with a coded word starts a second body
+            coded_second = re.match(r"[A-Z][A-Za-z]*\d\w*\s+[A-Z]", b) and a[:1].isupper()
+            if two_full_names or first_ends_in_head or brand_then_body or coded_second:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
 

@@ -304,3 +304,31 @@ def test_an_acronym_skipping_a_word_links_to_the_whole_name_and_a_number_in_capi
     eit = [e for para in out for e in para if e.text == "EIT"]
     assert eit and all(e.norm == "European Institute of Innovation & Technology" and e.label == "ORG" for e in eit)
     assert not any(e.text == "EIGHTEEN" for para in out for e in para)
+
+
+def test_projects_and_schemes_are_not_organisations_but_a_body_named_alone_still_is(nlp):
+    paras = ["Clusters in Navarre applied through ClusterXchange, a scheme that pays for short staff exchanges "
+             "between regions, and the National Industrial Symbiosis Programme (NISP) matched their waste streams.",
+             "Under the OYSTER project, a 1 MW electrolyser will sit offshore; the partners expect NISP data to "
+             "guide the next call.",
+             "APEC published the review in 2023, and the APEC project on cluster mapping continues."]
+    found = by_text(refined(nlp, paras))
+    assert not {t for t, lab in found if lab == "ORG"} & {"ClusterXchange", "NISP", "OYSTER",
+                                                          "National Industrial Symbiosis Programme"}
+    assert ("APEC", "ORG") in found
+
+
+def test_two_bodies_joined_by_and_split_and_a_firm_doing_business_is_no_town(nlp):
+    paras = ["The port city joined the Covenant of Mayors and C40 Cities in 2018 to pool its climate targets.",
+             "Halliburton opened a training centre in Aberdeen with the local college last spring."]
+    found = by_text(refined(nlp, paras))
+    assert {("Covenant of Mayors", "ORG"), ("C40 Cities", "ORG"), ("Halliburton", "ORG"), ("Aberdeen", "GPE")} <= found
+    assert not any(t == "Covenant of Mayors and C40 Cities" for t, _ in found)
+
+
+def test_spelling_variants_of_one_name_share_one_canonical_name(nlp):
+    paras = ["Connected Clusters members met in Leeds in March to compare export plans.",
+             "Since then ConnectedClusters has added two food clusters, and Connected Clusters staff run the calls."]
+    out = refined(nlp, paras)
+    norms = {e.norm for para in out for e in para if e.label == "ORG" and "onnected" in e.text}
+    assert norms == {"Connected Clusters"}
