@@ -598,7 +598,9 @@ def refine_document(passage_texts: list[str], entities: list[list[Entity]], publ
                     out.append(e)
                     continue
                 usual = spellings.get(_loose(k))
-                norm = acronyms.get(e.text) or (usual.most_common(1)[0][0] if usual else e.text)
+                # The most frequent spelling; between equals, not the capitals of a dateline ("BUDAPEST, 4 May").
+                norm = acronyms.get(e.text) or (max(usual.items(), key=lambda kv: (kv[1], not kv[0].isupper()))[0]
+                                                if usual else e.text)
                 out.append(replace(e, label=label_of.get(k, e.label), norm=norm))
             elif e.label == "DATE":
                 out.append(replace(e, norm=e.text, iso=e.iso or iso_date(e.text, published)))

@@ -60,7 +60,7 @@ _FOREIGN_INSTITUTION = re.compile(
 _NAMED_BY_HEAD = re.compile(
     rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}(?:Cluster|Chamber|Science Park|Technology Park|"
     r"Alliance|Association|Agency|University|Institute|Institutes|Hub|Council|Federation|Network|Consortium|"
-    r"Foundation|Platform|Enterprise Forum|Corporation|Cooperative|Secretariat|Partnership|Observatory|Government|"
+    r"Foundation|Platform|Enterprise Forum|Enterprise|Corporation|Cooperative|Secretariat|Partnership|Observatory|Government|"
     r"Centre|Center)(?![\w-])")
 # Regional agencies named after their region: "Enterprise Estonia", "Invest in Skåne", "IDA Ireland".
 _AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Innovate|Invest in|Invest|Business|Visit|Energy|"

@@ -332,3 +332,21 @@ def test_spelling_variants_of_one_name_share_one_canonical_name(nlp):
     out = refined(nlp, paras)
     norms = {e.norm for para in out for e in para if e.label == "ORG" and "onnected" in e.text}
     assert norms == {"Connected Clusters"}
+
+
+def test_a_body_named_by_its_last_word_is_found_as_a_sentence_subject_and_a_county_after_coast_of_is_a_place(nlp):
+    paras = ["Furness Enterprise said the shipyard in Barrow will hire 200 welders over the next two years.",
+             "Construction of the wind farm off the east coast of Yorkshire began in 2020."]
+    found = by_text(refined(nlp, paras))
+    assert {("Furness Enterprise", "ORG"), ("Barrow", "GPE"), ("Yorkshire", "GPE")} <= found
+    assert ("Yorkshire", "ORG") not in found
+
+
+def test_a_hyphenated_name_and_its_spaced_spelling_are_one_organisation_and_a_dateline_in_capitals_keeps_the_usual_spelling(nlp):
+    paras = ["Climate KIC backed the accelerator in Valencia in 2019, and Climate-KIC staff mentored the teams.",
+             "BUDAPEST, 4 May 2023. The cluster office in Budapest opened with ten members."]
+    out = refined(nlp, paras)
+    kic = [e for para in out for e in para if "KIC" in e.text]
+    assert {e.text for e in kic} == {"Climate KIC", "Climate-KIC"} and all(e.label == "ORG" for e in kic)
+    assert len({e.norm for e in kic}) == 1
+    assert {e.norm for para in out for e in para if e.text.casefold() == "budapest"} == {"Budapest"}
