@@ -16,6 +16,8 @@ from . import _console, _fail, app
 def themes(
     codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the codebook as JSON.")] = False,
+    qdc: Annotated[Optional[Path], typer.Option("--qdc", metavar="FILE", help=(
+        "Write the codebook as a REFI-QDA codebook (.qdc: themes and is_lesson as codes) instead of printing it."))] = None,
 ) -> None:
     """Print the codebook: theme ids, names, what belongs, example phrases."""
     from ..codebook import load_codebook
@@ -24,6 +26,18 @@ def themes(
         cb = load_codebook(codebook)
     except LessonsError as exc:
         raise _fail(exc) from None
+    if qdc:
+        from ..refiqda import write_codebook
+
+        from ..records import printable
+
+        try:
+            write_codebook(cb, qdc)
+        except LessonsError as exc:
+            raise _fail(exc) from None
+        _console().print(f"wrote {printable(str(qdc))}: {len(cb.themes)} themes and the lesson flag as codes",
+                         markup=False, highlight=False)
+        return
     if as_json:
         print(json.dumps({"fingerprint": cb.fingerprint, "themes": [
             {"id": t.id, "name": t.name, "description": t.description, "examples": list(t.examples)} for t in cb.themes],
