@@ -25,12 +25,12 @@ refused. Members are read into memory by name and never extracted, so a member n
 
 from __future__ import annotations
 
-import logging
+import json
 import os
 import uuid
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,8 +45,6 @@ from .errors import LessonsError
 from .labels import text_sha256
 from .outputs import DOCUMENTS, MANIFEST
 from .review import iter_records
-
-log = logging.getLogger(__name__)
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -143,8 +141,6 @@ class ProjectSummary:
 
 
 def _read_run(out_dir: Path) -> tuple[list[dict], dict[str, list[dict]], dict]:
-    import json
-
     passages: dict[str, list[dict]] = defaultdict(list)
     for rec in iter_records(out_dir):  # checks the folder is a run's and reports a damaged line
         passages[rec["doc_id"]].append(rec)
