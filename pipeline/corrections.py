@@ -9,6 +9,11 @@ Passages are matched by ``text_sha256`` (see :func:`pipeline.labels.text_sha256`
 document is re-segmented. For one text the decision with the latest ``reviewed_at`` wins, within
 and across files (ties: the later line, the later file). A different reviewer's earlier,
 different decision on that text is reported as a conflict, never silently dropped.
+
+Undo keeps the file append-only: a *withdrawal* (the undone decision again, with
+``"withdrawn": true`` and the time of the undo) cancels that reviewer's latest earlier decision on
+the text. The text then stands as it did before that decision: undecided, or decided as another
+line says.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,15 +66,17 @@ class Correction:
     model: str | None
     reviewer: str
     reviewed_at: datetime  # timezone-aware
+    withdrawn: bool = False  # this line undoes the reviewer's latest earlier decision on the text
 
     def labels(self) -> tuple[frozenset[str], bool]:
         return frozenset(self.themes), self.is_lesson
 
     def to_json(self) -> dict:
-        return {"passage_id": self.passage_id, "doc_id": self.doc_id, "text_sha256": self.text_sha256,
+        line = {"passage_id": self.passage_id, "doc_id": self.doc_id, "text_sha256": self.text_sha256,
                 "text": self.text, "themes": list(self.themes), "is_lesson": self.is_lesson,
                 "before": self.before.to_json(), "model": self.model, "reviewer": self.reviewer,
                 "reviewed_at": self.reviewed_at.isoformat()}
+        return (line | {"withdrawn": True}) if self.withdrawn else line
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,11 @@ def correction_for(record: Mapping, themes: Iterable[str], is_lesson: bool, revi
         before=ModelView(tuple(t["id"] for t in model_themes), model_lesson, dict(record.get("scores", {})),
                          record.get("lesson_score", 0.0)),
         model=record.get("model"), reviewer=reviewer, reviewed_at=reviewed_at or datetime.now(timezone.utc))
+
+
+def withdrawal(decision: Correction, at: datetime | None = None) -> Correction:
+    """The line that undoes ``decision`` (see the module docstring); never earlier than the decision."""
+    return replace(decision, withdrawn=True, reviewed_at=max(at or datetime.now(timezone.utc), decision.reviewed_at))
 
 
 def append_correction(path: str | Path, correction: Correction) -> None:
@@ -173,12 +185,28 @@ def read_corrections(paths: Iterable[str | Path], theme_ids: Iterable[str] | Non
     corrections, conflicts = [], []
     for decisions in history.values():
         decisions.sort(key=lambda d: d[:2])
-        kept = decisions[-1][2]
+        standing = _standing(c for _, _, c in decisions)
+        if not standing:
+            continue
+        kept = standing[-1]
         corrections.append(kept)
-        latest_by_reviewer = {c.reviewer: c for _, _, c in decisions}
+        latest_by_reviewer = {c.reviewer: c for c in standing}
         conflicts += [Conflict(kept, c) for reviewer, c in latest_by_reviewer.items()
                       if reviewer != kept.reviewer and c.labels() != kept.labels()]
     return CorrectionSet(corrections, conflicts, n)
+
+
+def _standing(decisions: Iterable[Correction]) -> list[Correction]:
+    """The decisions on one text (in time order) that no later withdrawal by their reviewer undid."""
+    standing: list[Correction] = []
+    for c in decisions:
+        if not c.withdrawn:
+            standing.append(c)
+            continue
+        mine = [i for i, s in enumerate(standing) if s.reviewer == c.reviewer]
+        if mine:
+            del standing[mine[-1]]
+    return standing
 
 
 def _read_lines(path: Path) -> Iterable[tuple[str, dict]]:
@@ -241,13 +269,15 @@ def parse_correction(obj: Mapping, where: str, known: set[str] | None = None) ->
                           {k: float(v) for k, v in (before.get("scores") or {}).items()},
                           float(before.get("lesson_score") or 0.0))
         lesson = parse_flag(obj["is_lesson"], where, "is_lesson")
+        withdrawn = parse_flag(obj.get("withdrawn", False), where, "withdrawn")
     except (TypeError, ValueError, AttributeError):
         raise LabelsError(f"{where}: 'before' holds themes, is_lesson, scores and lesson_score", kind="corrections") from None
     except LabelsError as exc:
         raise LabelsError(str(exc), kind="corrections") from None
     return Correction(obj["passage_id"], obj["doc_id"], obj["text_sha256"], text,
                       tuple(dict.fromkeys(obj["themes"])), lesson, model,
-                      obj["model"] if isinstance(obj["model"], str) else None, obj["reviewer"], reviewed_at)
+                      obj["model"] if isinstance(obj["model"], str) else None, obj["reviewer"], reviewed_at,
+                      withdrawn)
 
 
 # ---- training -----------------------------------------------------------------------------------
