@@ -95,14 +95,19 @@ def _count_lines(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
-def iter_records(out_dir: str | Path) -> Iterator[dict]:
-    """Passage records of a run, streamed; a damaged line is reported with its line number."""
+def passages_file(out_dir: str | Path) -> Path:
+    """``passages.jsonl`` of a run, or a SetupError saying why the folder is not a run's output."""
     path = Path(out_dir) / PASSAGES
     if not Path(out_dir).exists():
         raise SetupError(f"output folder not found: {out_dir} (give the --out folder of `lessons run`)", kind="out_dir")
     if not path.is_file():
         raise SetupError(f"no {PASSAGES} in {out_dir}; is it the --out folder of `lessons run`?", kind="out_dir")
-    return _iter_jsonl(path)
+    return path
+
+
+def iter_records(out_dir: str | Path) -> Iterator[dict]:
+    """Passage records of a run, streamed; a damaged line is reported with its line number."""
+    return _iter_jsonl(passages_file(out_dir))
 
 
 def document_meta(out_dir: str | Path, doc_ids: Collection[str]) -> dict[str, DocumentMeta]:

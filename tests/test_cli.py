@@ -39,7 +39,7 @@ def run_out(tmp_path_factory, model_dir):
     return out
 
 
-@pytest.mark.parametrize("command", ["run", "themes", "review", "train", "evaluate", "evaluate-entities", "agreement"])
+@pytest.mark.parametrize("command", ["run", "themes", "review", "train", "evaluate", "evaluate-entities", "agreement", "annotate"])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

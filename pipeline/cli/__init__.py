@@ -108,4 +108,5 @@ from . import run_cmd  # noqa: E402,F401
 from . import themes_cmd  # noqa: E402,F401
 from . import review_cmd  # noqa: E402,F401
 from . import train_cmd  # noqa: E402,F401
+from . import annotate_cmd  # noqa: E402,F401
 from . import qda_cmd  # noqa: E402,F401
