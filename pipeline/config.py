@@ -13,6 +13,7 @@
     max_pdf_pages = 500
     worker_memory_mb = 6144             # memory a worker may add while reading one file
     corrections = "review/corrections.jsonl"   # reviewers' decisions (OUT/corrections.jsonl is read anyway)
+    duplicate_threshold = 0.5           # word-shingle Jaccard at which a document repeats another; 1: exact copies only, 0: off
 
     [feeds]                             # field names tried, in order, for news-feed items
     text = ["body", "content"]
@@ -44,6 +45,9 @@ class Settings:
     max_pdf_pages: int = 500
     worker_memory_mb: int = 6144  # address space a worker may add to what it inherits; 0: no cap
     corrections: str | Path | None = None  # reviewers' decisions to show, besides OUT_DIR/corrections.jsonl
+    # Measured on reposts with small edits (bench/duplicates.py): unrelated stories of one cluster
+    # reach 0.37, a repost's closest version 0.68; 0.5 leaves room on both sides.
+    duplicate_threshold: float = 0.5
     feeds: dict[str, list[str]] = field(default_factory=dict)  # extra field names tried first in news feeds
     source: str | None = None  # the TOML file these came from, if any
 
@@ -58,6 +62,9 @@ class Settings:
         if self.max_pdf_pages < 1 or self.file_timeout <= 0 or self.max_file_mb <= 0 or self.worker_memory_mb < 0:
             raise SetupError("max_pdf_pages, file_timeout and max_file_mb must be positive; "
                              "worker_memory_mb is 0 (no cap) or more", kind="config")
+        if not 0 <= self.duplicate_threshold <= 1:
+            raise SetupError("duplicate_threshold must be between 0 (no duplicate detection) and 1 (exact copies only)",
+                             kind="config")
 
     def to_json(self) -> dict:
         """The settings as the run manifest records them."""
@@ -104,6 +111,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         for name in ("workers", "max_pdf_pages", "worker_memory_mb"):
             if isinstance(run.get(name), float) or isinstance(run.get(name), bool):
                 raise ValueError(f"{name} must be a whole number, not {run[name]!r}")
+        if isinstance(run.get("duplicate_threshold"), bool):
+            raise ValueError(f"duplicate_threshold must be a number, not {run['duplicate_threshold']!r}")
+        settings.duplicate_threshold = float(settings.duplicate_threshold)
         settings.max_pdf_pages, settings.worker_memory_mb = int(settings.max_pdf_pages), int(settings.worker_memory_mb)
         settings.check()
     except (TypeError, ValueError, SetupError) as exc:
