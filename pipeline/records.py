@@ -112,6 +112,7 @@ class PassageRecord:
             "lesson_score": round(c.lesson_score, 4) if c else 0.0,
             "lesson_sentence": c.lesson_sentence if c else "",
             "model": self.model_id,
+            "duplicate_of": None,  # set over the whole run, when its outputs are assembled
         }
 
 
@@ -129,6 +130,7 @@ def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
         "n_passages": n_passages,
         "n_chars": len(doc.text),
         "status": status,
+        "duplicate_of": None,  # set over the whole run, when its outputs are assembled
         "text": doc.text,
     }
 

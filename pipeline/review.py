@@ -14,6 +14,7 @@ from enum import Enum
 from itertools import islice
 from pathlib import Path
 
+from .duplicates import is_duplicate
 from .errors import SetupError
 from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES
 from .records import printable
@@ -76,6 +77,8 @@ class DocumentMeta:
 
 @dataclass
 class ReviewSummary:
+    """A run's counts, each story once: passages of duplicate documents are counted apart, not in the rest."""
+
     documents: int = 0
     errors: int = 0
     passages: int = 0
@@ -86,6 +89,8 @@ class ReviewSummary:
     organisations: Counter = field(default_factory=Counter)
     places: Counter = field(default_factory=Counter)
     theme_ids: list[str] = field(default_factory=list)
+    duplicates: int = 0  # documents repeating a story counted under another doc_id
+    duplicate_passages: int = 0
 
 
 def _count_lines(path: Path) -> int:
@@ -93,6 +98,14 @@ def _count_lines(path: Path) -> int:
         return 0
     with path.open("rb") as fh:
         return sum(1 for line in fh if line.strip())
+
+
+def _count_documents(path: Path) -> tuple[int, int]:
+    """Documents that count, and duplicates of them, in ``documents.jsonl``."""
+    if not path.exists():
+        return 0, 0
+    counts = Counter(is_duplicate(d) for d in _iter_jsonl(path))
+    return counts[False], counts[True]
 
 
 def passages_file(out_dir: str | Path) -> Path:
@@ -147,14 +160,15 @@ def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None,
            sort: SortKey | None = None) -> tuple[ReviewSummary, list[dict]]:
     """Summarise all passages of a run and return the matching ones (up to ``limit``), in ``sort`` order.
 
+    Passages of duplicate documents are neither counted nor returned: each story counts once.
     ``sort`` defaults to the theme's score when the filter names a theme, else to file order.
     Memory: with a ``limit`` only that many records are held, whatever the order (a heap keeps
     the best so far); without one, every matching record is returned, so they are all held
     (about 2 kB each).
     """
     out_dir = Path(out_dir)
-    s = ReviewSummary(documents=_count_lines(out_dir / DOCUMENTS), errors=_count_lines(out_dir / ERRORS),
-                      theme_ids=theme_order(out_dir))
+    s = ReviewSummary(errors=_count_lines(out_dir / ERRORS), theme_ids=theme_order(out_dir))
+    s.documents, s.duplicates = _count_documents(out_dir / DOCUMENTS)
     if sort is None:
         sort = SortKey.score if flt.theme else SortKey.doc
     return s, _pick(_summarised_matches(iter_records(out_dir), flt, s), _sort_key(sort, flt.theme), limit)
@@ -163,6 +177,9 @@ def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None,
 def _summarised_matches(records: Iterable[dict], flt: ReviewFilter, s: ReviewSummary) -> Iterator[dict]:
     """The records that pass ``flt``, counting every record into ``s`` on the way."""
     for rec in records:
+        if is_duplicate(rec):
+            s.duplicate_passages += 1
+            continue
         s.passages += 1
         ids = [t["id"] for t in rec.get("themes", [])]
         s.passages_by_theme.update(ids)

@@ -25,6 +25,7 @@ from typing import Any
 from . import __version__
 from .config import Settings
 from .corrections import Correction, apply_correction, run_corrections
+from .duplicates import find_duplicates
 from .names import escape_name
 from .errors import IngestError, SetupError
 from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, read_documents
@@ -65,10 +66,12 @@ class RunSummary:
     resumed: int = 0
     dropped: int = 0
     reviewed: int = 0  # passages showing a reviewer's labels (corrections.py)
+    duplicates: int = 0  # documents repeating a story kept under another doc_id (duplicates.py)
+    duplicate_passages: int = 0
     skipped_unsupported: Counter = field(default_factory=Counter)
-    passages: int = 0
+    passages: int = 0  # all written, duplicates' too
     words: int = 0
-    lessons: int = 0
+    lessons: int = 0  # lessons and themes count each story once: duplicates' passages are left out
     theme_counts: Counter = field(default_factory=Counter)
     error_kinds: Counter = field(default_factory=Counter)
     seconds: dict = field(default_factory=lambda: {s: 0.0 for s in (*STAGES, "write")})
@@ -96,6 +99,9 @@ class RunSummary:
             "words": self.words,
             "lesson_passages": self.lessons,
             "reviewed_passages": self.reviewed,
+            "duplicates": self.duplicates,
+            "unique_documents": self.documents_ok - self.duplicates,
+            "duplicate_passages": self.duplicate_passages,
         }
 
 
@@ -332,7 +338,8 @@ def run_batch(
             spacy_info = _process(todo, hashes, journal, summary, settings, (model_dir, codebook), gazetteer,
                                   on_progress)
             t0 = time.perf_counter()
-            _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary, decisions)
+            _assemble(out_dir, [rel for _, rel in tasks], hashes, journal, previous, summary, decisions,
+                      settings.duplicate_threshold)
             summary.seconds["write"] += time.perf_counter() - t0
             summary.wall_seconds = time.perf_counter() - started_wall
             try:
@@ -386,39 +393,51 @@ def _process(todo: list[tuple[str, str]], hashes: dict[str, str], journal: Journ
     return spacy_model_info(nlp)
 
 
+def _entries(sources: list[str], hashes: dict[str, str], journal: Journal, previous: PreviousRun) -> Iterable[dict]:
+    """The records of every file, in input order: this run's from the journal, unchanged files' from the last run."""
+    for rel in sources:
+        if journal.has(rel, hashes[rel]):
+            yield journal.read(rel)
+        elif previous.has(rel, hashes[rel]):
+            yield previous.read(rel)
+
+
 def _assemble(out_dir: Path, sources: list[str], hashes: dict[str, str], journal: Journal, previous: PreviousRun,
-              summary: RunSummary, decisions: dict[str, Correction]) -> None:
+              summary: RunSummary, decisions: dict[str, Correction], duplicate_threshold: float) -> None:
     """Write the final files in input order from the journal and the reused records, then swap them in.
 
     Reviewers' ``decisions`` are applied here, to new and reused records alike, so a changed
-    corrections file takes effect without processing any document again."""
+    corrections file takes effect without processing any document again. Duplicates are marked
+    here too, over all documents of the run at once, so a re-run marks what a fresh run would;
+    their records are written, but lessons, themes and entities count each story once."""
+    kept = find_duplicates((doc for entry in _entries(sources, hashes, journal, previous) for doc in entry["documents"]),
+                           duplicate_threshold)
     writers = {name: AtomicJsonl(out_dir / name) for name in (PASSAGES, DOCUMENTS, ERRORS, ENTITIES)}
     names = EntityIndex()
     try:
-        for rel in sources:
-            if journal.has(rel, hashes[rel]):
-                entry = journal.read(rel)
-            elif previous.has(rel, hashes[rel]):
-                entry = previous.read(rel)
-            else:
-                continue
+        for entry in _entries(sources, hashes, journal, previous):
             for err in entry["errors"]:
                 writers[ERRORS].write(err)
                 summary.documents_failed += 1
                 summary.error_kinds[err["error"]] += 1
             for doc in entry["documents"]:
+                doc["duplicate_of"] = kept.get(doc["doc_id"])
                 writers[DOCUMENTS].write(doc)
                 if doc["status"] == "skipped_language":
                     summary.skipped_language += 1
                 else:
                     summary.documents_ok += 1
+                    summary.duplicates += doc["duplicate_of"] is not None
             for rec in entry["passages"]:
-                rec = apply_correction(rec, decisions)
+                rec = apply_correction(rec, decisions) | {"duplicate_of": kept.get(rec["doc_id"])}
                 summary.reviewed += rec["reviewed"]
                 writers[PASSAGES].write(rec)
-                names.add(rec)
                 summary.passages += 1
                 summary.words += len(rec["text"].split())
+                if rec["duplicate_of"] is not None:
+                    summary.duplicate_passages += 1
+                    continue
+                names.add(rec)
                 summary.lessons += rec["is_lesson"]
                 summary.theme_counts.update(t["id"] for t in rec["themes"])
         for rec in names.records():

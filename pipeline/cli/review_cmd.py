@@ -81,7 +81,8 @@ def review(
 
 
 def _print_review_summary(console, s, *, brief: bool) -> None:
-    console.print(f"{s.documents} documents, {s.errors} errors, {s.passages} passages, "
+    duplicates = f" ({s.duplicates} duplicates left out)" if s.duplicates else ""
+    console.print(f"{s.documents} documents{duplicates}, {s.errors} errors, {s.passages} passages, "
                   f"{s.lessons} lesson passages; {s.matching} match the filters", soft_wrap=True)
     if brief:
         return

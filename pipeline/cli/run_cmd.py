@@ -95,6 +95,7 @@ def _print_run_summary(console, s) -> None:
     t.add_column(justify="right")
     rows = [
         ("documents written", s.documents_ok),
+        ("of which duplicates of another (duplicate_of; counted once)", s.duplicates),
         ("documents failed (errors.jsonl)", s.documents_failed),
         ("files skipped: hidden or lock files", s.skipped_hidden),
         ("links skipped: outside the folder, broken, looping or to folders", s.skipped_links),
