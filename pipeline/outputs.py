@@ -58,9 +58,14 @@ class AtomicJsonl:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
+    write_text_atomic(path, dumps(data, indent=2) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` under a temporary name and rename it into place: a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.partial")
     with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(dumps(data, indent=2) + "\n")
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

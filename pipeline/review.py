@@ -15,11 +15,12 @@ from itertools import islice
 from pathlib import Path
 
 from .duplicates import is_duplicate
-from .errors import SetupError
+from .errors import LessonsError, SetupError
 from .outputs import DOCUMENTS, ERRORS, MANIFEST, PASSAGES
 from .records import printable
 
 PLACE_LABELS = {"GPE", "LOC"}
+PERSON = "PERSON"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -68,11 +69,17 @@ class SortKey(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class DocumentMeta:
-    """The fields of a ``documents.jsonl`` line that a spreadsheet row repeats for its passage."""
+    """A ``documents.jsonl`` line without its text: what a spreadsheet row, a citation or a report shows.
+
+    ``duplicate_of`` names the document kept when this one repeats its story (absent in older runs)."""
 
     title: str | None = None
     published: str | None = None
     url: str | None = None
+    path: str | None = None
+    format: str | None = None
+    n_passages: int = 0
+    duplicate_of: str | None = None
 
 
 @dataclass
@@ -88,6 +95,7 @@ class ReviewSummary:
     passages_by_theme: Counter = field(default_factory=Counter)
     organisations: Counter = field(default_factory=Counter)
     places: Counter = field(default_factory=Counter)
+    people: Counter = field(default_factory=Counter)
     theme_ids: list[str] = field(default_factory=list)
     duplicates: int = 0  # documents repeating a story counted under another doc_id
     duplicate_passages: int = 0
@@ -123,17 +131,18 @@ def iter_records(out_dir: str | Path) -> Iterator[dict]:
     return _iter_jsonl(passages_file(out_dir))
 
 
-def document_meta(out_dir: str | Path, doc_ids: Collection[str]) -> dict[str, DocumentMeta]:
-    """Title, publication date and URL of the given documents, read from ``documents.jsonl``.
+def document_meta(out_dir: str | Path, doc_ids: Collection[str] | None = None) -> dict[str, DocumentMeta]:
+    """What ``documents.jsonl`` says about the given documents (all of them when ``doc_ids`` is None), in file order.
 
     Each line carries the document's whole text, so lines are parsed one at a time and only
-    three short fields of the wanted documents are kept.
+    the short fields are kept.
     """
     path = Path(out_dir) / DOCUMENTS
-    if not doc_ids or not path.is_file():
+    if doc_ids is not None and not doc_ids or not path.is_file():
         return {}
-    return {d["doc_id"]: DocumentMeta(d.get("title"), d.get("published"), d.get("url"))
-            for d in _iter_jsonl(path) if d.get("doc_id") in doc_ids}
+    return {d["doc_id"]: DocumentMeta(d.get("title"), d.get("published"), d.get("url"), d.get("path"),
+                                      d.get("format"), d.get("n_passages") or 0, d.get("duplicate_of"))
+            for d in _iter_jsonl(path) if doc_ids is None or d.get("doc_id") in doc_ids}
 
 
 def _iter_jsonl(path: Path) -> Iterator[dict]:
@@ -147,13 +156,30 @@ def _iter_jsonl(path: Path) -> Iterator[dict]:
                 raise SetupError(f"{path}:{n} is not valid JSON; was the file edited by hand?", kind="out_dir") from None
 
 
-def theme_order(out_dir: str | Path) -> list[str]:
-    """Theme ids in codebook order, as recorded in the manifest."""
+def read_manifest(out_dir: str | Path) -> dict:
+    """The run's ``manifest.json``, or ``{}`` when it is missing or damaged (a report can do without it)."""
     try:
         manifest = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
-        return list(manifest.get("themes", {}))
-    except (OSError, json.JSONDecodeError, AttributeError):
-        return []
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def theme_order(out_dir: str | Path) -> list[str]:
+    """Theme ids in codebook order, as recorded in the manifest."""
+    themes = read_manifest(out_dir).get("themes")
+    return list(themes) if isinstance(themes, dict) else []
+
+
+def theme_names(out_dir: str | Path) -> dict[str, str]:
+    """Theme id to the codebook's name for it, from the codebook the run used (ids alone when it is gone)."""
+    from .codebook import load_codebook
+
+    path = read_manifest(out_dir).get("codebook_path")
+    try:
+        return {t.id: t.name for t in load_codebook(path).themes} if isinstance(path, str) else {}
+    except LessonsError:
+        return {}
 
 
 def review(out_dir: str | Path, flt: ReviewFilter, limit: int | None = None,
@@ -192,6 +218,8 @@ def _summarised_matches(records: Iterable[dict], flt: ReviewFilter, s: ReviewSum
                 s.organisations[name] += 1
             elif e["label"] in PLACE_LABELS:
                 s.places[name] += 1
+            elif e["label"] == PERSON:
+                s.people[name] += 1
         if not s.theme_ids:
             s.theme_ids = list(rec.get("scores", {}))
         if flt.matches(rec):

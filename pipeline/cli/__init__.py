@@ -34,6 +34,7 @@ class Format(str, Enum):
     table = "table"
     jsonl = "jsonl"
     csv = "csv"
+    md = "md"
 
 
 class ReportFormat(str, Enum):
@@ -110,3 +111,5 @@ from . import review_cmd  # noqa: E402,F401
 from . import train_cmd  # noqa: E402,F401
 from . import annotate_cmd  # noqa: E402,F401
 from . import qda_cmd  # noqa: E402,F401
+from . import digest_cmd  # noqa: E402,F401
+from . import report_cmd  # noqa: E402,F401

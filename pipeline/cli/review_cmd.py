@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..codebook import load_codebook
+from ..digest import passages_markdown
 from ..errors import LessonsError
 from ..outputs import dumps
 from ..records import printable
@@ -28,6 +29,15 @@ def _complete_theme(ctx: typer.Context, incomplete: str) -> list[str]:
     return [t for t in ids if t.startswith(incomplete)]
 
 
+def check_theme(out_dir: Path, theme: str | None) -> None:
+    """Stop with a usage error when ``theme`` is not one of the run's themes (when the run names them)."""
+    if theme is not None:
+        known = theme_order(out_dir)
+        if known and theme not in known:
+            _console().print(f"error (usage): unknown theme {theme!r}; themes: {', '.join(known)}", markup=False)
+            raise typer.Exit(EXIT_USAGE)
+
+
 @app.command()
 def review(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="The --out folder of a run (default outputs/latest).")] = Path("outputs/latest"),
@@ -42,27 +52,27 @@ def review(
     lessons_only: Annotated[bool, typer.Option("--lessons-only", help="Only passages that state a lesson.")] = False,
     entity: Annotated[Optional[str], typer.Option("--entity", "-e", help="Only passages naming this entity (case-insensitive, part of a name matches).")] = None,
     doc: Annotated[Optional[str], typer.Option("--doc", help="Only documents whose id matches this glob, e.g. 'news/*'.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table for people; jsonl or csv for tools.")] = Format.table,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table for people; md, a Markdown digest of the passages to paste into a report; jsonl or csv for tools.")] = Format.table,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=0, help="At most N passages (table default 20).")] = None,
 ) -> None:
     """Summarise a run and show the passages that match the filters."""
-    if theme is not None:
-        known = theme_order(out_dir)
-        if known and theme not in known:
-            _console().print(f"error (usage): unknown theme {theme!r}; themes: {', '.join(known)}", markup=False)
-            raise typer.Exit(EXIT_USAGE)
+    check_theme(out_dir, theme)
     if fmt is Format.table and limit is None:
         limit = 20
     try:
         summary, records = review_run(out_dir, ReviewFilter(theme, min_score, lessons_only, entity, doc, min_lesson_score),
                                       limit, sort)
-        docs = document_meta(out_dir, {r["doc_id"] for r in records}) if fmt is Format.csv else {}
+        docs = document_meta(out_dir, {r["doc_id"] for r in records}) if fmt in (Format.csv, Format.md) else {}
     except LessonsError as exc:
         raise _fail(exc) from None
     try:
         if fmt is Format.jsonl:
             for r in records:
                 sys.stdout.write(dumps(r) + "\n")
+            sys.stdout.flush()
+            _print_review_summary(_console(), summary, brief=True)
+        elif fmt is Format.md:
+            sys.stdout.write(passages_markdown(records, docs))
             sys.stdout.flush()
             _print_review_summary(_console(), summary, brief=True)
         elif fmt is Format.csv:
@@ -95,7 +105,7 @@ def _print_review_summary(console, s, *, brief: bool) -> None:
     for tid in s.theme_ids or sorted(s.passages_by_theme):
         t.add_row(tid, str(s.passages_by_theme.get(tid, 0)), str(s.lessons_by_theme.get(tid, 0)))
     console.print(t)
-    for label, counter in (("organisations", s.organisations), ("places", s.places)):
+    for label, counter in (("organisations", s.organisations), ("places", s.places), ("people", s.people)):
         top = ", ".join(f"{printable(k)} ({v})" for k, v in counter.most_common(10))
         console.print(f"most frequent {label}: {top or '-'}", soft_wrap=True)
     console.print()
