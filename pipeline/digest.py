@@ -157,8 +157,9 @@ def duplicates_note(n: int) -> str:
 
 # ---- Markdown ------------------------------------------------------------------------------------
 # Characters that make Markdown of plain text: escaped wherever they occur, so a title such as
-# "R&D *pilot* [draft]" reads the same in the digest. "&" only before an entity name, "R&D" stays.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~]|&(?=#?\w+;))")
+# "R&D *pilot* [draft]" reads the same in the digest. "&" only before an entity name, so "R&D" stays;
+# "|" stays too, since a table needs a |---| row that no sentence is.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 _MD_LINE_START = re.compile(r"^([ \t]*(?:\d+)?)([#+=>.)-])", re.M)
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.I)
 
@@ -199,8 +200,9 @@ def digest_markdown(digest: Digest, out_dir: str | Path | None = None) -> str:
     """The digest as Markdown: a heading per theme, each lesson a block quote followed by its citations."""
     out = ["# Lessons digest", ""]
     run = read_manifest(out_dir) if out_dir is not None else {}
-    lede = f"{digest.passages} lesson passages" + (f" of the run over {markdown_text(str(run['docs_dir']))}"
-                                                    if run.get("docs_dir") else "")
+    lede = f"{digest.passages} lesson passage{'' if digest.passages == 1 else 's'}"
+    if run.get("docs_dir"):
+        lede += f" of the run over {markdown_text(str(run['docs_dir']))}"
     if digest.min_score is not None:
         lede += f" with a lesson score of at least {digest.min_score:g}"
     lede += ", best first; a lesson stated in several passages is quoted once and cites each."

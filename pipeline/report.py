@@ -196,9 +196,8 @@ def _summary(ctx: _Context, digest: Digest) -> str:
                           + (f"; {duplicates_note(c.duplicates)} (each repeats a story counted once)"
                              if c.duplicates else "")),
             ("Passages", f"{c.passages}, of which {c.lessons} state a lesson"),
-            ("Digest", f"{digest.passages} lesson passages in {sum(len(t.lessons) for t in digest.themes)} "
-                       "entries" + (f" (lesson score at least {digest.min_score:g})" if digest.min_score is not None
-                                    else ""))]
+            ("Digest", f"{digest.passages} lesson passages, quoted in {sum(len(t.lessons) for t in digest.themes)} "
+                       "entries under their themes (a passage with two themes is under both)")]
     failed = (m.get("counts") or {}).get("documents_failed") if isinstance(m.get("counts"), dict) else None
     if failed:
         rows.append(("Failed files", f"{failed} (see errors.jsonl in the output folder)"))
@@ -316,9 +315,12 @@ def _citation(ctx: _Context, c: Citation) -> str:
 
 def digest_section(ctx: _Context, digest: Digest) -> str:
     """The digest as HTML: per theme, the lessons best first, each quoted once with every place it is stated."""
-    intro = ('<p class="muted">Lesson passages best first (lesson score × theme score). A lesson stated in '
-             "several passages, reworded a little, is quoted once (as its best passage) and cites each; "
-             "the links lead to the document table.</p>")
+    intro = ("Lesson passages best first (lesson score × theme score"
+             + (f"; lesson score at least {digest.min_score:g}" if digest.min_score is not None else "")
+             + "). A lesson stated in several passages, reworded a little, is quoted once (as its best passage) "
+               "and cites each; the links lead to the document table."
+             + (f" {duplicates_note(digest.duplicates)}." if digest.duplicates else ""))
+    intro = f'<p class="muted">{e(intro)}</p>'
     if not digest.passages:
         return _section("digest", "Lessons digest", _empty("No lesson passages in this run."))
     parts = [intro]

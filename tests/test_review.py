@@ -32,7 +32,8 @@ DOCS = {
         "Membership fees now cover 40 per cent of the cluster budget and paid testing services a further "
         "quarter, so the association relies far less on regional grants than it did in 2020.\n\n"
         "Looking back, the board learned that a cluster which asks members to co-fund projects from the start "
-        "keeps them engaged for longer; we recommend that new clusters set a fee before the first call.\n"),
+        "keeps them engaged for longer; we recommend that new clusters set a fee before the first call.\n\n"
+        "Katarzyna Nowak, who chairs the cluster, said the fee debate took two general assemblies to settle.\n"),
     "feeds/news.json": json.dumps({"items": [
         {"title": "Île-de-France deep-tech cluster reviews its first five years",
          "date": "2024-05-02",
@@ -178,3 +179,26 @@ def test_theme_completion_falls_back_to_the_codebook_without_a_run(tmp_path, cod
 
 def test_sort_option_completes_its_choices(out):
     assert complete(f"lessons review {out} --sort l") == ["lesson_score"]
+
+
+def test_summary_lists_people_beside_organisations_and_places(out):
+    result = runner.invoke(app, ["review", str(out), "--limit", "0"])
+    assert result.exit_code == 0, result.output
+    people = next(line for line in result.stdout.splitlines() if line.startswith("most frequent people:"))
+    assert "Katarzyna Nowak (1)" in people
+
+
+def test_markdown_format_quotes_each_match_with_its_citation(out, passages):
+    from html import escape
+
+    from markdown_it import MarkdownIt
+
+    result = runner.invoke(app, ["review", str(out), "--format", "md", "--lessons-only"])
+    assert result.exit_code == 0, result.output
+    html = MarkdownIt("commonmark").render(result.stdout)
+    lessons = [p for p in passages if p["is_lesson"]]
+    assert html.count("<blockquote>") == len(lessons) > 0
+    titles = {d["doc_id"]: d["title"] for d in map(json.loads, (out / "documents.jsonl").open(encoding="utf-8"))}
+    for p in lessons:
+        assert f"<li><em>{escape(titles[p['doc_id']], quote=False)}</em>" in html
+    assert "lesson passages" in result.stderr  # the summary goes to stderr, the Markdown alone to stdout
