@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from itertools import count
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -24,7 +23,6 @@ LABEL_CHARS = 48
 _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "cluster-lessons", "font.size": 9}
 _ID_REF = re.compile(r'(\bid="|url\(#|href="#)')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
-_chart_ids = count(1)
 
 
 def plain_label(text: str, limit: int = LABEL_CHARS) -> str:
@@ -35,7 +33,7 @@ def plain_label(text: str, limit: int = LABEL_CHARS) -> str:
     return text.replace("$", r"\$")
 
 
-def to_svg(fig: Figure, chart_id: str | None = None) -> str:
+def to_svg(fig: Figure, chart_id: str) -> str:
     """The figure as an ``<svg>`` element to put inline in HTML.
 
     The XML prolog and its DTD address go, and so does the metadata block; every id gets the
@@ -46,8 +44,7 @@ def to_svg(fig: Figure, chart_id: str | None = None) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     svg = buf.getvalue()
     svg = _METADATA.sub("", svg[svg.index("<svg"):])
-    prefix = f"{chart_id or f'chart{next(_chart_ids)}'}-"
-    return _ID_REF.sub(lambda m: m.group(1) + prefix, svg)
+    return _ID_REF.sub(lambda m: f"{m.group(1)}{chart_id}-", svg)
 
 
 def _figure(height_in: float) -> Figure:

@@ -78,7 +78,6 @@ class DocumentMeta:
     url: str | None = None
     path: str | None = None
     format: str | None = None
-    n_passages: int = 0
     duplicate_of: str | None = None
 
 
@@ -141,7 +140,7 @@ def document_meta(out_dir: str | Path, doc_ids: Collection[str] | None = None) -
     if doc_ids is not None and not doc_ids or not path.is_file():
         return {}
     return {d["doc_id"]: DocumentMeta(d.get("title"), d.get("published"), d.get("url"), d.get("path"),
-                                      d.get("format"), d.get("n_passages") or 0, d.get("duplicate_of"))
+                                      d.get("format"), d.get("duplicate_of"))
             for d in _iter_jsonl(path) if doc_ids is None or d.get("doc_id") in doc_ids}
 
 

@@ -224,3 +224,11 @@ def test_cli_writes_the_report_and_fails_clearly_without_a_run(run_out, tmp_path
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     result = runner.invoke(app, ["report", str(tmp_path / "nothing"), "--html", str(tmp_path / "r2.html")])
     assert result.exit_code == EXIT_FAILED and "output folder not found" in result.output
+
+
+def test_chart_labels_are_shown_literally_even_with_dollar_signs_and_markup():
+    from pipeline.charts import heatmap
+
+    svg = heatmap(["Seed fund grows from $5m to $10m", HOSTILE], ["Partnerships"], [[2], [1]], chart_id="t")
+    assert "Seed fund grows from $5m to $10m" in svg  # not typeset as mathematics between the dollars
+    assert "<script>" not in svg and "&lt;script&gt;alert(1)" in svg
