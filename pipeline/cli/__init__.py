@@ -113,3 +113,5 @@ from . import annotate_cmd  # noqa: E402,F401
 from . import qda_cmd  # noqa: E402,F401
 from . import digest_cmd  # noqa: E402,F401
 from . import report_cmd  # noqa: E402,F401
+from . import export_cmd  # noqa: E402,F401
+from . import import_cmd  # noqa: E402,F401
