@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import zipfile
 from datetime import timezone
 from pathlib import Path
@@ -272,6 +273,32 @@ def test_a_csv_saved_by_excel_with_semicolons_and_true_false_cells_reads_the_sam
     report = import_corrections(sheet, tmp_path / "c.jsonl", theme_ids=codebook.ids)
     [c] = report.corrections
     assert (c.passage_id, c.reviewer, c.is_lesson, "partnerships" in c.themes) == (rows[3][0], "Ben Okafor", True, False)
+
+
+def test_a_passage_reviewed_before_shows_the_reviewers_labels_and_keeps_the_models_as_before(run_out, records,
+                                                                                              codebook, tmp_path):
+    from datetime import datetime
+
+    from pipeline.corrections import apply_correction, correction_for
+
+    out = tmp_path / "o"
+    shutil.copytree(run_out, out)
+    pid = f"{ANNUAL}#3"  # the board passage; an earlier review said it is a lesson about partnerships too
+    earlier = correction_for(records[pid], ["partnerships", "shared_governance"], True, "cem",
+                             datetime(2024, 5, 2, tzinfo=timezone.utc))
+    shown = [apply_correction(r, {earlier.text_sha256: earlier}) for r in records.values()]
+    (out / "passages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in shown), encoding="utf-8")
+    sheet = tmp_path / "review.xlsx"
+    export_sheet(out, sheet)
+    wb = load_workbook(sheet)
+    cols = {c.value: c.column for c in wb["passages"][1]}
+    row = next(r for r in wb["passages"].iter_rows(min_row=2) if r[0].value == pid)
+    assert row[cols["partnerships"] - 1].value == 1 and row[cols["is_lesson"] - 1].value == 1
+    edit_xlsx(sheet, {pid: {"reviewed": "ana", "is_lesson": 0}})
+    [c] = import_corrections(sheet, tmp_path / "c.jsonl", theme_ids=codebook.ids).corrections
+    assert set(c.themes) == {"partnerships", "shared_governance"} and not c.is_lesson
+    assert c.before.themes == tuple(t["id"] for t in records[pid]["themes"])  # the model's, not cem's
+    assert c.before.is_lesson is records[pid]["is_lesson"]
 
 
 # ---- what is refused ----------------------------------------------------------------------------
