@@ -62,8 +62,8 @@ def export_sheet(out_dir: str | Path, path: str | Path, *, overwrite: bool = Fal
     out_dir, path = Path(out_dir), Path(path)
     suffix = _suffix(path)
     if path.exists() and not overwrite:
-        raise SetupError(f"{path} exists (it may hold someone's review); choose another name, or add --force to replace it",
-                         kind="exists")
+        raise SetupError(f"{path} exists (it may hold someone's review); choose another name, or add --force to "
+                         "replace it", kind="exists")
     theme_ids = theme_order(out_dir) or list(next(iter_records(out_dir), {}).get("scores", {}))
     docs = document_meta(out_dir, {r["doc_id"] for r in iter_records(out_dir)})
     rows = (_row(r, theme_ids, docs.get(r["doc_id"])) for r in iter_records(out_dir))

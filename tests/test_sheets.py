@@ -199,7 +199,8 @@ def test_only_rows_marked_reviewed_become_corrections_with_the_models_labels_as_
         rec = records[c["passage_id"]]
         assert sorted(c["themes"]) == sorted(themes) and c["is_lesson"] is lesson
         assert c["reviewer"] == ("ana" if mark == "ana" else "ben")
-        assert c["text"] == rec["text"] and c["text_sha256"] == text_sha256(rec["text"]) and c["doc_id"] == rec["doc_id"]
+        assert c["text"] == rec["text"] and c["text_sha256"] == text_sha256(rec["text"])
+        assert c["doc_id"] == rec["doc_id"]
         assert c["before"] == {"themes": [t["id"] for t in rec["themes"]], "is_lesson": rec["is_lesson"],
                                "scores": rec["scores"], "lesson_score": rec["lesson_score"]}
         assert c["model"] == rec["model"] and c["reviewed_at"] == saved.isoformat()
@@ -244,7 +245,8 @@ def test_an_unedited_export_never_becomes_labels(run_out, codebook, tmp_path):
     assert not (tmp_path / "corrections.jsonl").exists()
     # Cells changed, but no row marked: still nothing.
     edit_xlsx(tmp_path / "review.xlsx", UNMARKED_EDITS)
-    assert import_corrections(tmp_path / "review.xlsx", tmp_path / "corrections.jsonl", "ben", codebook.ids).appended == 0
+    report = import_corrections(tmp_path / "review.xlsx", tmp_path / "corrections.jsonl", "ben", codebook.ids)
+    assert (report.reviewed, report.appended) == (0, 0)
     assert not (tmp_path / "corrections.jsonl").exists()
 
 
@@ -272,7 +274,8 @@ def test_a_csv_saved_by_excel_with_semicolons_and_true_false_cells_reads_the_sam
         csv.writer(fh, delimiter=";").writerows(rows)
     report = import_corrections(sheet, tmp_path / "c.jsonl", theme_ids=codebook.ids)
     [c] = report.corrections
-    assert (c.passage_id, c.reviewer, c.is_lesson, "partnerships" in c.themes) == (rows[3][0], "Ben Okafor", True, False)
+    assert (c.passage_id, c.reviewer, c.is_lesson) == (rows[3][0], "Ben Okafor", True)
+    assert "partnerships" not in c.themes
 
 
 def test_a_passage_reviewed_before_shows_the_reviewers_labels_and_keeps_the_models_as_before(run_out, records,
