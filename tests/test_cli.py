@@ -39,7 +39,18 @@ def run_out(tmp_path_factory, model_dir):
     return out
 
 
-@pytest.mark.parametrize("command", ["run", "themes", "review", "train", "evaluate", "evaluate-entities", "agreement", "annotate"])
+def _commands() -> list[str]:
+    import typer.main
+
+    return sorted(typer.main.get_command(app).commands)
+
+
+def test_the_cli_has_the_commands_the_readme_names():
+    assert {"run", "themes", "review", "train", "evaluate", "evaluate-entities", "agreement", "annotate", "digest",
+            "report", "export", "import-corrections"} <= set(_commands())
+
+
+@pytest.mark.parametrize("command", _commands())
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

@@ -51,14 +51,13 @@ DOCS = {
 }
 
 
-# The commands are `export-qdpx` and `import-qdpx` until they fold into `export --qdpx` and
-# `import-corrections FILE.qdpx`: only these two helpers name them.
+# `lessons export OUT_DIR --qdpx FILE` and `lessons import-corrections FILE.qdpx`.
 def export_args(out_dir: Path, file: Path) -> list[str]:
-    return ["export-qdpx", str(out_dir), "--qdpx", str(file)]
+    return ["export", str(out_dir), "--qdpx", str(file)]
 
 
 def import_args(file: Path, out: Path, *extra: str) -> list[str]:
-    return ["import-qdpx", str(file), "--out", str(out), *extra]
+    return ["import-corrections", str(file), "--out", str(out), *extra]
 
 
 def lines(path: Path) -> list[dict]:

@@ -110,7 +110,6 @@ from . import themes_cmd  # noqa: E402,F401
 from . import review_cmd  # noqa: E402,F401
 from . import train_cmd  # noqa: E402,F401
 from . import annotate_cmd  # noqa: E402,F401
-from . import qda_cmd  # noqa: E402,F401
 from . import digest_cmd  # noqa: E402,F401
 from . import report_cmd  # noqa: E402,F401
 from . import export_cmd  # noqa: E402,F401

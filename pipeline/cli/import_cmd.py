@@ -13,10 +13,12 @@ from . import EXIT_FAILED, EXIT_USAGE, _console, _fail, app
 
 @app.command("import-corrections")
 def import_corrections(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by `lessons export` and reviewed (.xlsx or .csv).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by `lessons export` and reviewed (.xlsx or .csv), or a REFI-QDA project a team coded (.qdpx).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Corrections JSONL to append to (OUT_DIR/corrections.jsonl makes the next run show them).")],
     reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Reviewer of rows marked x/yes/1; a name written in the reviewed cell wins.")] = None,
     codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
+    model_user: Annotated[Optional[list[str]], typer.Option(
+        "--model-user", help=".qdpx: a user that is the model (when a tool renewed its GUID); repeatable.")] = None,
 ) -> None:
     """Append a correction for every row whose 'reviewed' cell is filled; other rows are never read as labels.
 
@@ -28,6 +30,11 @@ def import_corrections(
     from ..records import printable
     from ..sheets import SheetError, import_corrections as import_sheet
 
+    if file.suffix.lower() == ".qdpx":  # a team's coding in NVivo, ATLAS.ti, MAXQDA or QualCoder
+        from .qda_cmd import import_qdpx_cli
+
+        import_qdpx_cli(file, out, reviewer or "unknown", codebook, tuple(model_user or ()))
+        return
     # By suffix: the library function that reads that kind of file.
     importers = {".xlsx": import_sheet, ".csv": import_sheet}
     read = importers.get(file.suffix.lower())

@@ -1,20 +1,15 @@
 """REFI-QDA exchange from the command line: a run as a ``.qdpx`` project, a team's coding back.
 
 ``export_qdpx_cli`` and ``import_qdpx_cli`` are what ``lessons export OUT_DIR --qdpx FILE`` and
-``lessons import-corrections FILE.qdpx`` call; until those commands exist they are registered as
-``lessons export-qdpx`` and ``lessons import-qdpx``.
+``lessons import-corrections FILE.qdpx`` call.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
-
 from ..errors import LessonsError
 from ..records import printable
-from . import _console, _fail, app
+from . import _console, _fail
 
 
 def _codebook(path: Path | None):
@@ -58,26 +53,3 @@ def import_qdpx_cli(file: Path, out: Path, reviewer: str = "unknown", codebook: 
         say(f"not a passage: {u.user} coded {', '.join(u.codes)} on {u.source} [{u.start}:{u.end}]")
     for name, n in sorted(report.unknown_codes.items()):
         say(f"not in the codebook: code {name!r} ({n} codings) ignored")
-
-
-@app.command("export-qdpx")
-def export_qdpx(
-    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="The --out folder of a run.")],
-    qdpx: Annotated[Path, typer.Option("--qdpx", metavar="FILE", help="The REFI-QDA project to write (.qdpx).")],
-    codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default: the run's).")] = None,
-) -> None:
-    """Write a run as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    export_qdpx_cli(out_dir, qdpx, codebook)
-
-
-@app.command("import-qdpx")
-def import_qdpx(
-    file: Annotated[Path, typer.Argument(metavar="FILE.qdpx", help="A REFI-QDA project a team coded.")],
-    out: Annotated[Path, typer.Option("--out", metavar="CORRECTIONS.jsonl", help="Corrections file to append to.")],
-    reviewer: Annotated[str, typer.Option("--reviewer", help="Name for codings that name no user.")] = "unknown",
-    model_user: Annotated[Optional[list[str]], typer.Option(
-        "--model-user", help="A user that is the model (when a tool renewed its GUID); repeatable.")] = None,
-    codebook: Annotated[Optional[Path], typer.Option("--codebook", help="Codebook TOML (default corpus/codebook.toml).")] = None,
-) -> None:
-    """Read a team's coding in a REFI-QDA project back into a corrections file."""
-    import_qdpx_cli(file, out, reviewer, codebook, tuple(model_user or ()))
