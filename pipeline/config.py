@@ -14,6 +14,8 @@
     worker_memory_mb = 6144             # memory a worker may add while reading one file
     corrections = "review/corrections.jsonl"   # reviewers' decisions (OUT/corrections.jsonl is read anyway)
     duplicate_threshold = 0.5           # word-shingle Jaccard at which a document repeats another; 1: exact copies only, 0: off
+    scheduler = "tcp://head-node:8786"  # run the files on a Dask cluster ("local:4": four local Dask workers)
+    ship_files = false                  # true: send the files' bytes to workers that lack the shared disk
 
     [feeds]                             # field names tried, in order, for news-feed items
     text = ["body", "content"]
@@ -49,6 +51,8 @@ class Settings:
     # reach 0.37, a repost's closest version 0.68; 0.5 leaves room on both sides.
     duplicate_threshold: float = 0.5
     feeds: dict[str, list[str]] = field(default_factory=dict)  # extra field names tried first in news feeds
+    scheduler: str | None = None  # a Dask scheduler's address, or "local:N"; None: this machine's worker pool
+    ship_files: bool = False  # with a scheduler: send file (and model) bytes instead of paths the workers share
     source: str | None = None  # the TOML file these came from, if any
 
     @property
@@ -65,6 +69,20 @@ class Settings:
         if not 0 <= self.duplicate_threshold <= 1:
             raise SetupError("duplicate_threshold must be between 0 (no duplicate detection) and 1 (exact copies only)",
                              kind="config")
+        if self.scheduler is not None and self.local_workers == 0:
+            raise SetupError(f"scheduler {self.scheduler!r} is neither an address (tcp://host:8786) "
+                             "nor local:N with N a positive whole number", kind="usage")
+        if self.ship_files and self.scheduler is None:
+            raise SetupError("ship_files needs a scheduler (--scheduler): a local run reads the files itself",
+                             kind="usage")
+
+    @property
+    def local_workers(self) -> int | None:
+        """N of a ``local:N`` scheduler (0 when N is not a positive number); None for an address or no scheduler."""
+        if self.scheduler is None or not self.scheduler.startswith("local:"):
+            return None
+        n = self.scheduler.removeprefix("local:")
+        return int(n) if n.isdigit() and int(n) > 0 else 0
 
     def to_json(self) -> dict:
         """The settings as the run manifest records them."""
@@ -108,6 +126,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         settings = Settings(**run, feeds=feeds, source=str(path))
         settings.workers, settings.file_timeout, settings.max_file_mb = (
             int(settings.workers), float(settings.file_timeout), float(settings.max_file_mb))
+        if not isinstance(settings.ship_files, bool) or not isinstance(settings.scheduler, (str, type(None))):
+            raise ValueError("ship_files must be true or false and scheduler a string")
         for name in ("workers", "max_pdf_pages", "worker_memory_mb"):
             if isinstance(run.get(name), float) or isinstance(run.get(name), bool):
                 raise ValueError(f"{name} must be a whole number, not {run[name]!r}")

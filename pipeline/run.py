@@ -358,19 +358,25 @@ def run_batch(
 def _process(todo: list[tuple[str, str]], hashes: dict[str, str], journal: Journal, summary: RunSummary,
              settings: Settings, model: tuple, gazetteer: Path | None,
              on_progress: Callable[[int, int], None] | None) -> dict:
-    """Run the files that need it through the worker pool, journaling each finished task."""
+    """Run the files that need it through the worker pool (or a Dask cluster), journaling each finished task."""
     from .annotate import load_spacy, resolve_spacy_model, spacy_model_info
-    from .modelstore import load_model
 
     if not todo:  # nothing changed: no spaCy, no classifier
         return {"pipeline": resolve_spacy_model(settings.spacy_model), "loaded": False}
-    fitted, _ = load_model(*model)
-    nlp = load_spacy(settings.spacy_model, gazetteer)
-    gazetteer_places()  # read once here, shared by the forked workers instead of read in each
-    load_language_model()
-    gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
-    pool = WorkerPool(DocumentWork(nlp, fitted, settings), settings.workers,
-                      Limits(settings.file_timeout, settings.worker_memory_mb))
+    if settings.scheduler:  # the cluster's workers load spaCy and the model; this process only writes
+        from .cluster import DaskPool, Model
+
+        pool = DaskPool(settings, Model.of(model[1], model[0], gazetteer, ship=settings.ship_files))
+    else:
+        from .modelstore import load_model
+
+        fitted, _ = load_model(*model)
+        nlp = load_spacy(settings.spacy_model, gazetteer)
+        gazetteer_places()  # read once here, shared by the forked workers instead of read in each
+        load_language_model()
+        gc.freeze()  # keep the collector from touching (and so copying) pages the workers share with us
+        pool = WorkerPool(DocumentWork(nlp, fitted, settings), settings.workers,
+                          Limits(settings.file_timeout, settings.worker_memory_mb))
     done = 0
     if on_progress:
         on_progress(0, len(todo))
@@ -390,7 +396,7 @@ def _process(todo: list[tuple[str, str]], hashes: dict[str, str], journal: Journ
         done += len(entries)
         if on_progress:
             on_progress(done, len(todo))
-    return spacy_model_info(nlp)
+    return pool.spacy_info if settings.scheduler else spacy_model_info(nlp)
 
 
 def _entries(sources: list[str], hashes: dict[str, str], journal: Journal, previous: PreviousRun) -> Iterable[dict]:

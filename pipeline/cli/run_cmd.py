@@ -25,6 +25,8 @@ def run(
     gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="TOML of names the model should know (default corpus/gazetteer.toml if present).")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings TOML (default ./lessons.toml if present); options given here win.")] = None,
     corrections: Annotated[Optional[Path], typer.Option("--corrections", help="Corrections JSONL whose decisions the outputs show (OUT/corrections.jsonl is read anyway when present).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run the files on a Dask cluster: its scheduler (tcp://host:8786), or local:N for N Dask workers on this machine. Needs `make dask`.")] = None,
+    ship_files: Annotated[bool, typer.Option("--ship-files", help="With --scheduler: send the files and the model to the workers, for workers that do not share this disk.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds another run or other files.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
@@ -37,7 +39,8 @@ def run(
                                                   model=str(model) if model else None,
                                                   codebook=str(codebook) if codebook else None,
                                                   gazetteer=str(gazetteer) if gazetteer else None,
-                                                  corrections=str(corrections) if corrections else None)
+                                                  corrections=str(corrections) if corrections else None,
+                                                  scheduler=scheduler, ship_files=ship_files or None)
     except LessonsError as exc:
         raise _fail(exc) from None
     logging.getLogger(__name__).debug("settings: %s", settings)
