@@ -93,6 +93,7 @@ def scheduler(tmp_path_factory):
     try:
         for i in range(2):
             procs.append(start([*worker_cmd, address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                                "--preload", "tests.dask_faults",
                                 "--host", "127.0.0.1", "--local-directory", str(tmp_path_factory.mktemp(f"w{i}"))],
                                DASK_DISTRIBUTED__WORKER__DAEMON="False"))
         with Client(address, timeout=60) as client:
@@ -142,6 +143,19 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_still_writes_every_reco
         while len(pids := client.run(os.getpid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert len(pids) == 2 and victim not in pids.values(), "the nanny should have started a new worker"
+
+
+def test_a_file_that_kills_its_worker_twice_is_worker_crashed_and_the_rest_of_its_task_is_written(
+        scheduler, model_dir, tmp_path):
+    docs = write_files(tmp_path / "docs", NOTES | {"notes/kills-its-worker.txt": NOTES["notes/tallinn-mobility-board.txt"]})
+    out = tmp_path / "out"
+    done = subprocess.run(lessons_run(docs, out, model_dir, "--scheduler", scheduler), cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert [(e["doc_id"], e["error"]) for e in errors] == [("notes/kills-its-worker.txt", "worker_crashed")]
+    documents = [json.loads(line)["doc_id"] for line in (out / "documents.jsonl").read_text().splitlines()]
+    assert sorted(documents) == sorted(NOTES)  # its task's other files, retried one by one
 
 
 def test_a_local_cluster_with_shipped_files_writes_the_records_of_a_local_run(docs, model_dir, local_records,
