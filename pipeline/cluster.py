@@ -10,7 +10,7 @@ exactly as in a local run, and a file that crashes its reader costs one error re
 A worker that dies anyway (the node fails, the OOM killer picks the worker) is Dask's to replace:
 the scheduler runs its task again, and gives up on a task that has killed ``allowed-failures`` + 1
 workers (``local:N`` sets 1). Such a batch is retried file by file, and a file that still kills
-its worker is recorded as ``worker_crashed``.
+its worker when it runs alone on the cluster is recorded as ``worker_crashed``.
 
 Dask is imported only here, and this module only when a run is given a scheduler.
 """
@@ -54,6 +54,15 @@ WORKERS_REFRESH_S = 1.0  # how often the client asks the scheduler how many thre
 DAEMON_HINT = ("start Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False (`dask worker` runs its worker "
                "as a daemonic process, which may not fork the child process that enforces per-file limits)")
 INSTALL_HINT = "install the Dask extra with `make dask` (or pip install -e '.[dask]')"
+# Read once by each worker after loading, so that what spaCy, the readers and the classifier set up on
+# first use (a second per file otherwise) is inherited by every task's child, not redone in each.
+WARM_UP = {
+    "warm-up.txt": "The Baltic hydrogen cluster met its partners in Tallinn on 4 March 2024. The evaluators found "
+                   "that shared test sites helped small firms join their first European project.",
+    "warm-up.html": "<html><head><title>Cluster news</title></head><body><article><h1>Twin clusters</h1><p>The ports "
+                    "of Vigo and Porto agreed to run one calendar of joint missions for their start-ups in 2025."
+                    "</p></article></body></html>",
+}
 
 
 @dataclass(frozen=True)
@@ -136,14 +145,19 @@ class LessonsPlugin(WorkerPlugin):
         nlp = load_spacy(self.settings.spacy_model, gazetteer)
         gazetteer_places()
         load_language_model()
-        gc.freeze()  # as in a local run: the collector must not copy the pages each task's child shares
         self.spacy_info = spacy_model_info(nlp)
-        self.work = DocumentWork(nlp, fitted, self.settings)
+        work = DocumentWork(nlp, fitted, self.settings)
+        for name, text in WARM_UP.items():
+            (self.folder / name).write_text(text, encoding="utf-8")
+        work([(str(self.folder / name), name) for name in WARM_UP])
+        gc.freeze()  # as in a local run: the collector must not copy the pages each task's child shares
+        self.work = work
 
     def teardown(self, worker) -> None:
         import shutil
 
         self.work = None  # an unregistered run frees a shared cluster's memory
+        gc.unfreeze()  # or the model's reference cycles, frozen at setup, would never be collected
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -236,21 +250,35 @@ class DaskPool:
     def run(self, tasks: Iterable[list]) -> Iterator[Done | Failed]:
         """Yield a :class:`Done` per task, or a :class:`Failed` per file that cost a worker.
 
-        Tasks are submitted a few per worker thread at a time; a task whose workers died is split
-        into one task per file, and a file that kills its worker alone is ``worker_crashed``."""
+        Tasks are submitted a few per worker thread at a time. A task whose workers died is split
+        into one task per file. Dask blames every task a dying worker held, so a file whose task
+        dies again is run once more with nothing beside it, and only a file that kills its worker
+        alone is ``worker_crashed``."""
         fresh = iter(tasks)
-        retry: deque[list] = deque()
+        retry: deque[list] = deque()  # the files of a task whose workers died, one task each
+        suspects: deque[list] = deque()  # single files whose worker died while other tasks ran
         running: dict[Any, list] = {}
+        alone: set = set()  # the suspect running with nothing beside it
         done = as_completed()
 
+        def submit(items: list) -> Any:
+            future = self.client.submit(run_files, self.plugin_name, items, self._shipped(items), pure=False)
+            running[future] = items
+            done.add(future)
+            return future
+
         def top_up() -> None:
-            while len(running) < TASKS_PER_THREAD * self._thread_count():
+            while not alone:
+                if suspects:
+                    if not running:  # the cluster has drained: the suspect runs by itself
+                        alone.add(submit(suspects.popleft()))
+                    return
+                if len(running) >= TASKS_PER_THREAD * self._thread_count():
+                    return
                 items = retry.popleft() if retry else next(fresh, None)
                 if items is None:
                     return
-                future = self.client.submit(run_files, self.plugin_name, items, self._shipped(items), pure=False)
-                running[future] = items
-                done.add(future)
+                submit(items)
 
         try:
             top_up()
@@ -262,11 +290,14 @@ class DaskPool:
                 elif future.status == "error" and isinstance(exc := future.exception(), KilledWorker):
                     if len(items) > 1:
                         retry.extend([item] for item in items)
-                    else:
+                    elif future in alone:
                         yield Failed(items[0], "worker_crashed", "batch", str(exc))
+                    else:
+                        suspects.append(items)
                 else:  # not a file's fault: the run cannot go on (files finished so far stay journaled)
                     why = future.exception() if future.status == "error" else future.status
                     raise SetupError(f"a task failed on the Dask cluster: {why}", kind="scheduler")
+                alone.discard(future)
                 future.release()
                 top_up()
         finally:
