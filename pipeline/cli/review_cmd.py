@@ -72,7 +72,8 @@ def review(
             sys.stdout.flush()
             _print_review_summary(_console(), summary, brief=True)
         elif fmt is Format.md:
-            sys.stdout.write(passages_markdown(records, docs))
+            text = passages_markdown(records, docs)
+            sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
             sys.stdout.flush()
             _print_review_summary(_console(), summary, brief=True)
         elif fmt is Format.csv:
