@@ -20,10 +20,11 @@ and scored on the real dev set.
   and macro-F1 and lesson F1 on its passages of the held-out genre. ``default`` is the default
   model (the genre's passages in training as ordinary labels), for reference.
 
-``corpus/grounded/test.jsonl`` is never read. One retrain runs the full trainer (5-fold
-cross-validation for the thresholds, then the final fit): about 2.5 minutes on an idle core, so
-the full bench (18 trainings) takes about 45 minutes; ``--quick`` runs one random seed and no
-reference (10 trainings).
+``corpus/grounded/test.jsonl`` is never read. Each step runs the full trainer (5-fold
+cross-validation for the thresholds, then the final fit): 150-250 s per retrain on two shared
+cores (the first, which embeds every passage, about 10 minutes), 65 minutes for the full bench (18
+trainings); ``--quick`` runs one random seed and no reference (9 trainings, about 30 minutes).
+``--table`` reprints a saved run, also one cut short: every step is saved as it finishes.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def scored(model, evals: dict[str, list[LabelledPassage]]) -> dict:
     out = {}
     for name, items in evals.items():
         r = evaluate_model(model, items)
-        out[name] = {"macro_f1": r["macro_f1"], "micro_f1": r["micro_f1"], "lesson_f1": r["lesson_f1"]}
+        out[name] = {"macro_f1": r["macro_f1"], "micro_f1": r["micro_f1"], "lesson_f1": r["lesson_f1"],
+                     "mean_ap": r["mean_ap"], "lesson_ap": r.get("lesson_ap"),
+                     "per_theme_f1": {t: v["f1"] for t, v in r["per_theme"].items()}}
     return out
 
 
@@ -125,6 +128,7 @@ class Bench:
         t0 = time.perf_counter()
         model = train_model(items, self.cb, params=self.params).model
         row = scored(model, self.evals)
+        row["thresholds"] = dict(zip([*self.cb.ids, "is_lesson"], map(float, model.thresholds_)))
         row["train_seconds"] = time.perf_counter() - t0
         return model, row
 
