@@ -37,7 +37,7 @@ from .ingest.language import load_language_model
 from .places import gazetteer_places
 from .pool import Done, Failed, Limits, WorkerPool
 from .segment import split_passages
-from .store import Journal, Key, PreviousRun, disk_full, file_sha256
+from .store import Journal, Key, PreviousRun, code_fingerprint, disk_full, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ def run_batch(
 
     ner = f"{resolve_spacy_model(settings.spacy_model)}:{tuned_ner_id(settings.spacy_model) or 'as-shipped'}"
     key = Key(classifier=card["id"], codebook=codebook.fingerprint,
-              tool=f"{__version__}+gazetteer:{gaz_hash}+reading:{reading_hash}+ner:{ner}")
+              tool=f"{__version__}+code:{code_fingerprint()}+gazetteer:{gaz_hash}+reading:{reading_hash}+ner:{ner}")
     with OutputLock(out_dir):
         journal = Journal(out_dir, key)
         try:

@@ -16,6 +16,7 @@ import logging
 import os
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import IngestError, LessonsError
@@ -55,6 +56,21 @@ def file_sha256(path: Path, doc_id: str) -> str:
     except OSError as exc:
         raise IngestError(f"{doc_id}: cannot be read ({exc.strerror or exc})", kind="unreadable") from None
     return h.hexdigest()
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=4)
+def code_fingerprint(package: Path = _PACKAGE) -> str:
+    """A hash of the code and data that turn a file into records (the package's modules outside the
+    CLI, and the place list): a new version of a rule must not leave earlier records reused as if
+    nothing had changed. Model weights are covered by the classifier and NER ids."""
+    h = hashlib.sha256()
+    files = sorted(p for p in package.rglob("*.py") if "cli" not in p.relative_to(package).parts)
+    for path in [*files, package / "data" / "places.tsv"]:
+        h.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -268,3 +268,20 @@ def test_files_that_failed_for_a_limit_are_read_again_and_reading_settings_are_p
     assert second.processed == 1 and second.reused == 2 and second.ok
     third = run_batch(docs, out, Settings(model=model_dir, feeds={"text": ["story"]}))
     assert third.processed == 3  # another way of reading files: nothing stale is reused
+
+
+def test_new_rule_code_is_part_of_the_reuse_key_but_the_command_line_is_not(tmp_path):
+    """An upgrade that changes how entities are refined must re-read files, not reuse stale records."""
+    import shutil
+
+    from pipeline.store import code_fingerprint
+
+    package = Path(__file__).resolve().parent.parent / "pipeline"
+    copy = tmp_path / "pipeline"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "encoder", "ner"))
+    before = code_fingerprint(copy)
+    (copy / "cli" / "review_cmd.py").write_text((copy / "cli" / "review_cmd.py").read_text() + "\n# help text\n")
+    assert code_fingerprint.__wrapped__(copy) == before
+    (copy / "entities.py").write_text((copy / "entities.py").read_text() + "\n# a new rule\n")
+    assert code_fingerprint.__wrapped__(copy) != before
+    assert code_fingerprint() == code_fingerprint.__wrapped__(package)
