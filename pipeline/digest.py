@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .duplicates import is_duplicate
 from .review import DocumentMeta, document_meta, iter_records, read_manifest, theme_names, theme_order
 
 DEFAULT_SIMILARITY = 0.6
@@ -97,10 +98,16 @@ def merge_lessons(ranked: Iterable[tuple[float, dict, Citation]], similarity: fl
     return lessons
 
 
-def is_duplicate(rec: dict, docs: Mapping[str, DocumentMeta]) -> bool:
-    """Whether a passage belongs to a document that repeats another one's story."""
+def in_duplicate(rec: dict, docs: Mapping[str, DocumentMeta]) -> bool:
+    """Whether a passage belongs to a document that repeats another one's story: marked on the
+    passage (``duplicates.is_duplicate``) or only on its document's record."""
     meta = docs.get(rec.get("doc_id", ""))
-    return bool(rec.get("duplicate_of") or (meta and meta.duplicate_of))
+    return is_duplicate(rec) or (meta is not None and meta.duplicate_of is not None)
+
+
+def duplicate_documents(docs: Mapping[str, DocumentMeta]) -> int:
+    """How many documents repeat a story kept under another doc_id (not counted anywhere else)."""
+    return sum(1 for d in docs.values() if d.duplicate_of is not None)
 
 
 def citation(rec: dict, docs: Mapping[str, DocumentMeta]) -> Citation:
@@ -121,7 +128,7 @@ def build_digest(records: Iterable[dict], docs: Mapping[str, DocumentMeta], them
     names = names or {}
     found: dict[str, list[tuple[float, dict, Citation]]] = {t: [] for t in theme_ids}
     for rec in records:
-        if not rec.get("is_lesson") or is_duplicate(rec, docs):
+        if not rec.get("is_lesson") or in_duplicate(rec, docs):
             continue
         if min_score is not None and rec.get("lesson_score", 0.0) < min_score:
             continue
@@ -133,7 +140,7 @@ def build_digest(records: Iterable[dict], docs: Mapping[str, DocumentMeta], them
     for tid, ranked in found.items():
         ranked.sort(key=lambda item: item[0], reverse=True)  # stable: ties keep file order
         themes.append(ThemeLessons(tid, names.get(tid, tid), merge_lessons(ranked, similarity)))
-    return Digest(themes, sum(1 for d in docs.values() if d.duplicate_of), min_score)
+    return Digest(themes, duplicate_documents(docs), min_score)
 
 
 def digest_run(out_dir: str | Path, *, theme: str | None = None, min_score: float | None = None,

@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import charts
-from .digest import Citation, Digest, build_digest, duplicates_note, is_duplicate, run_theme_ids, safe_url
+from .digest import (Citation, Digest, build_digest, duplicate_documents, duplicates_note, in_duplicate,
+                     run_theme_ids, safe_url)
 from .errors import SetupError
 from .names import unescape_name
 from .outputs import write_text_atomic
@@ -54,7 +55,7 @@ class RunCounts:
 
     @property
     def duplicates(self) -> int:
-        return sum(1 for d in self.docs.values() if d.duplicate_of)
+        return duplicate_documents(self.docs)
 
     @property
     def counted_docs(self) -> list[str]:
@@ -67,7 +68,7 @@ def count_run(records: Iterable[dict], docs: dict[str, DocumentMeta], theme_ids:
     A name counts once per passage that mentions it, however often the passage repeats it."""
     c = RunCounts(theme_ids, docs)
     for rec in records:
-        if is_duplicate(rec, docs):
+        if in_duplicate(rec, docs):
             continue
         doc = rec["doc_id"]
         ids = [t["id"] for t in rec.get("themes", [])]
