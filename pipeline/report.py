@@ -16,7 +16,7 @@ import html
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -82,7 +82,8 @@ def count_run(records: Iterable[dict], docs: dict[str, DocumentMeta], theme_ids:
             c.lessons_by_theme.update(ids)
         ents = rec.get("entities", [])
         for label_set, by_theme in (({"ORG"}, c.organisations), (PLACE_LABELS, c.places), ({PERSON}, c.people)):
-            names = {e.get("norm") or e["text"] for e in ents if e["label"] in label_set}
+            # In order of mention, not a set's: ties in the top five must not depend on string hashing.
+            names = list(dict.fromkeys(e.get("norm") or e["text"] for e in ents if e["label"] in label_set))
             for tid in ids:
                 by_theme[tid].update(names)
     return c
@@ -382,8 +383,10 @@ def render_report(out_dir: str | Path, base_dir: str | Path, *, theme: str | Non
     docs = document_meta(out_dir)
     theme_ids = run_theme_ids(out_dir)
     names = theme_names(out_dir)
-    counts = count_run(iter_records(out_dir), docs, theme_ids)
-    digest = build_digest(iter_records(out_dir), docs, [theme] if theme else theme_ids, names, min_score=min_score)
+    # One pass over passages.jsonl: the counts see every record, the digest only needs the lessons.
+    lessons: list[dict] = []
+    counts = count_run(_keeping_lessons(iter_records(out_dir), lessons), docs, theme_ids)
+    digest = build_digest(lessons, docs, [theme] if theme else theme_ids, names, min_score=min_score)
     ctx = _Context(counts, names, manifest, Path(base_dir), {d: f"doc-{n}" for n, d in enumerate(docs, 1)})
     folder = manifest.get("docs_dir") or str(out_dir)
     if digest_only:
@@ -407,6 +410,14 @@ def write_page(path: str | Path, text: str) -> Path:
     except OSError as exc:
         raise SetupError(f"cannot write {path}: {exc.strerror or exc}", kind="out_file", path=str(path)) from None
     return path
+
+
+def _keeping_lessons(records: Iterable[dict], lessons: list[dict]) -> Iterator[dict]:
+    """``records`` passed through, the lesson passages among them also appended to ``lessons``."""
+    for rec in records:
+        if rec.get("is_lesson"):
+            lessons.append(rec)
+        yield rec
 
 
 def write_report(out_dir: str | Path, html_file: str | Path, **kwargs) -> Path:

@@ -232,3 +232,19 @@ def test_chart_labels_are_shown_literally_even_with_dollar_signs_and_markup():
     svg = heatmap(["Seed fund grows from $5m to $10m", HOSTILE], ["Partnerships"], [[2], [1]], chart_id="t")
     assert "Seed fund grows from $5m to $10m" in svg  # not typeset as mathematics between the dollars
     assert "<script>" not in svg and "&lt;script&gt;alert(1)" in svg
+
+
+def test_the_same_run_gives_the_same_page_whatever_the_string_hash_seed(run_out, tmp_path):
+    """Ties among the names per theme must not follow Python's per-process string hashing."""
+    import os
+    import subprocess
+    import sys
+
+    out = run_out
+    pages = []
+    for seed in ("1", "2"):
+        page = tmp_path / f"report-{seed}.html"
+        subprocess.run([sys.executable, "-m", "pipeline", "report", str(out), "--html", str(page)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        pages.append(page.read_bytes())
+    assert pages[0] == pages[1]
