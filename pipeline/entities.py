@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
+from .entity_spans import NAME_LABELS
 from .ingest.metadata import MONTHS
-from .entity_spans import NAME_LABELS, date_spans, missed_places, repair_spans
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
+                         ORG_MARKERS, PORTFOLIO_OFFICES, ROLES, TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
@@ -50,35 +54,7 @@ _PROGRAMME = re.compile(
     r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
     r"Yojana|Regulation|Directive|Agenda)$")
-_ORG_WORDS = re.compile(
-    r"\b(?:Cluster|University|Universidad|Université|Universität|Institute|Institut|Ltd|Inc|GmbH|S\.?A|AG|Agency|Council|"
-    r"Ministry|Department|Network|Association|Alliance|Centre|Center|Company|Bank|Chamber|Commission|Authority|Hub|"
-    r"Foundation|Group|Partners|Corporation|Lab|Laboratory|Platform|Consortium|Board|Office|Federation|Society|"
-    r"Cooperative|Union|Park|College|School|Academy|Forum|Initiative|Bureau|Port of)\b")
-# Capitalised abbreviations that are not organisations.
-_NOT_ORG_ACRONYMS = {
-    "AI", "API", "CEO", "CTO", "CFO", "COO", "SME", "SMES", "GDP", "ICT", "KPI", "KPIS", "TRL", "EV", "EVS", "IOT",
-    "PHD", "MOU", "CO2", "EUR", "USD", "GBP", "GW", "MW", "KW", "GWH", "MWH", "KWH", "IT", "PDF", "HQ", "NGO",
-    "NGOS", "VAT", "ESG", "PV", "LNG", "LPG", "R&D", "RDI", "B2B", "B2C", "SDG", "SDGS", "FAQ", "URL", "GPS", "DNA",
-    "COVID", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "OK", "TV", "PR", "HR", "UK", "US", "USA",
-    "UAE", "Q1", "Q2", "Q3", "Q4", "AM", "PM", "CET", "GMT", "UTC", "NB", "PS", "CV", "ID", "ROI", "CAPEX", "OPEX",
-    "EIB", "S3", "RIS3", "TRLS", "FTE", "FTES", "HVAC", "LED", "GHG", "NOX", "ICU", "MBA", "MSC", "BSC", "ISO",
-    "PRESS", "RELEASE", "NEWS", "UPDATE", "NOTE", "NOTES", "ANNEX", "TBC", "TBD", "ASAP", "FYI", "END", "CONTACT",
-    "NOK", "SEK", "DKK", "CHF", "PLN", "CZK", "HUF", "RON", "JPY", "CNY", "INR", "KES", "ZAR", "BRL", "MXN", "CAD",
-    "AUD", "NZD", "RWF", "MAD", "TRY", "UAH", "BGN", "ISK", "CLP", "COP", "ARS", "PEN",
-    "FOR", "IMMEDIATE", "ENDS", "EMBARGO", "EMBARGOED", "EDITORS", "MEDIA", "ABOUT", "SOURCE", "Q&A", "FAQS",
-} | set(  # ISO 4217 currency codes: "GEL 2 million" is an amount, not an organisation
-    "AED AFN ALL AMD AOA AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BSD BTN BWP BYN BZD CDF CLF CNY CRC CUP CVE "
-    "DJF DOP DZD EGP ERN ETB FJD FKP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG IDR ILS IQD IRR JMD JOD KGS KHR "
-    "KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MYR MZN NAD NGN "
-    "NIO NPR OMR PAB PGK PHP PKR PYG QAR RSD RUB SAR SBD SCR SDG SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB "
-    "TJS TMT TND TOP TTD TWD TZS UGX UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZMW ZWG".split())
-# Words that head a part of a report; the model sometimes takes them for names.
-_DOCUMENT_PARTS = {
-    "Foreword", "Excerpt", "Abstract", "Summary", "Introduction", "Conclusion", "Conclusions", "Annex", "Appendix",
-    "Contents", "Preface", "Acknowledgements", "Acknowledgments", "Glossary", "References", "Bibliography",
-    "Background", "Methodology", "Findings", "Recommendations", "Overview", "Outlook", "Disclaimer", "Editorial",
-}
+_ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
                     r"of the Year)$")
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
@@ -90,13 +66,7 @@ _DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|a
                         r"the|period(?:\s+of)?)\s+)+", re.I)
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
-# "EIGHTEEN staff": a number written in capitals is not an organisation.
-_NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
-billion first second third""".split())
-_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|Minister|Mayor|President|Commissioner|"
-                           r"Senator|Governor|Director|Chair|Chairman|Chairwoman|CEO|Secretary|Judge|Father|"
-                           r"Sister)\.?\s+$")
+_TITLE_BEFORE = re.compile(rf"\b{alternation(HONORIFICS | OFFICES)}\.?\s+$")
 _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
                            r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
                            r"found|finds|concluded|concludes|et al)\b")
@@ -104,10 +74,7 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 # first and last name next to a verb of speaking or followed by a role is a person, whatever the NER said.
 _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
 _ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:[\w-]+\s+){0,3}?"
-                         r"(?:head|director|chief|CEO|manager|chair|chairman|chairwoman|president|professor|"
-                         r"researcher|analyst|founder|co-founder|coordinator|officer|minister|mayor|lead|leader|"
-                         r"secretary|adviser|advisor|consultant|engineer|economist|partner|spokesperson|"
-                         r"spokesman|spokeswoman|senior|principal)\b")
+                         rf"{alternation(ROLES)}\b")
 _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|le)?\s*[A-Z][\w'’-]+){1,2}")
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
@@ -115,13 +82,10 @@ _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:op
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _CITED_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z][\w'-]+)?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
-_UNITS = {"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"}
-_JOB_TITLE = re.compile(r"^(?:Deputy\s+|Vice[- ]|Prime\s+)?(?:Minister|Secretary|Commissioner|Director|Mayor|"
-                        r"Governor|President|Chair|Chairman|Chairwoman|Head)\s+(?:of|for)\s")
+_JOB_TITLE = re.compile(rf"^(?:Deputy\s+|Vice[- ]|Prime\s+)?{alternation(OFFICES)}\s+(?:of|for)\s")
 # "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
-_IN_JOB_TITLE = re.compile(r"\b(?:Minister|Secretary|Commissioner|Cabinet Secretary|Secretary of State)\s+(?:of|for)\s+"
-                           r"(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
-_TITLE_AFTER = re.compile(r"\s+(?:Secretary|Minister|Secretary-General)\b")  # "Cabinet Secretary"
+_IN_JOB_TITLE = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
+_TITLE_AFTER = re.compile(rf"\s+{alternation(TITLE_SECOND_WORDS)}\b")  # "Cabinet Secretary"
 _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
@@ -130,7 +94,7 @@ def _names_nothing(text: str, e: Entity) -> bool:
     """Words the model takes for names that name nothing: report parts ("Foreword"), units ("kW"),
     job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
     Innovation") and the first word of a title ("Cabinet" Secretary)."""
-    return (e.text in _DOCUMENT_PARTS or e.text in _UNITS or bool(_JOB_TITLE.match(e.text))
+    return (e.text in DOCUMENT_PARTS or e.text in UNITS or bool(_JOB_TITLE.match(e.text))
             or bool(_IN_JOB_TITLE.search(text[:e.start]))
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
 
@@ -462,81 +426,184 @@ def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> l
     return out
 
 
-def refine_document(passage_texts: list[str], entities: list[list[Entity]], published: str | None) -> list[list[Entity]]:
-    """Clean, complete and harmonise the entities of one document's passages (see module docstring)."""
-    doc_text = "\n\n".join(passage_texts)
+@dataclass(frozen=True)
+class DocumentContext:
+    """What the whole document says about its names, read before any passage is refined."""
+
+    acronyms: dict[str, str]  # ACR -> long form, programmes left out
+    programmes: frozenset[str]  # acronyms of programmes ("NISP")
+    projects: frozenset[str]  # names only ever written before "project", "scheme", ...
+    lower_words: frozenset[str]  # words the document writes in lower case
+
+    @property
+    def long_to_acr(self) -> dict[str, str]:
+        return {fold(v): k for k, v in self.acronyms.items()}
+
+
+@lru_cache(maxsize=8)
+def document_context(doc_text: str) -> DocumentContext:
+    """The context of one document's text (cached: every component of one document asks for it)."""
     acronyms = acronyms_of(doc_text)
     # "National Industrial Symbiosis Programme (NISP)": a programme's acronym names no organisation.
-    programmes = {acr for acr, long_form in acronyms.items() if _PROGRAMME.search(long_form)}
-    acronyms = {acr: long_form for acr, long_form in acronyms.items() if acr not in programmes}
-    projects = _project_names(doc_text)
-    long_to_acr = {fold(v): k for k, v in acronyms.items()}
-    lower_words = set(re.findall(r"(?<![\w-])[a-z][a-z-]+", doc_text))
+    programmes = frozenset(acr for acr, long_form in acronyms.items() if _PROGRAMME.search(long_form))
+    return DocumentContext(
+        acronyms={acr: long_form for acr, long_form in acronyms.items() if acr not in programmes},
+        programmes=programmes,
+        projects=frozenset(_project_names(doc_text)),
+        lower_words=frozenset(re.findall(r"(?<![\w-])[a-z][a-z-]+", doc_text)),
+    )
 
-    cleaned: list[list[Entity]] = []
-    for text, ents in zip(passage_texts, entities):
-        out = []
-        for e in (d for e0 in ents for d in split_date(e0)):
-            e = trim(e)
-            if e is None or (e.label == "DATE" and not is_calendar_date(e.text)):
-                continue
-            if e.label == "DATE" and re.search(r"\b(?:every|each)\s+$", text[max(0, e.start - 8):e.start]):
-                continue  # "every Thursday": a frequency, not a date
-            if e.label == "ORG" and e.norm is None and _EVENT.search(e.text):
-                continue  # conferences, awards and fairs are events, not organisations
-            if e.label in NAME_LABELS and e.norm is None and not any(c.isupper() for c in e.text):
-                continue  # "cooperatives", "the region": a common noun is not a name
-            if e.label in NAME_LABELS and e.norm is None and _names_nothing(text, e):
-                continue
-            if e.label in NAME_LABELS and e.norm is None and _STRONG_DATE.fullmatch(e.text):
-                e = replace(e, label="DATE")  # "Q3 2025" tagged as a person
-            if (e.label in ("ORG", "PERSON") and e.norm is None and " " not in e.text and not e.text.isupper()
-                    and e.text.lower() in lower_words and e.text not in acronyms and not is_place(e.text)):
-                continue  # "Lesson 3", "Stakeholder views": the document also writes the word in lower case
-            if e.label in NAME_LABELS and e.norm is None and (_PROGRAMME.search(e.text) or e.text in programmes):
-                continue
-            if e.label == "ORG" and e.norm is None and e.text in projects:
-                continue  # "the HOPE project": the name of a project, not of its partners
-            if e.label == "ORG" and e.norm is None and e.text.upper() in _NOT_ORG_ACRONYMS:
-                continue  # "AI", "CEO", "SME": abbreviations, not organisations
-            if e.label in NAME_LABELS and e.norm is None and e.text.lower() in _NUMBER_WORDS:
-                continue  # "EIGHTEEN staff"
-            if (e.label in ("PERSON", "ORG") and e.norm is None and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
-                    and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3):
-                e = replace(e, label="GPE")  # "in Rubavu", "across Nuevo León": a place, whatever the model said
-            if e.label != "DATE" and e.text in acronyms:
-                e = replace(e, label="ORG")
-            if (e.label in ("ORG", "GPE", "LOC") and e.norm is None and _PERSON_NAME.fullmatch(e.text)
-                    and not _ORG_WORDS.search(e.text) and not is_place(e.text)
-                    and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start])
-                         or _ROLE_AFTER.match(text[e.end:e.end + 80]))):
-                e = replace(e, label="PERSON")
-            if e.label in ("ORG", "PERSON") and e.norm is None and _MP_AFTER.match(text[e.end:e.end + 30]):
-                e = replace(e, label="GPE")
-            if (e.label == "GPE" and e.norm is None and " " not in e.text and not is_place(e.text)
-                    and _FIRM_VERB_AFTER.match(text[e.end:e.end + 30])):
-                e = replace(e, label="ORG")  # "Halliburton opened a training centre": no town does business
+
+# ---- one rule per mistake: each takes a span and returns it, relabelled, or None to drop it ----------
+Rule = Callable[[Entity, str, DocumentContext], "Entity | None"]
+
+
+def _unnamed(e: Entity) -> bool:
+    """Not named by the gazetteer, whose entries the rules leave alone."""
+    return e.norm is None
+
+
+def not_a_date(e, text, ctx):
+    """Durations, ages and numbers are no calendar dates ("three years", "12")."""
+    return None if e.label == "DATE" and not is_calendar_date(e.text) else e
+
+
+def frequency(e, text, ctx):
+    """"every Thursday": a frequency, not a date."""
+    return None if e.label == "DATE" and re.search(r"\b(?:every|each)\s+$", text[max(0, e.start - 8):e.start]) else e
+
+
+def event(e, text, ctx):
+    """Conferences, awards and fairs are events, not organisations."""
+    return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) else e
+
+
+def common_noun(e, text, ctx):
+    """"cooperatives", "the region": a common noun is not a name."""
+    return None if e.label in NAME_LABELS and _unnamed(e) and not any(c.isupper() for c in e.text) else e
+
+
+def names_nothing(e, text, ctx):
+    """Report parts, units and job titles."""
+    return None if e.label in NAME_LABELS and _unnamed(e) and _names_nothing(text, e) else e
+
+
+def strong_date(e, text, ctx):
+    """"Q3 2025" tagged as a person is a date."""
+    return replace(e, label="DATE") if e.label in NAME_LABELS and _unnamed(e) and _STRONG_DATE.fullmatch(e.text) else e
+
+
+def lower_case_word(e, text, ctx):
+    """"Lesson 3", "Stakeholder views": the document also writes the word in lower case."""
+    if (e.label in ("ORG", "PERSON") and _unnamed(e) and " " not in e.text and not e.text.isupper()
+            and e.text.lower() in ctx.lower_words and e.text not in ctx.acronyms and not is_place(e.text)):
+        return None
+    return e
+
+
+def programme(e, text, ctx):
+    """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
+    if e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes):
+        return None
+    return e
+
+
+def project(e, text, ctx):
+    """"the HOPE project": the name of a project, not of its partners."""
+    return None if e.label == "ORG" and _unnamed(e) and e.text in ctx.projects else e
+
+
+def abbreviation(e, text, ctx):
+    """"AI", "CEO", "SME", currency codes: abbreviations, not organisations."""
+    return None if e.label == "ORG" and _unnamed(e) and e.text.upper() in COMMON_ABBREVIATIONS else e
+
+
+def number_word(e, text, ctx):
+    """"EIGHTEEN staff"."""
+    return None if e.label in NAME_LABELS and _unnamed(e) and e.text.lower() in NUMBER_WORDS else e
+
+
+def place_after_preposition(e, text, ctx):
+    """"in Rubavu", "across Nuevo León": a place, whatever the model said."""
+    if (e.label in ("PERSON", "ORG") and _unnamed(e) and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
+            and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3):
+        return replace(e, label="GPE")
+    return e
+
+
+def acronym(e, text, ctx):
+    """An acronym the document defines names an organisation."""
+    return replace(e, label="ORG") if e.label != "DATE" and e.text in ctx.acronyms else e
+
+
+def person_by_role(e, text, ctx):
+    """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst": a person."""
+    if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
+            and not _ORG_WORDS.search(e.text) and not is_place(e.text)
+            and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) or _ROLE_AFTER.match(text[e.end:e.end + 80]))):
+        return replace(e, label="PERSON")
+    return e
+
+
+def mp_seat(e, text, ctx):
+    """"the Barrow and Furness MP": the seat is a place."""
+    if e.label in ("ORG", "PERSON") and _unnamed(e) and _MP_AFTER.match(text[e.end:e.end + 30]):
+        return replace(e, label="GPE")
+    return e
+
+
+def firm_by_verb(e, text, ctx):
+    """"Halliburton opened a training centre": no unknown town does business."""
+    if (e.label == "GPE" and _unnamed(e) and " " not in e.text and not is_place(e.text)
+            and _FIRM_VERB_AFTER.match(text[e.end:e.end + 30])):
+        return replace(e, label="ORG")
+    return e
+
+
+RULES: tuple[Rule, ...] = (not_a_date, frequency, event, common_noun, names_nothing, strong_date, lower_case_word,
+                           programme, project, abbreviation, number_word, place_after_preposition, acronym,
+                           person_by_role, mp_seat, firm_by_verb)
+
+
+def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tuple[Rule, ...] = RULES) -> list[Entity]:
+    """One passage's entities with dates split, spans trimmed and every rule applied in order."""
+    out = []
+    for e in (d for e0 in ents for d in split_date(e0)):
+        e = trim(e)
+        for rule in rules:
+            if e is None:
+                break
+            e = rule(e, text, ctx)
+        if e is not None:
             out.append(e)
-        out = repair_spans(text, out)
-        # Long forms and bare acronyms the model missed: ORG wherever they stand as words.
-        taken = [(e.start, e.end) for e in out]
-        for long_form in acronyms.values():
-            for m in re.finditer(rf"(?<![\w-]){re.escape(long_form)}(?![\w-])", text):
-                overlapping = [e for e in out if e.start < m.end() and m.start() < e.end]
-                # The author spelled the name out: pieces the model made of it give way to it whole.
-                if all(m.start() <= e.start and e.end <= m.end() and e.norm is None for e in overlapping):
-                    out = [e for e in out if e not in overlapping]
-                    out.append(Entity(long_form, "ORG", m.start(), m.end()))
-                    taken = [(e.start, e.end) for e in out]
-        for acr in acronyms:
-            for m in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w-])", text):
-                if not any(s < m.end() and m.start() < t for s, t in taken):
-                    out.append(Entity(acr, "ORG", m.start(), m.end()))
-                    taken.append((m.start(), m.end()))
-        out += missed_places(text, out)
-        out = date_spans(text, out)
-        cleaned.append(sorted(out, key=lambda e: e.start))
+    return out
 
+
+def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:
+    """Long forms and bare acronyms the model missed: ORG wherever they stand as words."""
+    out = list(ents)
+    taken = [(e.start, e.end) for e in out]
+    for long_form in ctx.acronyms.values():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(long_form)}(?![\w-])", text):
+            overlapping = [e for e in out if e.start < m.end() and m.start() < e.end]
+            # The author spelled the name out: pieces the model made of it give way to it whole.
+            if all(m.start() <= e.start and e.end <= m.end() and e.norm is None for e in overlapping):
+                out = [e for e in out if e not in overlapping]
+                out.append(Entity(long_form, "ORG", m.start(), m.end()))
+                taken = [(e.start, e.end) for e in out]
+    for acr in ctx.acronyms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w-])", text):
+            if not any(s < m.end() and m.start() < t for s, t in taken):
+                out.append(Entity(acr, "ORG", m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    return sorted(out, key=lambda e: e.start)
+
+
+def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext,
+              published: str | None) -> list[list[Entity]]:
+    """One label and one canonical name per name across the document; ``iso`` for dates."""
+    acronyms = ctx.acronyms
+    long_to_acr = ctx.long_to_acr
     cleaned = _other_spellings(passage_texts, cleaned)
 
     # One label per name: the majority of its mentions, acronyms and long forms pooled.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
 from .errors import LabelsError
-from .evaluate import f1
 from .records import Entity
 
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "corpus" / "entities_gold.jsonl"
@@ -39,21 +39,20 @@ def read_gold(path: str | Path, parts: list[str] | None = None) -> list[dict]:
 
 
 def predict(nlp, gold: list[dict], refine: bool = True) -> list[list[Entity]]:
-    """Entities for every gold passage; with ``refine`` the passages of one ``doc`` are refined together."""
-    from .annotate import entities_of
-    from .entities import refine_document
+    """Entities for every gold passage, the passages of one ``doc`` read as one document (as a run
+    reads them); without ``refine``, what the NER alone found."""
+    from .annotate import document_entities
+    from .entity_pipes import COMPONENTS
 
-    raw = [entities_of(d) for d in nlp.pipe([g["text"] for g in gold], batch_size=64)]
-    if not refine:
-        return raw
     by_doc: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(gold):
         by_doc[g.get("doc") or f"#{i}"].append(i)
+    groups = list(by_doc.values())
     out: list[list[Entity]] = [[] for _ in gold]
-    for idx in by_doc.values():
-        refined = refine_document([gold[i]["text"] for i in idx], [raw[i] for i in idx], None)
-        for i, ents in zip(idx, refined):
-            out[i] = ents
+    with nlp.select_pipes(disable=[] if refine else [p for p in COMPONENTS if p in nlp.pipe_names]):
+        for idx, ents in zip(groups, document_entities(nlp, (([gold[i]["text"] for i in idx], None) for idx in groups))):
+            for i, passage_ents in zip(idx, ents):
+                out[i] = passage_ents
     return out
 
 
@@ -71,22 +70,49 @@ def compare_pipelines(gold: list[dict], spacy_model: str = "auto", gazetteer=Non
     return reports
 
 
+def _doc_cut_at(vocab, text: str, cuts: set[int]):
+    """A Doc of ``text`` whose tokens end at every cut: each entity, gold or predicted, is whole tokens."""
+    from spacy.tokens import Doc
+
+    words: list[str] = []
+    spaces: list[bool] = []
+    for m in re.finditer(r"\S+|\s", text):
+        if m.group() == " " and words and not spaces[-1] and not words[-1].isspace():
+            spaces[-1] = True  # one space after a word is the word's trailing whitespace
+            continue
+        points = [m.start(), *sorted(c for c in cuts if m.start() < c < m.end()), m.end()]
+        for a, b in zip(points, points[1:]):
+            words.append(text[a:b])
+            spaces.append(False)
+    return Doc(vocab, words=words, spaces=spaces)
+
+
 def entity_report(gold: list[dict], predicted: list[list[Entity]]) -> dict:
-    """Exact-span P/R/F1 per label group (ORG, places = GPE+LOC, DATE, PERSON) and micro over all."""
-    counts = {g: [0, 0, 0] for g in GROUP_ORDER}
+    """Exact-span P/R/F1 per label group (ORG, places = GPE+LOC, DATE, PERSON) and micro over all,
+    by spaCy's ``Scorer.score_spans`` on Examples tokenised so that every span is whole tokens."""
+    from spacy.scorer import Scorer
+    from spacy.training import Example
+    from spacy.vocab import Vocab
+
+    vocab = Vocab()
+    examples = []
+    support = dict.fromkeys(GROUP_ORDER, 0)
     for g, pred in zip(gold, predicted):
-        gold_set = {(e["start"], e["end"], GROUPS[e["label"]]) for e in g["entities"] if e["label"] in GROUPS}
-        pred_set = {(e.start, e.end, GROUPS[e.label]) for e in pred if e.label in GROUPS}
-        for grp in GROUP_ORDER:
-            gs = {x for x in gold_set if x[2] == grp}
-            ps = {x for x in pred_set if x[2] == grp}
-            counts[grp][0] += len(gs & ps)
-            counts[grp][1] += len(ps - gs)
-            counts[grp][2] += len(gs - ps)
+        gold_spans = {(e["start"], e["end"], GROUPS[e["label"]]) for e in g["entities"] if e["label"] in GROUPS}
+        pred_spans = {(e.start, e.end, GROUPS[e.label]) for e in pred if e.label in GROUPS}
+        for _, _, grp in gold_spans:
+            support[grp] += 1
+        cuts = {x for s in gold_spans | pred_spans for x in s[:2]}
+        docs = [_doc_cut_at(vocab, g["text"], cuts) for _ in range(2)]
+        for doc, spans in zip(docs, (pred_spans, gold_spans)):
+            doc.spans["entities"] = [doc.char_span(a, b, label=grp) for a, b, grp in sorted(spans)]
+        examples.append(Example(*docs))
+    scores = Scorer.score_spans(examples, "entities", getter=lambda doc, key: doc.spans[key], allow_overlap=True)
+    per_type = scores["entities_per_type"]
     report = {}
-    for grp, (tp, fp, fn) in counts.items():
-        p, r, f = f1(tp, fp, fn)
-        report[grp] = {"precision": p, "recall": r, "f1": f, "support": tp + fn}
-    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
-    report["all"] = dict(zip(("precision", "recall", "f1"), f1(tp, fp, fn))) | {"support": tp + fn}
+    for grp in GROUP_ORDER:
+        s = per_type.get(grp, {"p": 0.0, "r": 0.0, "f": 0.0})
+        report[grp] = {"precision": s["p"], "recall": s["r"], "f1": s["f"], "support": support[grp]}
+    report["all"] = {"precision": scores["entities_p"] or 0.0, "recall": scores["entities_r"] or 0.0,
+                     "f1": scores["entities_f"] or 0.0, "support": sum(support.values())}
     return report

@@ -24,29 +24,22 @@ import re
 from dataclasses import replace
 
 from .ingest.metadata import MONTHS
-from .places import is_place, may_add, place_label
+from .places import is_place, place_label
 from .records import Entity
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS, PLACE_HEADS,
+                         alternation)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 _CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*"
 # Nouns that head an official name and may be followed by "of"/"for" + the rest of it.
-_HEADS = re.compile(
-    r"(?:Ministry|Department|Directorate|Directorate-General|Agency|Authority|Institute|Institution|University|"
-    r"Representation|Association|Federation|Chamber|Council|Commission|Office|Bank|Centre|Center|School|College|"
-    r"Academy|Society|Foundation|Secretariat|Board|Bureau|Service|Services|Administration|Corporation|"
-    r"Confederation|Union|Network|Alliance|Consortium|Cluster|Bay|Gulf|Sea|Port|City|Isle|Cape|Strait|Lake|"
-    r"Mount|Region|Province|State|Republic|Kingdom|Islands|Fund|Forum|Government|Observatory|Institutes|"
-    r"Secretariat|Court|Organization|Organisation|Corporation|Company|Commissioner)$")
+_HEADS = re.compile(alternation(BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS) + "$")
 _ITEM = rf"(?:the\s+)?{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
 _CONTINUATION = re.compile(
     rf"^(?P<link>\s+(?:of|for|on|and|&)\s+(?:the\s+)?)"
     rf"(?P<words>{_CAP_WORD}(?:\s+(?:and\s+)?{_CAP_WORD}){{0,4}}(?:(?:,\s+{_ITEM})*,?\s+and\s+{_ITEM})?)")
 # "Department of Climate Change" + ", Energy, the Environment and Water": the rest of a listed name.
 _LIST_REST = re.compile(rf"^(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
-_ORG_HEAD_ANYWHERE = re.compile(r"\b(?:Ministry|Department|Agency|Authority|Institute|University|Association|"
-                                r"Federation|Chamber|Council|Commission|Cluster|Network|Alliance|Centre|Center|"
-                                r"Company|Corporation|Foundation|Office|Group|College|School|Hub|Platform|"
-                                r"Government|Observatory|Institutes|Secretariat|Organization|Organisation)\b")
+_ORG_HEAD_ANYWHERE = re.compile(rf"\b{alternation(BODY_HEADS)}\b")
 _ADJECTIVE = re.compile(r"[a-z](?:al|ic|ical|ive|ous|ary)$")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
@@ -58,18 +51,15 @@ _FOREIGN_INSTITUTION = re.compile(
     rf"Centro)(?:\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et|à|en)\s+)?(?![\w-]*['’]s\b){_CAP_WORD})+")
 # A run of capitalised words ending in a noun only organisations end in: "Croatian Maritime Cluster".
 _NAMED_BY_HEAD = re.compile(
-    rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}(?:Cluster|Chamber|Science Park|Technology Park|"
-    r"Alliance|Association|Agency|University|Institute|Institutes|Hub|Council|Federation|Network|Consortium|"
-    r"Foundation|Platform|Enterprise Forum|Enterprise|Corporation|Cooperative|Secretariat|Partnership|Observatory|Government|"
-    r"Centre|Center)(?![\w-])")
+    rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}{alternation(NAME_ENDINGS)}(?![\w-])")
 # Regional agencies named after their region: "Enterprise Estonia", "Invest in Skåne", "IDA Ireland".
 _AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Innovate|Invest in|Invest|Business|Visit|Energy|"
                               rf"Wind Energy|Hydrogen|Guidance|[A-Z]{{2,5}})"
                               rf"[ \t]+({_CAP_WORD}(?:[ \t]{_CAP_WORD})?)(?![\w-])")
 _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \t]+(?:Region|Voivodeship|Province|"
                          r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
-_NOT_AGENCY = {"AI", "CEO", "EU", "UK", "US", "USA", "SME", "ICT", "CO2", "GDP"}
-_TITLES = re.compile(r"^(?:Marshal|Governor|Mayor|President|Minister|Prime Minister|King|Queen|Chancellor)$")
+_NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Estonia
+_TITLES = re.compile(alternation(OFFICES) + "$")
 _FEATURE_BEFORE = re.compile(
     rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount)\s+){_CAP_WORD}")
 _FEATURE_AFTER = re.compile(
@@ -326,17 +316,22 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
     return _first_fit(out)  # two model spans that the widening made overlap: the longer stays
 
 
-def missed_places(text: str, ents: list[Entity]) -> list[Entity]:
-    """Well-known places standing alone in the text that no entity covers ("in Pune", "Accra's port")."""
+def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -> list[Entity]:
+    """Well-known places standing alone in the text that no entity covers ("in Pune", "Accra's port").
+
+    ``found`` are the places the place ruler matched (offsets into ``text``); one is kept only when it
+    is a whole run of capitalised words, less a sentence's first word and a "-based" or "'s" ending:
+    the "Lyon" of "Lyon Biotech Cluster" is part of a longer name.
+    """
+    wanted = set(found)
     added = []
     for m in _WORD.finditer(text):
         run = m.group(0)
         lead = _SENTENCE_LEAD.match(run)
         start = m.start() + (lead.end() if lead else 0)
-        # "Kaunas-based", "Accra's": the place is the name before the suffix.
         name = re.sub(r"(?:-[a-z][\w-]*|'s|’s|'|’)$", "", text[start:m.end()])
-        if not name or not may_add(name):
-            continue  # also when the place is only part of a longer name ("Lyon Biotech Cluster")
+        if not name or (start, start + len(name)) not in wanted:
+            continue
         cand = Entity(name, place_label(name), start, start + len(name))
         if not any(_overlaps(cand, e) for e in ents + added):
             added.append(cand)

@@ -32,7 +32,6 @@ from .ingest import SUPPORTED_SUFFIXES, is_hidden_or_lock, iter_input_files, rea
 from .outputs import (DOCUMENTS, ENTITIES, ERRORS, MANIFEST, PASSAGES, AtomicJsonl, OutputLock, fsync_dir,
                       prepare_out_dir, write_json_atomic)
 from .records import Document, PassageRecord, document_json, error_json
-from .entities import refine_document
 from .ingest.language import load_language_model
 from .places import gazetteer_places
 from .pool import Done, Failed, Limits, WorkerPool
@@ -124,7 +123,7 @@ class DocumentWork:
     settings: Settings
 
     def __call__(self, tasks: list[tuple[str, str]], at: Callable[..., None] = _nowhere) -> tuple[list[dict], dict]:
-        from .annotate import find_entities
+        from .annotate import document_entities
 
         times = dict.fromkeys(STAGES, 0.0)
         entries: list[dict] = []
@@ -145,15 +144,13 @@ class DocumentWork:
         all_passages = [p for _, _, ps in pending for p in ps]
         at(None, sum(len(p.text.split()) for p in all_passages))
         t0 = time.perf_counter()
-        raw = [ents for ents, _ in find_entities(self.nlp, ((p.text, None) for p in all_passages))]
-        times["annotate"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
         entities: list = []
-        k = 0
-        for _, doc, passages in pending:  # names, acronyms and labels are settled per document
-            entities += refine_document([p.text for p in passages], raw[k:k + len(passages)], doc.published)
-            k += len(passages)
-        times["entities"] += time.perf_counter() - t0
+        spent: dict = {}
+        for ents in document_entities(self.nlp, (([p.text for p in passages], doc.published)
+                                                 for _, doc, passages in pending), timings=spent):
+            entities += ents  # names, acronyms and labels are settled per document
+        times["entities"] += spent.get("entities", 0.0)
+        times["annotate"] += time.perf_counter() - t0 - spent.get("entities", 0.0)
         t0 = time.perf_counter()
         classes = self.model.classify([p.text for p in all_passages])
         times["classify"] += time.perf_counter() - t0

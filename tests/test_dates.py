@@ -1,6 +1,6 @@
 """Dates in cluster news: whole spans, one entity per range, relative dates resolved, durations left out.
 
-Each case runs a passage through the real spaCy pipeline (``find_entities``) and ``refine_document``
+Each case runs a passage through the real spaCy pipeline and its refinement components (``document_entities``)
 with a publication date, as a batch run does.
 """
 
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.annotate import find_entities
-from pipeline.entities import is_calendar_date, iso_date, refine_document
+from pipeline.annotate import document_entities
+from pipeline.entities import is_calendar_date, iso_date
 
 PUBLISHED = "2024-06-14"  # a Friday, in ISO week 24
 
 
 def dates_of(nlp, paragraphs: list[str], published: str | None = PUBLISHED) -> list[tuple[str, str | None]]:
-    raw = [ents for ents, _ in find_entities(nlp, ((p, i) for i, p in enumerate(paragraphs)))]
-    return [(e.text, e.iso) for para in refine_document(paragraphs, raw, published) for e in para if e.label == "DATE"]
+    passages = next(document_entities(nlp, [(paragraphs, published)]))
+    return [(e.text, e.iso) for para in passages for e in para if e.label == "DATE"]
 
 
 def test_a_dateline_keeps_its_day(nlp):

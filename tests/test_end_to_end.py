@@ -132,3 +132,59 @@ def test_plain_news_and_logistics_passages_are_not_lessons_and_advice_is(sample_
     assert advice and all(p["is_lesson"] for p in advice)
     logistics = [p for k, p in by_start.items() if k.startswith(("Applications for the third cohort", "The steering committee will next meet"))]
     assert logistics and not any(p["is_lesson"] for p in logistics)
+
+
+PLAIN_SPACY = """
+import json, sys
+import spacy
+
+nlp = spacy.load(sys.argv[1])
+out = {}
+for doc_id, item in json.load(open(sys.argv[2], encoding="utf-8")).items():
+    doc = nlp.make_doc("\\n\\n".join(item["passages"]))
+    doc._.published = item["published"]
+    doc = nlp(doc)
+    out[doc_id] = [[e.start_char, e.end_char, e.text, e.label_, e._.norm, e._.iso] for e in doc.ents
+                   if e.label_ in ("ORG", "GPE", "LOC", "DATE", "PERSON")]
+json.dump(out, sys.stdout)
+"""
+
+
+def test_the_saved_pipeline_gives_the_entities_of_a_run_in_plain_spacy(sample_run, tmp_path):
+    """`lessons save-pipeline` writes NER and refinement with nlp.to_disk; a Python that only imports
+    spaCy loads it (the components come through the spacy_factories entry point) and finds, in each
+    document's text, exactly the entities the run wrote for its passages, canonical names and ISO dates included."""
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    _, out = sample_run
+    saved = tmp_path / "cluster-lessons-ner"
+    result = CliRunner().invoke(app, ["save-pipeline", str(saved)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((saved / "meta.json").read_text())["pipeline"][-1] == "cluster_lessons_consistency"
+
+    passages = read_jsonl(out / "passages.jsonl")
+    documents = {d["doc_id"]: d for d in read_jsonl(out / "documents.jsonl")}
+    texts: dict[str, list[str]] = {}
+    for p in sorted(passages, key=lambda p: (p["doc_id"], p["index"])):
+        texts.setdefault(p["doc_id"], []).append(p["text"])
+    job = {doc_id: {"passages": ts, "published": documents[doc_id].get("published")} for doc_id, ts in texts.items()}
+    (tmp_path / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    (tmp_path / "plain.py").write_text(PLAIN_SPACY, encoding="utf-8")
+    done = subprocess.run([sys.executable, "plain.py", str(saved), "job.json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    plain = json.loads(done.stdout)
+
+    expected: dict[str, list] = {}
+    for p in sorted(passages, key=lambda p: (p["doc_id"], p["index"])):
+        offset = sum(len(t) + 2 for t in texts[p["doc_id"]][:p["index"]])
+        expected.setdefault(p["doc_id"], []).extend(
+            [e["start"] + offset, e["end"] + offset, e["text"], e["label"], e["norm"], e["iso"]] for e in p["entities"])
+    assert sum(len(v) for v in expected.values()) > 150
+    assert any(e[5] for v in expected.values() for e in v)  # some dates resolved to ISO
+    assert plain == expected

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from pipeline.annotate import entities_of, load_spacy
-from pipeline.entities import acronyms_of, fold, iso_date, is_calendar_date, refine_document
+from pipeline.annotate import document_entities, load_spacy
+from pipeline.entities import acronyms_of, fold, iso_date, is_calendar_date
 
 
 def refined(nlp, paragraphs, published=None):
-    raw = [entities_of(d) for d in nlp.pipe(paragraphs)]
-    return refine_document(paragraphs, raw, published)
+    """The entities of each paragraph, the paragraphs read as one document, as a run reads them."""
+    return next(document_entities(nlp, [(paragraphs, published)]))
 
 
 def by_text(ents):

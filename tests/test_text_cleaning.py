@@ -151,12 +151,12 @@ def test_mojibake_is_repaired_in_pdf_text(tmp_path):
 
 
 def test_spacy_finds_the_repaired_place_names(tmp_path, nlp):
-    from pipeline.annotate import find_entities
+    from pipeline.annotate import document_entities
 
     doc = _feed_item(tmp_path, {"title": "Hydrogen buses for MalmÃ¶", "summary": MOJIBAKE})
     assert doc.title == "Hydrogen buses for Malmö"
-    found = {(e.text, e.label) for entities, _ in find_entities(nlp, ((p.text, p) for p in split_passages(doc)))
-             for e in entities}
+    passages = next(document_entities(nlp, [([p.text for p in split_passages(doc)], doc.published)]))
+    found = {(e.text, e.label) for entities in passages for e in entities}
     assert ("Malmö", "GPE") in found and ("Skåne", "GPE") in found
 
 

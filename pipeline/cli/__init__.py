@@ -114,3 +114,4 @@ from . import digest_cmd  # noqa: E402,F401
 from . import report_cmd  # noqa: E402,F401
 from . import export_cmd  # noqa: E402,F401
 from . import import_cmd  # noqa: E402,F401
+from . import pipeline_cmd  # noqa: E402,F401

@@ -1,0 +1,75 @@
+"""The words the entity rules share: heads of names, titles of office, abbreviations and other non-names.
+
+One list per idea, so that a word added for one rule counts for all of them: the span repair
+(:mod:`pipeline.entity_spans`) and the label rules (:mod:`pipeline.entities`) build their patterns
+from these sets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Nouns that make a capitalised name a body wherever they stand in it ("Croatian Maritime Cluster",
+# "Ministry of Economy", "Bank of Lithuania").
+BODY_HEADS = frozenset("""Academy Agency Alliance Association Authority Bank Board Bureau Center Centre Chamber Cluster
+College Commission Company Consortium Cooperative Corporation Council Department Federation Forum Foundation Government
+Group Hub Institute Institutes Ministry Network Observatory Office Organisation Organization Platform School
+Secretariat Society Union University""".split())
+# Heads of official names that go on with "of"/"for" but say less about what the name is.
+OFFICIAL_HEADS = frozenset("""Administration Commissioner Confederation Court Directorate Directorate-General Fund
+Institution Representation Service Services""".split())
+# Heads of place names continued by "of" ("Bay of Biscay", "Port of Koper", "Republic of Korea").
+PLACE_HEADS = frozenset("Bay Cape City Gulf Isle Islands Kingdom Lake Mount Port Province Region Republic Sea State "
+                        "Strait".split())
+# Last words that alone make a run of capitalised words a body ("Vineland Science Park"): the
+# body heads least often used for anything else, and a few two-word endings.
+NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre", "Chamber", "Cluster", "Consortium",
+                          "Cooperative", "Corporation", "Council", "Enterprise", "Enterprise Forum", "Federation",
+                          "Foundation", "Government", "Hub", "Institute", "Institutes", "Network", "Observatory",
+                          "Partnership", "Platform", "Science Park", "Secretariat", "Technology Park", "University"})
+# Words inside a name that say "organisation", beyond the heads: legal forms, labs, foreign heads.
+ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "Laboratory", "Ltd", "Park", "Partners",
+                         "S.A", "SA", "Universidad", "Université", "Universität"})
+
+# Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
+HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Professor Sir Dame Judge Father Sister".split())
+OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman CEO
+Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
+# Offices whose "of/for ..." names a portfolio, not an organisation ("Minister of ICT and Innovation").
+PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
+# Second words of a two-word title ("Cabinet Secretary"): the first word is no organisation.
+TITLE_SECOND_WORDS = frozenset({"Secretary", "Minister", "Secretary-General"})
+# Roles after a name and a comma ("Mhairidh Evans, principal analyst"): the name is a person's.
+ROLES = frozenset("""head director chief CEO manager chair chairman chairwoman president professor researcher analyst
+founder co-founder coordinator officer minister mayor lead leader secretary adviser advisor consultant engineer
+economist partner spokesperson spokesman spokeswoman senior principal""".split())
+
+# ISO 4217 currency codes: "GEL 2 million" is an amount, not an organisation.
+CURRENCY_CODES = frozenset("""AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF
+GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
+LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG""".split())
+# Capitalised abbreviations that are not organisations (compared in upper case).
+COMMON_ABBREVIATIONS = frozenset("""AI API CEO CTO CFO COO SME SMES GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
+GWH MWH KWH IT PDF HQ NGO NGOS VAT ESG PV LNG LPG R&D RDI B2B B2C SDG SDGS FAQ URL GPS DNA COVID II III IV VI VII
+VIII IX XI XII OK TV PR HR UK US USA UAE Q1 Q2 Q3 Q4 AM PM CET GMT UTC NB PS CV ID ROI CAPEX OPEX EIB S3 RIS3 TRLS
+FTE FTES HVAC LED GHG NOX ICU MBA MSC BSC ISO PRESS RELEASE NEWS UPDATE NOTE NOTES ANNEX TBC TBD ASAP FYI END CONTACT
+FOR IMMEDIATE ENDS EMBARGO EMBARGOED EDITORS MEDIA ABOUT SOURCE Q&A FAQS""".split()) | CURRENCY_CODES
+# Words heading a part of a report; the model sometimes takes them for names.
+DOCUMENT_PARTS = frozenset("""Foreword Excerpt Abstract Summary Introduction Conclusion Conclusions Annex Appendix
+Contents Preface Acknowledgements Acknowledgments Glossary References Bibliography Background Methodology Findings
+Recommendations Overview Outlook Disclaimer Editorial""".split())
+# Units and forms of address the model tags as names ("50 MW", "Madam Speaker").
+UNITS = frozenset({"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"})
+# Numbers written as words ("EIGHTEEN staff").
+NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
+billion first second third""".split())
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex group matching any of ``words`` (longest first, so "Science Park" wins over "Park")."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"

@@ -1,0 +1,92 @@
+"""The entity refinement as spaCy components: what plain spaCy code sees, long documents, shared vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import annotate
+from pipeline.annotate import document_entities
+from pipeline.entity_pipes import COMPONENTS, PASSAGES
+
+REPORT = [
+    "The European Institute of Innovation & Technology (EIT) opened a hydrogen testbed in Rotterdam on "
+    "Tuesday, 4 March 2025, with EUR 12 million from the Dutch government.",
+    "EIT said the Port of Rotterdam Authority would host the first electrolyser, and that Hydrogen Valley "
+    "Netherlands had signed up eleven firms.",
+    "By next spring the EIT hopes to open a second site in Groningen.",
+]
+
+
+def test_the_refinement_runs_inside_spacy_and_doc_ents_is_the_result(nlp):
+    """Plain spaCy code (nlp(text)) gets the refined entities in doc.ents, passages in doc.spans, the
+    canonical name in ent._.norm and the ISO date in ent._.iso; labels spaCy has beyond ours stay."""
+    assert nlp.pipe_names[nlp.pipe_names.index("ner") + 1:] == list(COMPONENTS)
+    doc = nlp.make_doc("\n\n".join(REPORT))
+    doc._.published = "2025-03-05"
+    doc = nlp(doc)
+    assert [s.text for s in doc.spans[PASSAGES]] == REPORT
+    ents = {(e.text, e.label_): e for e in doc.ents}
+    assert ents[("EIT", "ORG")]._.norm == "European Institute of Innovation & Technology"
+    assert ("European Institute of Innovation & Technology", "ORG") in ents
+    assert ents[("Tuesday, 4 March 2025", "DATE")]._.iso == "2025-03-04"
+    assert ("Groningen", "GPE") in ents and ("Port of Rotterdam Authority", "ORG") in ents
+    assert ("Dutch", "NORP") in ents  # labels beyond ours stay where no refined name overlaps them
+    # The same entities as the library's own path, passage by passage.
+    ours = next(document_entities(nlp, [(REPORT, "2025-03-05")]))
+    starts = [s.start_char for s in doc.spans[PASSAGES]]
+    plain = [(e.start_char, e.end_char, e.label_, e._.norm, e._.iso) for e in doc.ents
+             if e.label_ in ("ORG", "GPE", "LOC", "DATE", "PERSON")]
+    assert plain == [(e.start + base, e.end + base, e.label, e.norm, e.iso)
+                     for base, ents in zip(starts, ours) for e in ents]
+
+
+def test_a_long_document_is_tagged_in_pieces_but_refined_as_one(nlp, monkeypatch):
+    """Past CHUNK_CHARS a document is tagged in pieces of whole passages joined again with Doc.from_docs, so an
+    acronym defined in the first passage still names the organisation in the last one, and every passage
+    gets what it gets when the document is tagged whole."""
+    filler = [f"Members of the cluster met {n} suppliers in Gdańsk to compare heat pump designs." for n in range(2, 40)]
+    passages = [REPORT[0], *filler, "In June the EIT will report on the testbed to its partners in Warsaw."]
+    whole = next(document_entities(nlp, [(passages, None)]))
+    monkeypatch.setattr(annotate, "CHUNK_CHARS", 400)
+    assert len(annotate._chunks(passages)) > 5
+    pieces = next(document_entities(nlp, [(passages, None)]))
+    assert pieces == whole
+    assert ("EIT", "ORG", "European Institute of Innovation & Technology") in {(e.text, e.label, e.norm) for e in pieces[-1]}
+
+
+def test_a_document_without_passages_and_an_empty_passage_give_empty_lists(nlp):
+    out = list(document_entities(nlp, [([], None), (["", "Tartu hosts the cluster."], None)]))
+    assert out[0] == [] and out[1][0] == [] and ("Tartu", "GPE") in {(e.text, e.label) for e in out[1][1]}
+
+
+def test_no_place_exclusion_is_overridden_by_the_hand_lists():
+    """A name in NOT_PLACES that a hand list also names would be dead: the hand list wins in is_place."""
+    from pipeline.places import KNOWN_PLACES, NOT_PLACES, is_place
+
+    assert not NOT_PLACES & KNOWN_PLACES
+    assert not any(is_place(name) for name in NOT_PLACES)
+
+
+@pytest.mark.parametrize("title", ["Mayor", "Chancellor", "Prime Minister"])
+def test_one_list_of_offices_serves_every_title_rule(title):
+    """An office in the vocabulary marks a person before a one-word name, names no body before "of", and
+    keeps a possessive body whole: the three rules read one list (given the model's spans, so the test
+    is about the rules, not about what the NER happens to tag)."""
+    from pipeline.entities import clean_passage, document_context, harmonise
+    from pipeline.entity_spans import repair_spans
+    from pipeline.records import Entity
+
+    def ent(text, name, label):
+        start = text.index(name)
+        return Entity(name, label, start, start + len(name))
+
+    text = (f"{title} Okafor visited the cluster. The {title} of Lagos State is not a body, and "
+            f"the {title}'s Office of Lagos State signed the charter.")
+    ctx = document_context(text)
+    given = [ent(text, "Okafor", "PERSON"), ent(text, f"{title} of Lagos State", "ORG"),
+             ent(text, f"{title}'s Office of Lagos State", "ORG")]
+    cleaned = repair_spans(text, clean_passage(text, given, ctx))
+    settled = {(e.text, e.label) for e in harmonise([text], [cleaned], ctx, None)[0]}
+    assert ("Okafor", "PERSON") in settled  # titled: not a one-word company
+    assert not any(t.startswith(f"{title} of") for t, _ in settled)  # a job title names nothing
+    assert (f"{title}'s Office of Lagos State", "ORG") in settled  # not split at the possessive
