@@ -29,7 +29,7 @@ from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
-                         ORG_MARKERS, PORTFOLIO_OFFICES, ROLES, TITLE_SECOND_WORDS, UNITS, alternation)
+                         ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
@@ -55,6 +55,7 @@ _PROGRAMME = re.compile(
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
     r"Yojana|Regulation|Directive|Agenda)$")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
+_ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
                     r"of the Year)$")
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
@@ -65,7 +66,8 @@ _DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|a
                         r"between|from|since|until|till|by|during|in|on|at|before|after|around|about|"
                         r"the|period(?:\s+of)?)\s+)+", re.I)
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
-_PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout|to)\s+)$")
+# "in Rubavu": not "to", which as often leads to a body ("sent to Siemens").
+_PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout)\s+)$")
 _TITLE_BEFORE = re.compile(rf"\b{alternation(HONORIFICS | OFFICES)}\.?\s+$")
 _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
                            r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
@@ -478,6 +480,11 @@ def event(e, text, ctx):
     return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) else e
 
 
+def organ(e, text, ctx):
+    """"the Management Board", "the General Assembly": a part of an organisation, not one."""
+    return None if e.label == "ORG" and _unnamed(e) and _ORGAN.fullmatch(e.text) else e
+
+
 def common_noun(e, text, ctx):
     """"cooperatives", "the region": a common noun is not a name."""
     return None if e.label in NAME_LABELS and _unnamed(e) and not any(c.isupper() for c in e.text) else e
@@ -560,7 +567,7 @@ def firm_by_verb(e, text, ctx):
     return e
 
 
-RULES: tuple[Rule, ...] = (not_a_date, frequency, event, common_noun, names_nothing, strong_date, lower_case_word,
+RULES: tuple[Rule, ...] = (not_a_date, frequency, event, organ, common_noun, names_nothing, strong_date, lower_case_word,
                            programme, project, abbreviation, number_word, place_after_preposition, acronym,
                            person_by_role, mp_seat, firm_by_verb)
 

@@ -32,6 +32,14 @@ NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre
 ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "Laboratory", "Ltd", "Park", "Partners",
                          "S.A", "SA", "Universidad", "Université", "Universität"})
 
+# An organisation's own organs ("the Management Board", "the General Assembly") are parts of it, not
+# organisations: an organ word after nothing but generic modifiers. A named one ("Rwanda Development
+# Board") is a body.
+ORGANS = frozenset({"Board", "Assembly", "Committee"})
+ORGAN_MODIFIERS = frozenset("""Advisory Audit Coordinating Coordination Editorial Evaluation Executive Founding General
+Governing Interim Management Monitoring Organising Organizing Programme Project Scientific Selection Steering
+Supervisory Technical""".split())
+
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Professor Sir Dame Judge Father Sister".split())
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman CEO
