@@ -143,6 +143,28 @@ def entities_of(doc, start: int = 0, end: int | None = None) -> list[Entity]:
     ]
 
 
+def _entities_by_range(doc, texts: list[str]) -> list[list[Entity]]:
+    """The entities of each passage of a document joined from ``texts``, in one pass over ``doc.ents``."""
+    from bisect import bisect_right
+
+    from .entity_pipes import PASSAGE_BREAK
+
+    starts, pos = [], 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + len(PASSAGE_BREAK)
+    out: list[list[Entity]] = [[] for _ in texts]
+    for ent in doc.ents:
+        if ent.label_ not in KEPT_LABELS:
+            continue
+        i = bisect_right(starts, ent.start_char) - 1
+        if i < 0 or ent.end_char > starts[i] + len(texts[i]):
+            continue
+        out[i].append(Entity(text=ent.text, label=ent.label_, start=ent.start_char - starts[i],
+                             end=ent.end_char - starts[i], norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso))
+    return out
+
+
 def _chunks(passages: list[str]) -> list[str]:
     """The document's text in pieces of whole passages; all but the last end with the passage break."""
     from .entity_pipes import PASSAGE_BREAK
@@ -169,7 +191,7 @@ def document_entities(nlp, documents: Iterable[tuple[list[str], str | None]], ba
 
     from spacy.tokens import Doc
 
-    from .entity_pipes import COMPONENTS, PASSAGE_BREAK
+    from .entity_pipes import COMPONENTS, PASSAGE_BREAK, TEXT
 
     refiners = [(name, proc) for name, proc in nlp.pipeline if name in COMPONENTS]
     pending: dict[int, list] = {}
@@ -191,12 +213,10 @@ def document_entities(nlp, documents: Iterable[tuple[list[str], str | None]], ba
         t0 = time.perf_counter()
         doc = got[0] if n_chunks == 1 else Doc.from_docs(got, ensure_whitespace=False)
         doc._.published = published
+        doc.user_data[TEXT] = PASSAGE_BREAK.join(texts)
         for _, proc in refiners:
             doc = proc(doc)
-        out, pos = [], 0
-        for text in texts:
-            out.append(entities_of(doc, pos, pos + len(text)))
-            pos += len(text) + len(PASSAGE_BREAK)
+        out = _entities_by_range(doc, texts)
         if timings is not None:
             timings["entities"] = timings.get("entities", 0.0) + time.perf_counter() - t0
         yield out

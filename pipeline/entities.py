@@ -387,6 +387,26 @@ def acronyms_of(text: str) -> dict[str, str]:
 _PROJECT_AFTER = (r"(?:\s+(?:project|projects|programme|programmes|program|programs|initiative|consortium|platform|partnership|scheme)"
                   r"|,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:scheme|programme|program|project|initiative|fund|call|competition|prize))\b")
 _NAME_BEFORE = re.compile(rf"(?<![\w-])([A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}})(?={_PROJECT_AFTER})")
+_PROJECT_AFTER_RX = re.compile(_PROJECT_AFTER)
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c in "_-"
+
+
+def whole_words(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Where ``phrase`` stands in ``text`` as whole words (not inside a longer word or hyphenated name).
+
+    A plain search, not a regular expression: names are looked up by the hundred per document, and
+    compiling a pattern for each would cost more than the search.
+    """
+    found, i = [], text.find(phrase)
+    while i >= 0 and phrase:
+        end = i + len(phrase)
+        if (i == 0 or not _is_word_char(text[i - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            found.append((i, end))
+        i = text.find(phrase, i + 1)
+    return found
 
 
 def _project_names(doc_text: str) -> set[str]:
@@ -398,8 +418,7 @@ def _project_names(doc_text: str) -> set[str]:
         name = m.group(1)
         if name in found:
             continue
-        alone = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])(?!{_PROJECT_AFTER})", doc_text)
-        if alone is None:
+        if all(_PROJECT_AFTER_RX.match(doc_text, end) for _, end in whole_words(doc_text, name)):
             found.add(name)
     return found
 
@@ -419,11 +438,16 @@ def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> l
     forms = {s for ents in cleaned for e in ents if e.label == "ORG" and e.norm is None for s in _spellings(e.text)}
     if not forms:
         return cleaned
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?![\w-])")
     out = []
     for text, ents in zip(passage_texts, cleaned):
-        added = [Entity(m.group(), "ORG", m.start(), m.end()) for m in pattern.finditer(text)
-                 if not any(e.start < m.end() and m.start() < e.end for e in ents)]
+        # Leftmost first, the longest spelling where two start together, none inside another.
+        spots = sorted((at for form in forms for at in whole_words(text, form)), key=lambda at: (at[0], -at[1]))
+        matches: list[tuple[int, int]] = []
+        for a, b in spots:
+            if not matches or a >= matches[-1][1]:
+                matches.append((a, b))
+        added = [Entity(text[a:b], "ORG", a, b) for a, b in matches
+                 if not any(e.start < b and a < e.end for e in ents)]
         out.append(sorted(ents + added, key=lambda e: e.start) if added else ents)
     return out
 
@@ -591,18 +615,18 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
     out = list(ents)
     taken = [(e.start, e.end) for e in out]
     for long_form in ctx.acronyms.values():
-        for m in re.finditer(rf"(?<![\w-]){re.escape(long_form)}(?![\w-])", text):
-            overlapping = [e for e in out if e.start < m.end() and m.start() < e.end]
+        for a, b in whole_words(text, long_form):
+            overlapping = [e for e in out if e.start < b and a < e.end]
             # The author spelled the name out: pieces the model made of it give way to it whole.
-            if all(m.start() <= e.start and e.end <= m.end() and e.norm is None for e in overlapping):
+            if all(a <= e.start and e.end <= b and e.norm is None for e in overlapping):
                 out = [e for e in out if e not in overlapping]
-                out.append(Entity(long_form, "ORG", m.start(), m.end()))
+                out.append(Entity(long_form, "ORG", a, b))
                 taken = [(e.start, e.end) for e in out]
     for acr in ctx.acronyms:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w-])", text):
-            if not any(s < m.end() and m.start() < t for s, t in taken):
-                out.append(Entity(acr, "ORG", m.start(), m.end()))
-                taken.append((m.start(), m.end()))
+        for a, b in whole_words(text, acr):
+            if not any(s < b and a < t for s, t in taken):
+                out.append(Entity(acr, "ORG", a, b))
+                taken.append((a, b))
     return sorted(out, key=lambda e: e.start)
 
 

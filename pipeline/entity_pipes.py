@@ -17,6 +17,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 
+import numpy as np
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -30,6 +32,9 @@ PASSAGES = "passages"
 PLACE_NAMES = "place_names"  # doc.spans key of the place ruler's matches
 PLACE_RULER = "cluster_lessons_place_names"
 PASSAGE_BREAK = "\n\n"
+_LAYOUT = "cluster_lessons_layout"  # doc.user_data keys, dropped by the last component
+_READ = "cluster_lessons_read"
+TEXT = "cluster_lessons_text"  # doc.user_data: the document's text, when the caller has it
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 if not Doc.has_extension("published"):
@@ -44,19 +49,48 @@ def passages(doc: Doc) -> list[Span]:
     return list(doc.spans[PASSAGES]) if PASSAGES in doc.spans else [doc[:]]
 
 
-def _entities_by_passage(doc: Doc, parts: list[Span]) -> list[list[Entity]]:
-    """The kept entities of each passage, offsets into the passage's text (ents and passages are in order)."""
-    starts = [p.start_char for p in parts]
+def _layout(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
+    """The document's text and its passages' character ranges, read once per document: ``doc.text``
+    and ``Span.text`` build a Token for every token each time they are read."""
+    if _LAYOUT not in doc.user_data:
+        doc.user_data[_LAYOUT] = (doc.text, [(p.start_char, p.end_char) for p in passages(doc)])
+    return doc.user_data[_LAYOUT]
+
+
+def _ents_signature(doc: Doc):
+    """doc.ents as token-level arrays: comparing two is cheap, unlike reading doc.ents again."""
+    return doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID])
+
+
+def _by_passage(spans, parts: list[tuple[int, int]], text: str, entity) -> list[list[Entity]]:
+    """``entity(span, passage_start, text)`` for the kept-label spans, grouped by the passage holding them."""
+    starts = [a for a, _ in parts]
     out: list[list[Entity]] = [[] for _ in parts]
-    for ent in doc.ents:
-        if ent.label_ not in KEPT_LABELS:
+    for span in spans:
+        if span.label_ not in KEPT_LABELS:
             continue
-        i = bisect_right(starts, ent.start_char) - 1
-        if i < 0 or ent.end_char > parts[i].end_char:
+        a, b = span.start_char, span.end_char
+        i = bisect_right(starts, a) - 1
+        if i < 0 or b > parts[i][1]:
             continue  # over a passage break: no passage owns it
-        base = starts[i]
-        out[i].append(Entity(ent.text, ent.label_, ent.start_char - base, ent.end_char - base,
-                             norm=ent.ent_id_ or None, iso=ent._.iso))
+        out[i].append(entity(span, starts[i], text))
+    return out
+
+
+def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[Entity]]:
+    """The kept entities of each passage, offsets into the passage's text (ents and passages are in order).
+
+    The stage that set doc.ents leaves what it set in ``doc.user_data``; it is read from doc.ents again
+    only if another component changed them since.
+    """
+    cached = doc.user_data.get(_READ)
+    if cached is not None and np.array_equal(cached[0], _ents_signature(doc)):
+        return [list(x) for x in cached[1]]
+    text = _layout(doc)[0]
+    out = _by_passage(doc.ents, parts, text, lambda span, base, text: Entity(
+        text[span.start_char:span.end_char], span.label_, span.start_char - base, span.end_char - base,
+        norm=span.ent_id_ or None, iso=span._.iso))
+    doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out])
     return out
 
 
@@ -66,25 +100,36 @@ def set_entities(doc: Doc, found: list[Entity], final: bool = False) -> None:
     Spans widen to whole tokens ("U.S" → "U.S."). Until ``final``, ``norm`` is a gazetteer id carried
     as the span's ``id``; at the end it becomes ``Span._.norm``.
     """
+    text, parts = _layout(doc)
     spans, extra = [], {}
     for e in found:
         span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="expand",
                              span_id=e.norm if e.norm and not final else 0)
-        if span is None or not span.text.strip():
+        if span is None or not text[span.start_char:span.end_char].strip():
             continue
         spans.append(span)
         extra[(span.start_char, span.end_char)] = e
     spans = filter_spans(spans)
-    others = [s for s in doc.ents if s.label_ not in KEPT_LABELS]
     taken = {i for s in spans for i in range(s.start, s.end)}
-    doc.ents = sorted(spans + [s for s in others if not taken.intersection(range(s.start, s.end))],
-                      key=lambda s: s.start)
-    for ent in doc.ents:
-        e = extra.get((ent.start_char, ent.end_char))
-        if e is not None:
-            ent._.iso = e.iso
+    others = [s for s in doc.ents if s.label_ not in KEPT_LABELS and not taken.intersection(range(s.start, s.end))]
+    doc.ents = sorted(spans + others, key=lambda s: s.start)
+    for span in spans:  # Span._ values live in doc.user_data, keyed by offsets
+        e = extra[(span.start_char, span.end_char)]
+        if final or e.iso is not None:
+            span._.iso = e.iso
             if final:
-                ent._.norm = e.norm
+                span._.norm = e.norm
+    if not final:
+        doc.user_data[_READ] = (_ents_signature(doc), _by_passage(sorted(spans, key=lambda s: s.start), parts, text,
+                                                                  lambda span, base, text: _relative(
+                                                                      extra[(span.start_char, span.end_char)],
+                                                                      span, base, text)))
+
+
+def _relative(e: Entity, span, base: int, text: str) -> Entity:
+    """``e`` as set on ``span`` (whole tokens), with offsets into its passage."""
+    return Entity(text[span.start_char:span.end_char], e.label, span.start_char - base, span.end_char - base,
+                  norm=e.norm or None, iso=e.iso)
 
 
 class PassageStage:
@@ -95,13 +140,16 @@ class PassageStage:
         self.with_offset = with_offset
 
     def __call__(self, doc: Doc) -> Doc:
-        ctx = document_context(doc.text)
-        parts = passages(doc)
-        found = []
-        for part, ents in zip(parts, _entities_by_passage(doc, parts)):
-            extra = (part.start_char,) if self.with_offset else ()
-            found += [_shifted(e, part.start_char) for e in self.fn(part.text, ents, ctx, *extra)]
-        set_entities(doc, found)
+        text, parts = _layout(doc)
+        ctx = document_context(text)
+        found, changed = [], False
+        for (a, b), ents in zip(parts, _entities_by_passage(doc, parts)):
+            extra = (a,) if self.with_offset else ()
+            out = self.fn(text[a:b], ents, ctx, *extra)
+            changed = changed or out != ents
+            found += [_shifted(e, a) for e in out]
+        if changed:  # most documents give most stages nothing to do: doc.ents is then left as it is
+            set_entities(doc, found)
         return doc
 
 
@@ -112,14 +160,19 @@ def _shifted(e: Entity, by: int) -> Entity:
 @Language.component("cluster_lessons_passages")
 def mark_passages(doc: Doc) -> Doc:
     """Passages are the text between blank lines (kept if the caller marked them already)."""
+    text = doc.user_data.pop(TEXT, None)  # the caller's copy saves rebuilding it token by token
+    for key in (_LAYOUT, _READ):
+        doc.user_data.pop(key, None)
     if PASSAGES not in doc.spans:
+        text = doc.text if text is None else text
         bounds, pos = [], 0
-        for m in _BLANK_LINE.finditer(doc.text):
+        for m in _BLANK_LINE.finditer(text):
             bounds.append((pos, m.start()))
             pos = m.end()
-        bounds.append((pos, len(doc.text)))
-        spans = [doc.char_span(a, b, alignment_mode="expand") for a, b in bounds if doc.text[a:b].strip()]
+        bounds.append((pos, len(text)))
+        spans = [doc.char_span(a, b, alignment_mode="expand") for a, b in bounds if text[a:b].strip()]
         doc.spans[PASSAGES] = [s for s in spans if s is not None]
+        doc.user_data[_LAYOUT] = (text, [(s.start_char, s.end_char) for s in doc.spans[PASSAGES]])
     return doc
 
 
@@ -169,10 +222,12 @@ class Consistency:
     """One label and one canonical name per name across the document (acronyms and variants pooled)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        parts = passages(doc)
-        texts = [p.text for p in parts]
-        settled = harmonise(texts, _entities_by_passage(doc, parts), document_context(doc.text), doc._.published)
-        set_entities(doc, [_shifted(e, p.start_char) for p, ents in zip(parts, settled) for e in ents], final=True)
+        text, parts = _layout(doc)
+        settled = harmonise([text[a:b] for a, b in parts], _entities_by_passage(doc, parts), document_context(text),
+                            doc._.published)
+        set_entities(doc, [_shifted(e, a) for (a, _), ents in zip(parts, settled) for e in ents], final=True)
+        for key in (_LAYOUT, _READ):
+            doc.user_data.pop(key, None)
         return doc
 
 
