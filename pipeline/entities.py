@@ -29,7 +29,8 @@ from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
-                         ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, TITLE_SECOND_WORDS, UNITS, alternation)
+                         ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, SITE_ENDINGS,
+                         TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
@@ -56,6 +57,7 @@ _PROGRAMME = re.compile(
     r"Yojana|Regulation|Directive|Agenda)$")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
 _ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}")
+_SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
                     r"of the Year)$")
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
@@ -509,6 +511,13 @@ def organ(e, text, ctx):
     return None if e.label == "ORG" and _unnamed(e) and _ORGAN.fullmatch(e.text) else e
 
 
+def site(e, text, ctx):
+    """"Dogger Bank Wind Farm": a site, a place without a government (LOC), not the company running it."""
+    if e.label in ("ORG", "GPE", "PERSON") and _unnamed(e) and _SITE.search(e.text):
+        return replace(e, label="LOC")
+    return e
+
+
 def common_noun(e, text, ctx):
     """"cooperatives", "the region": a common noun is not a name."""
     return None if e.label in NAME_LABELS and _unnamed(e) and not any(c.isupper() for c in e.text) else e
@@ -591,7 +600,7 @@ def firm_by_verb(e, text, ctx):
     return e
 
 
-RULES: tuple[Rule, ...] = (not_a_date, frequency, event, organ, common_noun, names_nothing, strong_date, lower_case_word,
+RULES: tuple[Rule, ...] = (not_a_date, frequency, event, organ, site, common_noun, names_nothing, strong_date, lower_case_word,
                            programme, project, abbreviation, number_word, place_after_preposition, acronym,
                            person_by_role, mp_seat, firm_by_verb)
 

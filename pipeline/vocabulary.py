@@ -40,6 +40,10 @@ ORGAN_MODIFIERS = frozenset("""Advisory Audit Coordinating Coordination Editoria
 Governing Interim Management Monitoring Organising Organizing Programme Project Scientific Selection Steering
 Supervisory Technical""".split())
 
+# Last words of the names of sites ("Dogger Bank Wind Farm"): places without a government, LOC.
+SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",
+                          "Power Station", "Nuclear Power Plant"})
+
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Professor Sir Dame Judge Father Sister".split())
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman CEO

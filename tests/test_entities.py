@@ -364,3 +364,13 @@ def test_an_organisations_own_organs_are_not_organisations_but_a_named_board_is(
     given = [Entity(n, "ORG", text.index(n), text.index(n) + len(n)) for n in names]
     kept = {e.text for e in clean_passage(text, given, document_context(text))}
     assert kept == {"Rwanda Development Board"}
+
+
+def test_a_wind_farm_is_a_site_not_the_company_that_runs_it(nlp):
+    """"Dogger Bank Wind Farm" (an error class of issue #11): a place without a government, LOC, whole."""
+    paras = ["Equinor and SSE Renewables expect first power from Dogger Bank Wind Farm, some 130 km off the "
+             "Yorkshire coast, in 2023.",
+             "Once its three phases are built, the Dogger Bank Wind Farm will be the largest offshore wind farm anywhere."]
+    found = [{(e.text, e.label) for e in p} for p in refined(nlp, paras)]
+    assert ("Dogger Bank Wind Farm", "LOC") in found[0] and ("Dogger Bank Wind Farm", "LOC") in found[1]
+    assert {("Equinor", "ORG"), ("SSE Renewables", "ORG")} <= found[0]
