@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from spacy.util import filter_spans
+
 from .ingest.metadata import MONTHS
 from .places import is_place, place_label
 from .records import Entity
@@ -234,16 +236,6 @@ def _merge_places(text: str, ents: list[Entity]) -> list[Entity]:
     return out
 
 
-def _first_fit(found: list[Entity]) -> list[Entity]:
-    """Left to right, longest first: the spans that do not overlap one already kept."""
-    found.sort(key=lambda e: (e.start, -(e.end - e.start)))
-    kept: list[Entity] = []
-    for e in found:
-        if not any(_overlaps(e, k) for k in kept):
-            kept.append(e)
-    return kept
-
-
 def _named_organisations(text: str) -> list[Entity]:
     """Organisations recognisable by their last word ("... Cluster") or as a region's agency ("Enterprise Estonia")."""
     found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AGENCY_OF_PLACE.finditer(text)
@@ -262,7 +254,7 @@ def _named_organisations(text: str) -> list[Entity]:
             start += poss[-1].end()
         if len(text[start:m.end()].split()) >= 2:
             found.append(Entity(text[start:m.end()], "ORG", start, m.end()))
-    return _first_fit(found)
+    return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
 
 def _pattern_entities(text: str) -> list[Entity]:
@@ -283,7 +275,7 @@ def _pattern_entities(text: str) -> list[Entity]:
             lead = re.match(r"(?:The|In|At|On|From|Across|Along|Near)\s+", name)
             start = m.start() + (lead.end() if lead else 0)
             found.append(Entity(text[start:m.end()], "LOC", start, m.end()))
-    return _first_fit(found)
+    return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
 
 def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
@@ -313,7 +305,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         inside = [e for e in out if _overlaps(p, e)]
         if all(p.start <= e.start and e.end <= p.end and e.norm is None for e in inside):
             out = [e for e in out if e not in inside] + [_continued(text, p, out)]
-    return _first_fit(out)  # two model spans that the widening made overlap: the longer stays
+    return filter_spans(out)  # two model spans that the widening made overlap: the longer stays
 
 
 def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -> list[Entity]:
