@@ -2,6 +2,7 @@
 
     python tools/train_ner.py                     # the shipped recipe → pipeline/data/ner
     python tools/train_ner.py --epochs 10 --no-rehearsal --out /tmp/ner   # a variant, to compare
+    python tools/train_ner.py --train corpus/entities_train.jsonl corpus/entities_train_more.jsonl --out /tmp/ner
 
 The gold passages carry ORG, GPE, LOC, DATE and PERSON (corpus/LABELLING.md's entity rule, as in
 README "Entities"): corpus/entities_train.jsonl plus the in-sample parts AB, C and D of
@@ -101,7 +102,9 @@ def train_ner(base: str, passages: list[dict], *, epochs: int, seed: int, drop: 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
+    ap.add_argument("--train", type=Path, nargs="+", default=[DEFAULT_TRAIN],
+                    help=f"annotated passages (default {DEFAULT_TRAIN.relative_to(ROOT)}; "
+                         "add corpus/entities_train_more.jsonl to train on the later 461 too)")
     ap.add_argument("--out", type=Path, default=TUNED_NER)
     ap.add_argument("--no-gold-parts", action="store_true", help=f"leave out parts {', '.join(GOLD_PARTS)} of {GOLD.name}")
     ap.add_argument("--no-rehearsal", action="store_true", help="leave out the unannotated grounded passages")
@@ -114,7 +117,8 @@ def main() -> None:
     from pipeline.entity_eval import read_gold
 
     base = resolve_spacy_model()
-    passages = [json.loads(line) for line in args.train.read_text(encoding="utf-8").splitlines() if line.strip()]
+    passages = [json.loads(line) for path in args.train
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rehearsal = [] if args.no_rehearsal else unannotated_passages(passages)
     gold_parts = [] if args.no_gold_parts else list(GOLD_PARTS)
     if gold_parts:
@@ -128,7 +132,7 @@ def main() -> None:
         "id": f"ner-tuned-{digest}",
         "base": f"{base} {nlp.meta.get('version')} (spaCy {spacy.__version__})",
         "licence": "MIT, as en_core_web_sm; the training passages are this project's own writing",
-        "train": str(args.train.relative_to(ROOT) if args.train.is_relative_to(ROOT) else args.train),
+        "train": ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in args.train),
         "gold_parts": gold_parts,
         "passages": len(passages),
         "rehearsal_passages": len(rehearsal),
