@@ -436,8 +436,12 @@ def _spellings(name: str) -> set[str]:
 
 def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> list[list[Entity]]:
     """A name the document writes as an organisation is one wherever it is written, spaced or not,
-    singular or plural: the model often knows one spelling of a brand and misses the others."""
+    singular or plural: the model often tags a brand in one sentence and misses it, or another
+    spelling of it, in the next."""
     forms = {s for ents in cleaned for e in ents if e.label == "ORG" and e.norm is None for s in _spellings(e.text)}
+    # And the name itself, as written: "Olio" tagged in one sentence is Olio in the next, which the model missed.
+    forms |= {e.text for ents in cleaned for e in ents if e.label == "ORG" and e.norm is None and len(e.text) >= 3
+              and any(c.isupper() for c in e.text)}
     if not forms:
         return cleaned
     out = []

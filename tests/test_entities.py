@@ -374,3 +374,17 @@ def test_a_wind_farm_is_a_site_not_the_company_that_runs_it(nlp):
     found = [{(e.text, e.label) for e in p} for p in refined(nlp, paras)]
     assert ("Dogger Bank Wind Farm", "LOC") in found[0] and ("Dogger Bank Wind Farm", "LOC") in found[1]
     assert {("Equinor", "ORG"), ("SSE Renewables", "ORG")} <= found[0]
+
+
+def test_a_name_tagged_as_an_organisation_once_is_one_wherever_the_document_writes_it():
+    """One name, one label across the document: the mentions the model missed are added (given the
+    model's spans, so the test is about the consistency rule)."""
+    from pipeline.entities import document_context, harmonise
+    from pipeline.records import Entity
+
+    texts = ["Olio, the food-sharing app, signed a deal with Tesco in 2020.",
+             "Within a year Olio volunteers were collecting surplus food from 2,700 stores."]
+    given = [[Entity("Olio", "ORG", 0, 4), Entity("Tesco", "ORG", 47, 52)], []]
+    settled = harmonise(texts, given, document_context("\n\n".join(texts)), None)
+    assert [(e.text, e.label) for e in settled[1]] == [("Olio", "ORG")]
+    assert texts[1][settled[1][0].start:settled[1][0].end] == "Olio"
