@@ -1,8 +1,9 @@
 """Entities analysts can count: clean spans, one label per name in a document, acronyms, ISO dates.
 
 spaCy's small English model tags a name as PERSON in one sentence and ORG in the next, keeps a
-leading "the" or a trailing "'s", misses bare acronyms and calls "three years" a date. This stage
-works on a whole document's entities at once, after ``nlp.pipe``:
+leading "the" or a trailing "'s", misses bare acronyms and calls "three years" a date. The rules
+here work on plain :class:`Entity` lists with the whole document in view (``DocumentContext``);
+:mod:`pipeline.entity_pipes` runs them as spaCy components after ``ner``:
 
 1. spans lose a leading "the" and a trailing possessive;
 2. durations, ages, frequencies and award titles are dropped from DATE;
