@@ -131,38 +131,18 @@ def spacy_model_info(nlp) -> dict:
             "ner": meta.get("cluster_lessons_ner") or "as shipped"}
 
 
-def entities_of(doc, start: int = 0, end: int | None = None) -> list[Entity]:
-    """Entities with the labels the output contract allows inside ``doc.text[start:end]``, offsets
-    into that text; ``norm`` and ``iso`` as the refinement set them (a gazetteer id without it)."""
-    end = len(doc.text) if end is None else end
-    return [
-        Entity(text=ent.text, label=ent.label_, start=ent.start_char - start, end=ent.end_char - start,
-               norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso)
-        for ent in doc.ents
-        if ent.label_ in KEPT_LABELS and start <= ent.start_char and ent.end_char <= end
-    ]
+def _passage_entities(doc, texts: list[str]) -> list[list[Entity]]:
+    """The entities of each passage of a document joined from ``texts``, offsets into each passage,
+    ``norm`` and ``iso`` as the refinement set them (a gazetteer id without it)."""
+    from .entity_pipes import PASSAGE_BREAK, _by_passage
 
-
-def _entities_by_range(doc, texts: list[str]) -> list[list[Entity]]:
-    """The entities of each passage of a document joined from ``texts``, in one pass over ``doc.ents``."""
-    from bisect import bisect_right
-
-    from .entity_pipes import PASSAGE_BREAK
-
-    starts, pos = [], 0
+    parts, pos = [], 0
     for text in texts:
-        starts.append(pos)
+        parts.append((pos, pos + len(text)))
         pos += len(text) + len(PASSAGE_BREAK)
-    out: list[list[Entity]] = [[] for _ in texts]
-    for ent in doc.ents:
-        if ent.label_ not in KEPT_LABELS:
-            continue
-        i = bisect_right(starts, ent.start_char) - 1
-        if i < 0 or ent.end_char > starts[i] + len(texts[i]):
-            continue
-        out[i].append(Entity(text=ent.text, label=ent.label_, start=ent.start_char - starts[i],
-                             end=ent.end_char - starts[i], norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso))
-    return out
+    return _by_passage(doc.ents, parts, PASSAGE_BREAK.join(texts), lambda ent, base, text: Entity(
+        text=text[ent.start_char:ent.end_char], label=ent.label_, start=ent.start_char - base,
+        end=ent.end_char - base, norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso))
 
 
 def _chunks(passages: list[str]) -> list[str]:
@@ -216,7 +196,7 @@ def document_entities(nlp, documents: Iterable[tuple[list[str], str | None]], ba
         doc.user_data[TEXT] = PASSAGE_BREAK.join(texts)
         for _, proc in refiners:
             doc = proc(doc)
-        out = _entities_by_range(doc, texts)
+        out = _passage_entities(doc, texts)
         if timings is not None:
             timings["entities"] = timings.get("entities", 0.0) + time.perf_counter() - t0
         yield out

@@ -23,11 +23,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from .annotate import KEPT_LABELS
 from .entities import clean_passage, document_context, harmonise, link_acronyms
 from .entity_spans import date_spans, missed_places, repair_spans
 from .records import Entity
 
-KEPT_LABELS = frozenset({"ORG", "GPE", "LOC", "DATE", "PERSON"})
 PASSAGES = "passages"
 PLACE_NAMES = "place_names"  # doc.spans key of the place ruler's matches
 PLACE_RULER = "cluster_lessons_place_names"
@@ -198,11 +198,13 @@ class AddPlaces:
     """Well-known places standing alone that the model did not tag, from the place ruler's matches."""
 
     def __call__(self, doc: Doc) -> Doc:
-        matched = [(s.start_char, s.end_char) for s in doc.spans.get(PLACE_NAMES, [])]
+        text, parts = _layout(doc)
+        matched = _by_passage(doc.spans.get(PLACE_NAMES, []), parts, text,
+                              lambda span, base, text: (span.start_char - base, span.end_char - base))
+        by_start = {a: found for (a, _), found in zip(parts, matched)}
 
         def add(text, ents, ctx, base):
-            found = [(a - base, b - base) for a, b in matched if base <= a and b <= base + len(text)]
-            return ents + missed_places(text, ents, found)
+            return ents + missed_places(text, ents, by_start[base])
 
         return PassageStage(add, with_offset=True)(doc)
 
