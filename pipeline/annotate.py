@@ -134,13 +134,13 @@ def spacy_model_info(nlp) -> dict:
 def _passage_entities(doc, texts: list[str]) -> list[list[Entity]]:
     """The entities of each passage of a document joined from ``texts``, offsets into each passage,
     ``norm`` and ``iso`` as the refinement set them (a gazetteer id without it)."""
-    from .entity_pipes import PASSAGE_BREAK, _by_passage
+    from .entity_pipes import PASSAGE_BREAK, by_passage
 
     parts, pos = [], 0
     for text in texts:
         parts.append((pos, pos + len(text)))
         pos += len(text) + len(PASSAGE_BREAK)
-    return _by_passage(doc.ents, parts, PASSAGE_BREAK.join(texts), lambda ent, base, text: Entity(
+    return by_passage(doc.ents, parts, PASSAGE_BREAK.join(texts), lambda ent, base, text: Entity(
         text=text[ent.start_char:ent.end_char], label=ent.label_, start=ent.start_char - base,
         end=ent.end_char - base, norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso))
 

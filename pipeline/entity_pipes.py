@@ -62,7 +62,7 @@ def _ents_signature(doc: Doc):
     return doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID])
 
 
-def _by_passage(spans, parts: list[tuple[int, int]], text: str, entity) -> list[list[Entity]]:
+def by_passage(spans, parts: list[tuple[int, int]], text: str, entity) -> list[list[Entity]]:
     """``entity(span, passage_start, text)`` for the kept-label spans, grouped by the passage holding them."""
     starts = [a for a, _ in parts]
     out: list[list[Entity]] = [[] for _ in parts]
@@ -87,7 +87,7 @@ def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[En
     if cached is not None and np.array_equal(cached[0], _ents_signature(doc)):
         return [list(x) for x in cached[1]]
     text = _layout(doc)[0]
-    out = _by_passage(doc.ents, parts, text, lambda span, base, text: Entity(
+    out = by_passage(doc.ents, parts, text, lambda span, base, text: Entity(
         text[span.start_char:span.end_char], span.label_, span.start_char - base, span.end_char - base,
         norm=span.ent_id_ or None, iso=span._.iso))
     doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out])
@@ -120,7 +120,7 @@ def set_entities(doc: Doc, found: list[Entity], final: bool = False) -> None:
             if final:
                 span._.norm = e.norm
     if not final:
-        doc.user_data[_READ] = (_ents_signature(doc), _by_passage(sorted(spans, key=lambda s: s.start), parts, text,
+        doc.user_data[_READ] = (_ents_signature(doc), by_passage(sorted(spans, key=lambda s: s.start), parts, text,
                                                                   lambda span, base, text: _relative(
                                                                       extra[(span.start_char, span.end_char)],
                                                                       span, base, text)))
@@ -199,7 +199,7 @@ class AddPlaces:
 
     def __call__(self, doc: Doc) -> Doc:
         text, parts = _layout(doc)
-        matched = _by_passage(doc.spans.get(PLACE_NAMES, []), parts, text,
+        matched = by_passage(doc.spans.get(PLACE_NAMES, []), parts, text,
                               lambda span, base, text: (span.start_char - base, span.end_char - base))
         by_start = {a: found for (a, _), found in zip(parts, matched)}
 
