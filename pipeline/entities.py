@@ -30,6 +30,7 @@ from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
+                         OFFICIAL_HEADS,
                          ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, SITE_ENDINGS,
                          TITLE_SECOND_WORDS, UNITS, alternation)
 
@@ -58,6 +59,10 @@ _PROGRAMME = re.compile(
     r"Yojana|Regulation|Directive|Agenda)$")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
 _ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}")
+# Publications named after their publisher: "SSTI Digest", "BNV Newsletter", "ISGAN Casebook on ...".
+_PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Casebook|Magazine|Handbook|Yearbook|Scoreboard|"
+                          r"Toolkit|Toolbox|Factsheet|Policy Brief)\b")
+_BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
                     r"of the Year)$")
@@ -86,7 +91,10 @@ _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:op
                               r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
-_CITED_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z][\w'-]+)?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
+_SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
+_CITED_AFTER = re.compile(rf"^(?:\s+(?:and|&)\s+{_SURNAME})?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
+# Only people write together: "Hodge and Greve 2007", "Etzkowitz et al. 2007" (an organisation is cited alone: "OECD 2019").
+_CO_AUTHORED_AFTER = re.compile(rf"^(?:\s+(?:and|&)\s+{_SURNAME}|\s+et\s+al\.?),?\s*\(?(?:19|20)\d\d[a-z]?\b")
 _JOB_TITLE = re.compile(rf"^(?:Deputy\s+|Vice[- ]|Prime\s+)?{alternation(OFFICES)}\s+(?:of|for)\s")
 # "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
 _IN_JOB_TITLE = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
@@ -128,7 +136,9 @@ def trim(ent: Entity) -> Entity | None:
     m = _POSSESSIVE.search(text)
     if m and ent.label != "DATE" and m.start() > 0:
         text, end = text[:m.start()], end - (len(text) - m.start())
-    stripped = re.sub(r"(?:\s+(?:of|and|for|the|de|&))+$", "", text.rstrip(" .,;:")) if ent.label != "DATE" else text
+    # No name ends in a preposition: "... National Research Council in" (Saskatoon) stops before it.
+    stripped = (re.sub(r"(?:\s+(?:of|and|for|the|de|&|in|at|on|to|with|by|from))+$", "", text.rstrip(" .,;:"))
+                if ent.label != "DATE" else text)
     if ent.label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
         stripped = re.sub(r"(?<=\w)(?:\s+(?:province|region|district|county|state|city|municipality|area))+$", "",
                           stripped)
@@ -387,6 +397,29 @@ def acronyms_of(text: str) -> dict[str, str]:
     return found
 
 
+_LOWER_WORDS = r"[a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,7}"
+_CONCEPT_DEF = re.compile(rf"(?<![\w-])({_LOWER_WORDS})\s+\(([A-Z][A-Za-z]{{1,7}})\)|(?<![\w-])([A-Z][A-Za-z]{{1,7}})\s+\(({_LOWER_WORDS})\)")
+# A short name the document defines: (or “the Network”), (the "Partnership").
+_QUOTED = re.compile(r"[“\"](?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})[”\"]")
+_MINOR_WORDS = frozenset({"of", "and", "for", "the", "in", "on", "to", "a", "an"})
+
+
+def concepts_of(text: str) -> set[str]:
+    """Acronyms the text spells out in lower-case words: "compound annual growth rate (CAGR)", "CLLD
+    (community led local development)". A thing, not an organisation, which would be capitalised."""
+    found = set()
+    for m in _CONCEPT_DEF.finditer(text):
+        words, acr = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        letters = [c.lower() for c in acr if c.isupper()]
+        words = [w for w in re.split(r"[\s-]+", words) if w]
+        # The run of words just before the bracket (or just inside it) whose initials spell the acronym.
+        for tail in (words[-len(letters):], [w for w in words if w not in _MINOR_WORDS][-len(letters):]):
+            if len(tail) == len(letters) and [w[0] for w in tail] == letters:
+                found.add(acr)
+                break
+    return found
+
+
 _PROJECT_AFTER = (r"(?:\s+(?:project|projects|programme|programmes|program|programs|initiative|consortium|platform|partnership|scheme)"
                   r"|,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:scheme|programme|program|project|initiative|fund|call|competition|prize))\b")
 _NAME_BEFORE = re.compile(rf"(?<![\w-])([A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}})(?={_PROJECT_AFTER})")
@@ -467,6 +500,8 @@ class DocumentContext:
     programmes: frozenset[str]  # acronyms of programmes ("NISP")
     projects: frozenset[str]  # names only ever written before "project", "scheme", ...
     lower_words: frozenset[str]  # words the document writes in lower case
+    concepts: frozenset[str] = frozenset()  # acronyms spelled out in lower case ("compound annual growth rate (CAGR)")
+    quoted: frozenset[str] = frozenset()  # names written in quotes, as defined short names are ("the Network")
 
     @property
     def long_to_acr(self) -> dict[str, str]:
@@ -484,6 +519,8 @@ def document_context(doc_text: str) -> DocumentContext:
         programmes=programmes,
         projects=frozenset(_project_names(doc_text)),
         lower_words=frozenset(re.findall(r"(?<![\w-])[a-z][a-z-]+", doc_text)),
+        concepts=frozenset(concepts_of(doc_text)) - acronyms.keys(),
+        quoted=frozenset(_QUOTED.findall(doc_text)),
     )
 
 
@@ -509,6 +546,44 @@ def frequency(e, text, ctx):
 def event(e, text, ctx):
     """Conferences, awards and fairs are events, not organisations."""
     return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) else e
+
+
+def concept(e, text, ctx):
+    """"CAGR", "CLLD": the document spells the acronym out in lower case, so it names a thing."""
+    return None if e.label == "ORG" and _unnamed(e) and e.text in ctx.concepts else e
+
+
+def publication(e, text, ctx):
+    """"SSTI Digest": the publisher is the organisation; "Summer Newsletter" names none."""
+    if e.label != "ORG" or not _unnamed(e):
+        return e
+    m = _PUBLICATION.search(e.text)
+    if not m:
+        return e
+    before = e.text[:m.start()]
+    last = before.split()[-1] if before.split() else ""
+    if re.fullmatch(r"[A-Z][A-Z0-9&-]+", last) or _ORG_WORDS.search(before):
+        return replace(e, text=before, end=e.start + len(before))
+    return None
+
+
+def cited_author(e, text, ctx):
+    """"(Hodge and Greve 2007)", "Etzkowitz et al. 2007": co-authors are people."""
+    if (e.label == "ORG" and _unnamed(e) and not e.text.isupper() and not _ORG_WORDS.search(e.text)
+            and e.text not in ctx.acronyms and _CO_AUTHORED_AFTER.match(text[e.end:e.end + 60])):
+        return replace(e, label="PERSON")
+    return e
+
+
+def bare_head(e, text, ctx):
+    """"the University", "the Ministry", "Departments": a head noun alone refers back to a body, it names
+    none. Not "the Commission", which in these reports is the European Commission, nor a short name the
+    document defines in quotes ("... Network for Offshore Wind (or “the Network”)")."""
+    if e.label == "ORG" and _unnamed(e) and e.text != "Commission" and e.text not in ctx.quoted and (
+            e.text in _BARE_HEADS or e.text.endswith("s") and e.text[:-1] in _BARE_HEADS
+            or e.text.endswith("ies") and e.text[:-3] + "y" in _BARE_HEADS):
+        return None
+    return e
 
 
 def organ(e, text, ctx):
@@ -605,9 +680,11 @@ def firm_by_verb(e, text, ctx):
     return e
 
 
-RULES: tuple[Rule, ...] = (not_a_date, frequency, event, organ, site, common_noun, names_nothing, strong_date, lower_case_word,
-                           programme, project, abbreviation, number_word, place_after_preposition, acronym,
-                           person_by_role, mp_seat, firm_by_verb)
+RULES: tuple[Rule, ...] = (
+    not_a_date, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
+    names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
+    place_after_preposition, acronym, person_by_role, mp_seat, firm_by_verb,
+)
 
 
 def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tuple[Rule, ...] = RULES) -> list[Entity]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 # "Ministry of Economy", "Bank of Lithuania").
 BODY_HEADS = frozenset("""Academy Agency Alliance Association Authority Bank Board Bureau Center Centre Chamber Cluster
 College Commission Company Consortium Cooperative Corporation Council Department Federation Forum Foundation Government
-Group Hub Institute Institutes Ministry Network Observatory Office Organisation Organization Platform School
+Group Hospital Hub Institute Institutes Ministry Network Observatory Office Organisation Organization Platform School
 Secretariat Society Union University""".split())
 # Heads of official names that go on with "of"/"for" but say less about what the name is.
 OFFICIAL_HEADS = frozenset("""Administration Commissioner Confederation Court Directorate Directorate-General Fund

@@ -388,3 +388,65 @@ def test_a_name_tagged_as_an_organisation_once_is_one_wherever_the_document_writ
     settled = harmonise(texts, given, document_context("\n\n".join(texts)), None)
     assert [(e.text, e.label) for e in settled[1]] == [("Olio", "ORG")]
     assert texts[1][settled[1][0].start:settled[1][0].end] == "Olio"
+
+
+def _kept(text, names, label="ORG"):
+    """The rules' verdict on spans the model might have given (so the test is about the rules)."""
+    from pipeline.entities import clean_passage, document_context
+    from pipeline.records import Entity
+
+    given = [Entity(n, label, text.index(n), text.index(n) + len(n)) for n in names]
+    return {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
+
+
+def test_an_acronym_spelled_out_in_lower_case_names_a_thing_not_a_body():
+    from pipeline.entities import concepts_of
+
+    text = ("Exports grew at a CAGR (compound annual growth rate) of 4.1% after the valley adopted CLLD "
+            "(community-led local development), run with Invest Northern Ireland (INI) and the key performance "
+            "indicators (KPIs) it set.")
+    assert concepts_of(text) == {"CAGR", "CLLD", "KPIs"}
+    assert _kept(text, ["CAGR", "CLLD", "INI"]) == {("INI", "ORG")}
+
+
+def test_a_publication_is_not_an_organisation_but_its_publisher_is():
+    text = ("The latest EURADA Bulletin and the Nordic Innovation Handbook both cite the scheme, and our Spring "
+            "Newsletter ran a piece on it.")
+    assert _kept(text, ["EURADA Bulletin", "Nordic Innovation Handbook", "Spring Newsletter"]) == {("EURADA", "ORG")}
+
+
+def test_co_authors_cited_together_are_people_but_a_body_cited_alone_is_not():
+    text = ("Regional systems differ (Asheim and Coenen 2005; Cooke et al. 1997), a point the OECD 2019 review "
+            "repeats.")
+    assert _kept(text, ["Asheim", "Cooke", "OECD"]) == {("Asheim", "PERSON"), ("Cooke", "PERSON"), ("OECD", "ORG")}
+
+
+def test_a_head_noun_alone_names_no_body_unless_the_document_defines_it_as_a_short_name():
+    text = ('The Baltic Sea Hydrogen Council (the "Council") met the Ministry and the University; Departments '
+            'sent observers, the Council agreed a work plan and the Commission approved it.')
+    kept = _kept(text, ["Baltic Sea Hydrogen Council", "Ministry", "University", "Departments", "Commission"])
+    assert kept == {("Baltic Sea Hydrogen Council", "ORG"), ("Commission", "ORG")}
+    from pipeline.entities import clean_passage, document_context
+    from pipeline.records import Entity
+
+    def council_kept(t):
+        at = t.rindex("Council agreed")
+        return [e.text for e in clean_passage(t, [Entity("Council", "ORG", at, at + 7)], document_context(t))]
+
+    assert council_kept(text) == ["Council"]  # the short name the document defined
+    assert council_kept("Observers came, the Council agreed a work plan.") == []
+
+
+def test_no_name_ends_in_a_preposition():
+    from pipeline.entities import trim
+    from pipeline.records import Entity
+
+    name = "Food Research Institute of the National Science Council in"
+    assert trim(Entity(name, "ORG", 0, len(name))).text == "Food Research Institute of the National Science Council"
+
+
+def test_a_hospital_and_the_university_are_two_bodies(nlp):
+    paras = ["The trial pairs the Western General Hospital and the University on a shared cohort of 400 patients."]
+    found = by_text(refined(nlp, paras))
+    assert not any("Hospital and" in t for t, _ in found)
+    assert ("Western General Hospital", "ORG") in found
