@@ -39,7 +39,8 @@ _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
-_ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){1,9})\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
+_ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|on|in|at|to|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){0,9})"
+                          r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
 _NOT_A_DATE = re.compile(
@@ -89,6 +90,12 @@ _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|l
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
                               r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
+_FIRM_AFTER = re.compile(
+    r"^(?:(?:'s|’s)\s+(?:(?:Executive\s+)?Vice[- ]President|CEO|chief\s+executive|board\s+of\s+directors|shareholders|"
+    r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
+    r"share\s+price|shares|revenues?|turnover)\b"
+    r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:company|firm|maker|manufacturer|unit|subsidiary|start-?up|supplier|"
+    r"developer|provider|producer|operator|utility|consultancy|retailer|conglomerate|corporation|spin-?off|spin-?out)\b)")
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
@@ -352,7 +359,11 @@ def iso_date(text: str, published: str | None) -> str | None:
 
 
 def acronyms_of(text: str) -> dict[str, str]:
-    """ACR -> long form for every "Long Name (ACR)" whose initials fit the acronym."""
+    """ACR -> long form for every "Long Name (ACR)" whose initials fit the acronym (or, for one word, its
+    capitals: "CliftonLarsonAllen (CLA)").
+
+    "ACR (Long Name)" is left alone: in our training passages it defines programmes and facilities
+    ("NIDHI (National Initiative for ...)", "IT (Information Technology)") more often than bodies."""
     found = {}
     for m in _ACRONYM_DEF.finditer(text):
         long_form, acr = m.group(1), m.group(2)
@@ -365,13 +376,16 @@ def acronyms_of(text: str) -> dict[str, str]:
         # Walk back from the bracket to the shortest run of words whose capitals spell the acronym.
         letters = [c for c in acr if c.isalpha()]
         best = None
-        for i in range(len(words) - 1, -1, -1):
+        capitals = [c for c in words[-1] if c.isupper()] if words else []
+        if len(words[-1]) > len(acr) and len(capitals) >= 2 and capitals == [c for c in acr if c.isupper()]:
+            best = words[-1]  # "CliftonLarsonAllen (CLA)": one word, its capitals spell the acronym
+        for i in range(len(words) - 1 if best is None else -1, -1, -1):
             initials = [w[0] for w in words[i:] if w[0].isupper()]
             if [c.upper() for c in initials] == [c.upper() for c in letters] or \
                     "".join(initials).upper().startswith("".join(letters).upper()) and len(initials) == len(letters):
                 best = long_form[spans[i][0]:]
                 break
-        if best is None:
+        if best is None and words:
             # Capitals that spell the acronym with a word skipped ("European Institute of Innovation &
             # Technology (EIT)"): the shortest run from a word starting with its first letter.
             wanted = [c.upper() for c in letters]
@@ -656,6 +670,15 @@ def acronym(e, text, ctx):
     return replace(e, label="ORG") if e.label != "DATE" and e.text in ctx.acronyms else e
 
 
+def firm_by_apposition(e, text, ctx):
+    """"Clarios EMEA’s Vice President", "Alstom Grid, a unit of the French maker": no person has a vice
+    president or is a subsidiary (but "..., the company said" follows a spokesperson too)."""
+    if (e.label in ("PERSON", "GPE") and _unnamed(e) and not is_place(e.text)
+            and _FIRM_AFTER.match(text[e.end:e.end + 60])):
+        return replace(e, label="ORG")
+    return e
+
+
 def person_by_role(e, text, ctx):
     """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
@@ -683,7 +706,7 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, person_by_role, mp_seat, firm_by_verb,
+    place_after_preposition, acronym, firm_by_apposition, person_by_role, mp_seat, firm_by_verb,
 )
 
 

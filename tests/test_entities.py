@@ -450,3 +450,17 @@ def test_a_hospital_and_the_university_are_two_bodies(nlp):
     found = by_text(refined(nlp, paras))
     assert not any("Hospital and" in t for t, _ in found)
     assert ("Western General Hospital", "ORG") in found
+
+
+def test_acronyms_with_on_in_the_long_form_or_spelled_by_one_words_capitals():
+    text = ("Figures from the Business Network on Floating Wind (BNFW) and from PricewaterhouseCoopers (PwC) agree; "
+            "the Council for Science and Technology (CST) does not.")
+    assert acronyms_of(text) == {"BNFW": "Business Network on Floating Wind", "PwC": "PricewaterhouseCoopers",
+                                 "CST": "Council for Science and Technology"}
+
+
+def test_a_name_with_a_vice_president_or_that_is_a_unit_of_a_maker_is_a_firm():
+    text = ("Anna Berg, Nordvolt Grid’s Vice President for Policy, spoke first. Tessaro Power, a unit of the Italian "
+            "cable maker, signed too. According to CEO Maria Lind, the company will hire 40 engineers.")
+    assert _kept(text, ["Nordvolt Grid", "Tessaro Power", "Maria Lind"], label="PERSON") == {
+        ("Nordvolt Grid", "ORG"), ("Tessaro Power", "ORG"), ("Maria Lind", "PERSON")}
