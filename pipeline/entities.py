@@ -29,8 +29,8 @@ from .entity_spans import NAME_LABELS
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
-from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
-                         OFFICIAL_HEADS,
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
+                         OFFICIAL_HEADS, REGION_CODES,
                          ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, SITE_ENDINGS,
                          TITLE_SECOND_WORDS, UNITS, alternation)
 
@@ -65,7 +65,8 @@ _PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Caseboo
                           r"Toolkit|Toolbox|Factsheet|Policy Brief)\b")
 _BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
-_EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Forum|Days?|Week|Fair|Expo|Festival|Congress|Symposium|Hackathon|"
+_EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Prizes?|Competition|Contest|Forum|Days?|Week|Fair|Expo|Festival|"
+                    r"Congress|Symposium|Hackathon|"
                     r"of the Year)$")
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
                "morning", "afternoon", "evening", "night", "spring", "summer", "autumn", "fall", "winter", "day",
@@ -96,6 +97,8 @@ _FIRM_AFTER = re.compile(
     r"share\s+price|shares|revenues?|turnover)\b"
     r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:company|firm|maker|manufacturer|unit|subsidiary|start-?up|supplier|"
     r"developer|provider|producer|operator|utility|consultancy|retailer|conglomerate|corporation|spin-?off|spin-?out)\b)")
+_BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
@@ -396,7 +399,7 @@ def acronyms_of(text: str) -> dict[str, str]:
                         and all(c in remaining for c in wanted)):
                     best = long_form[spans[i][0]:]
                     break
-        if best is None and len(words) >= len(letters):
+        if best is None and len(words) >= len(letters) and len(acr) >= 3:  # "Tartu (EE)": too loose for two
             # No exact fit ("Foreign, Commonwealth & Development Office"): the shortest run of words
             # from a capital to the bracket holding nearly as many capitals as the acronym has letters.
             for i in range(len(words) - 1, -1, -1):
@@ -526,8 +529,10 @@ class DocumentContext:
 def document_context(doc_text: str) -> DocumentContext:
     """The context of one document's text (cached: every component of one document asks for it)."""
     acronyms = acronyms_of(doc_text)
-    # "National Industrial Symbiosis Programme (NISP)": a programme's acronym names no organisation.
-    programmes = frozenset(acr for acr, long_form in acronyms.items() if _PROGRAMME.search(long_form))
+    # "National Industrial Symbiosis Programme (NISP)": a programme's (or a competition's) acronym names no
+    # organisation. A forum with an acronym is a standing body ("Startup Consultative Forum (SCF)").
+    programmes = frozenset(acr for acr, long_form in acronyms.items()
+                           if _PROGRAMME.search(long_form) or _EVENT.search(long_form) and not long_form.endswith("Forum"))
     return DocumentContext(
         acronyms={acr: long_form for acr, long_form in acronyms.items() if acr not in programmes},
         programmes=programmes,
@@ -558,7 +563,7 @@ def frequency(e, text, ctx):
 
 
 def event(e, text, ctx):
-    """Conferences, awards and fairs are events, not organisations."""
+    """Conferences, awards, prizes, competitions and fairs are events, not organisations."""
     return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) else e
 
 
@@ -688,6 +693,21 @@ def person_by_role(e, text, ctx):
     return e
 
 
+def place_code(e, text, ctx):
+    """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place."""
+    if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in COUNTRY_CODES | REGION_CODES
+            and e.text not in ctx.acronyms):
+        m = _BEFORE_CODE.search(text[max(0, e.start - 40):e.start])
+        if m and m.group(1) not in _BARE_HEADS and not text[e.end:e.end + 1].isalnum():
+            return replace(e, label="GPE")
+    return e
+
+
+def time_zone(e, text, ctx):
+    """"9h00 CEST", "3pm BST": after a clock time, capitals are a time zone."""
+    return None if e.label == "ORG" and _unnamed(e) and _CLOCK_BEFORE.search(text[max(0, e.start - 12):e.start]) else e
+
+
 def mp_seat(e, text, ctx):
     """"the Barrow and Furness MP": the seat is a place."""
     if e.label in ("ORG", "PERSON") and _unnamed(e) and _MP_AFTER.match(text[e.end:e.end + 30]):
@@ -706,7 +726,8 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, person_by_role, mp_seat, firm_by_verb,
+    place_after_preposition, acronym, firm_by_apposition, person_by_role, place_code, time_zone, mp_seat,
+    firm_by_verb,
 )
 
 

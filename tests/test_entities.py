@@ -464,3 +464,26 @@ def test_a_name_with_a_vice_president_or_that_is_a_unit_of_a_maker_is_a_firm():
             "cable maker, signed too. According to CEO Maria Lind, the company will hire 40 engineers.")
     assert _kept(text, ["Nordvolt Grid", "Tessaro Power", "Maria Lind"], label="PERSON") == {
         ("Nordvolt Grid", "ORG"), ("Tessaro Power", "ORG"), ("Maria Lind", "PERSON")}
+
+
+def test_a_state_or_country_code_after_a_place_is_a_place_but_a_defined_acronym_is_not():
+    from pipeline.entities import clean_passage, document_context
+    from pipeline.records import Entity
+
+    text = ("Pilots ran in Dayton, OH, Halifax, NS, and Tartu (EE); the Energy Centre (SI) hosted the visit, and "
+            "Carbon Alliance (CA), founded in Edmonton, AB, paid.")
+    codes = [("OH", text.index("OH")), ("NS", text.index("NS")), ("EE", text.index("EE")), ("SI", text.index("SI")),
+             ("CA", text.index("(CA)") + 1), ("AB", text.index("AB,"))]
+    given = [Entity(c, "ORG", a, a + 2) for c, a in codes]
+    found = {e.text: e.label for e in clean_passage(text, given, document_context(text))}
+    assert found == {"OH": "GPE", "NS": "GPE", "EE": "GPE", "AB": "GPE",
+                     "SI": "ORG",  # after a body's name, not a place: left as the model said
+                     "CA": "ORG"}  # the acronym the document defines
+
+
+def test_time_zones_competitions_and_prizes_are_not_organisations():
+    text = ("Entries close at 17:00 CEST. The Clean Shipping Demonstration Competition (CSDC) and the Nordic Climate "
+            "Prize are both run by Business Finland.")
+    kept = _kept(text, ["CEST", "Clean Shipping Demonstration Competition", "CSDC", "Nordic Climate Prize",
+                        "Business Finland"])
+    assert kept == {("Business Finland", "ORG")}
