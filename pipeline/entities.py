@@ -59,7 +59,11 @@ _PROGRAMME = re.compile(
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
     r"Yojana|Regulation|Directive|Agenda)$")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
-_ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}")
+_ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}(?:\s+of\s+(?:Directors|Trustees|Governors))?")
+# "the Board of Directors of Greentown Labs": the organ's owner is the organisation.
+# Not "Committee of the Regions": without a modifier, "Committee of ..." is the body's own name.
+_ORGAN_OF = re.compile(rf"(?:(?:{alternation(ORGAN_MODIFIERS)}\s+)+{alternation(ORGANS)}|{alternation(ORGANS)}\s+of\s+"
+                       rf"(?:Directors|Trustees|Governors))\s+of\s+(?:the\s+)?(?=[A-Z])")
 # Publications named after their publisher: "SSTI Digest", "BNV Newsletter", "ISGAN Casebook on ...".
 _PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Casebook|Magazine|Handbook|Yearbook|Scoreboard|"
                           r"Toolkit|Toolbox|Factsheet|Policy Brief)\b")
@@ -99,6 +103,8 @@ _FIRM_AFTER = re.compile(
     r"developer|provider|producer|operator|utility|consultancy|retailer|conglomerate|corporation|spin-?off|spin-?out)\b)")
 _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
+_TITLE_LEAD = re.compile(rf"(?:(?:{alternation(HONORIFICS | OFFICES | {'VP', 'Vice President', 'Consul General', 'Ambassador', 'Sen', 'Rep', 'Deputy', 'State Secretary'})})\.?\s+)+"
+                         r"(?=[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+){0,2}$)")
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
@@ -606,8 +612,15 @@ def bare_head(e, text, ctx):
 
 
 def organ(e, text, ctx):
-    """"the Management Board", "the General Assembly": a part of an organisation, not one."""
-    return None if e.label == "ORG" and _unnamed(e) and _ORGAN.fullmatch(e.text) else e
+    """"the Management Board", "the Board of Directors": a part of an organisation, not one; "the Board of
+    Directors of Greentown Labs" names Greentown Labs."""
+    if e.label != "ORG" or not _unnamed(e):
+        return e
+    if _ORGAN.fullmatch(e.text):
+        return None
+    m = _ORGAN_OF.match(e.text)
+    return replace(e, text=e.text[m.end():], start=e.start + m.end()) if m else e
+
 
 
 def site(e, text, ctx):
@@ -684,6 +697,16 @@ def firm_by_apposition(e, text, ctx):
     return e
 
 
+def titled_person(e, text, ctx):
+    """"VP Šefčovič", "Consul General Cassie Doyle": a title and a name are a person, the title left out."""
+    if e.label not in NAME_LABELS or not _unnamed(e):
+        return e
+    m = _TITLE_LEAD.match(e.text)
+    if not m or _ORG_WORDS.search(e.text[m.end():]) or is_place(e.text[m.end():]):
+        return e
+    return replace(e, text=e.text[m.end():], start=e.start + m.end(), label="PERSON")
+
+
 def person_by_role(e, text, ctx):
     """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
@@ -726,7 +749,7 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, person_by_role, place_code, time_zone, mp_seat,
+    place_after_preposition, acronym, firm_by_apposition, titled_person, person_by_role, place_code, time_zone, mp_seat,
     firm_by_verb,
 )
 

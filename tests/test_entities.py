@@ -487,3 +487,21 @@ def test_time_zones_competitions_and_prizes_are_not_organisations():
     kept = _kept(text, ["CEST", "Clean Shipping Demonstration Competition", "CSDC", "Nordic Climate Prize",
                         "Business Finland"])
     assert kept == {("Business Finland", "ORG")}
+
+
+def test_an_organ_of_a_named_body_gives_the_body_and_a_title_is_no_part_of_a_persons_name():
+    text = ("The Board of Directors of Harbour Labs met Consul General Anna Berg and VP Šimůnek; the Board of "
+            "Directors then voted, and the Committee of the Regions took note.")
+    second = text.rindex("Board of Directors")
+    from pipeline.entities import clean_passage, document_context
+    from pipeline.records import Entity
+
+    given = [Entity("Board of Directors of Harbour Labs", "ORG", 4, 38),
+             Entity("Consul General Anna Berg", "ORG", text.index("Consul"), text.index("Consul") + 24),
+             Entity("VP Šimůnek", "ORG", text.index("VP"), text.index("VP") + 10),
+             Entity("Board of Directors", "ORG", second, second + 18),
+             Entity("Committee of the Regions", "ORG", text.index("Committee"), text.index("Committee") + 24)]
+    found = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    assert found == [("Harbour Labs", "ORG"), ("Anna Berg", "PERSON"), ("Šimůnek", "PERSON"),
+                     ("Committee of the Regions", "ORG")]
+    assert all(text[e.start:e.end] == e.text for e in clean_passage(text, given, document_context(text)))
