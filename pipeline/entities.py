@@ -30,7 +30,7 @@ from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
-                         OFFICIAL_HEADS, REGION_CODES,
+                         OFFICIAL_HEADS, PLACE_HEADS, REGION_CODES,
                          ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, SITE_ENDINGS,
                          TITLE_SECOND_WORDS, UNITS, alternation)
 
@@ -105,6 +105,11 @@ _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
 _TITLE_LEAD = re.compile(rf"(?:(?:{alternation(HONORIFICS | OFFICES | {'VP', 'Vice President', 'Consul General', 'Ambassador', 'Sen', 'Rep', 'Deputy', 'State Secretary'})})\.?\s+)+"
                          r"(?=[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+){0,2}$)")
+_OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)+)\s+of\s+(?:the\s+)?([A-Z][\w.'’ -]*)")
+# Heads that take "of <place>" into a name ("Bank of Canada", "Port of Antwerp", "Republic of Korea").
+_NAMING_HEADS = (BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS | {"Club", "Consulate", "Embassy", "General", "Chapter"}) - {
+    "Group", "Company", "Corporation"}
+_PLACE_ABBREVIATION = re.compile(r"[A-Z](?:\.[A-Z]){1,2}\.?")  # "B.C.", "D.C."
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
@@ -716,6 +721,17 @@ def person_by_role(e, text, ctx):
     return e
 
 
+def firm_of_place(e, text, ctx):
+    """"Twiga Foods of Kenya", "Optel Group of Quebec City": a firm and where it is from, two names. Not
+    "Bank of Canada" or "University of Chicago", whose head takes the place into the name."""
+    if e.label != "ORG" or not _unnamed(e):
+        return e
+    m = _OF_PLACE.match(e.text)
+    if not m or m.group(1).split()[-1] in _NAMING_HEADS or not (is_place(m.group(2)) or _PLACE_ABBREVIATION.fullmatch(m.group(2))):
+        return e
+    return replace(e, text=m.group(1), end=e.start + len(m.group(1)))
+
+
 def place_code(e, text, ctx):
     """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place."""
     if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in COUNTRY_CODES | REGION_CODES
@@ -749,7 +765,7 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, titled_person, person_by_role, place_code, time_zone, mp_seat,
+    place_after_preposition, acronym, firm_by_apposition, titled_person, person_by_role, firm_of_place, place_code, time_zone, mp_seat,
     firm_by_verb,
 )
 

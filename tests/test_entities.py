@@ -505,3 +505,16 @@ def test_an_organ_of_a_named_body_gives_the_body_and_a_title_is_no_part_of_a_per
     assert found == [("Harbour Labs", "ORG"), ("Anna Berg", "PERSON"), ("Šimůnek", "PERSON"),
                      ("Committee of the Regions", "ORG")]
     assert all(text[e.start:e.end] == e.text for e in clean_passage(text, given, document_context(text)))
+
+
+def test_a_firm_of_a_place_is_two_names_but_a_bank_of_a_country_is_one():
+    text = ("Orders came from Tidewave Foods of Kenya, the Bank of Canada and the Rotary Club of Manila, and from "
+            "Northgate Engineering of B.C.")
+    names = ["Tidewave Foods of Kenya", "Bank of Canada", "Rotary Club of Manila", "Northgate Engineering of B.C."]
+    assert _kept(text, names) == {("Tidewave Foods", "ORG"), ("Bank of Canada", "ORG"),
+                                  ("Rotary Club of Manila", "ORG"), ("Northgate Engineering", "ORG")}
+
+
+def test_the_place_a_firm_is_from_is_found_as_a_place(nlp):
+    found = by_text(refined(nlp, ["Last year Tidewave Foods of Kenya raised $50 million to expand its network."]))
+    assert ("Kenya", "GPE") in found and not any(" of Kenya" in t for t, _ in found)
