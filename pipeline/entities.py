@@ -45,7 +45,7 @@ _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
 _NOT_A_DATE = re.compile(
     rf"^(?:(?:(?:(?:the|its|their|our)\s+)?(?:first|last|next|past|previous|coming)\s+)?{_COUNT}(?:\s*(?:-|–|to|or)\s*{_COUNT})?"
-    r"[\s-]+(?:more\s+)?(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)(?:\s+\w+)?"
+    r"[\s-]+(?:more\s+)?(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)(?:\s+(?!ago\b)\w+)?"
     r"|(?:every|each|per)\s+\w+.*|(?:the\s+)?year|(?:of\s+)?the\s+year|years?|decades?|annual(?:ly)?|daily|weekly|monthly"
     r"|(?:the\s+)?(?:same|following|next|previous)\s+day|\d+\s*(?:h|hrs?)|(?:a|the)\s+decade"
     # an age, a project month ("month 30")

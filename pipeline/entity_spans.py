@@ -15,7 +15,7 @@ split a span at a possessive, or add spans for shapes that are names in any repo
 - well-known places the model did not tag at all (see :mod:`pipeline.places`);
 - dates written out in full that the model cut short or missed: the weekday and the day before a
   month ("Monday 10 June 2024", "the 3rd February 2020"), day ranges ("25 and 26 April", "April 25
-  and 26"), year ranges with an en dash ("2019–2022") and relative dates ("this autumn").
+  and 26"), year ranges with an en dash ("2019–2022") and relative dates ("this autumn", "two years ago").
 """
 
 from __future__ import annotations
@@ -84,6 +84,10 @@ _SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
 _RELATIVE = re.compile(r"(?<![\w-])(?<!the )(?:[Tt]his|[Ll]ast|[Nn]ext)\s+(?:year|month|week|quarter|spring|summer|autumn|"
                        r"winter)(?![\w-])")
+# "two years ago", "just over a decade ago": a date, counted back from the day of writing.
+_AGO = re.compile(r"(?<![\w-])(?:(?:[Jj]ust\s+)?(?:[Oo]ver|[Uu]nder|[Aa]bout|[Aa]lmost|[Nn]early|[Mm]ore\s+than|[Ss]ome)\s+)?"
+                  r"(?:[Aa]n?|[Aa]\s+few|[Ss]everal|[Mm]any|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|"
+                  r"[Nn]ine|[Tt]en|[Tt]welve|[Tt]wenty|[Tt]hirty|\d{1,3})\s+(?:years?|months?|weeks?|days?|decades?)\s+ago(?![\w-])")
 _YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w/%-]|[.,]\d)")
 _WORD = re.compile(r"(?<![\w’'-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*)*")
 
@@ -338,7 +342,7 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """
     # What the model must already have seen inside the shape: None, nothing (a day first or a year
     # says date), any date ("autumn of" + "2025") or a day ("April 25" + " and 26", not "March" + " 12").
-    shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE) for m in rx.finditer(text)]
+    shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE, _AGO) for m in rx.finditer(text)]
     shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
     shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
     out = list(ents)

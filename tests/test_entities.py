@@ -518,3 +518,11 @@ def test_a_firm_of_a_place_is_two_names_but_a_bank_of_a_country_is_one():
 def test_the_place_a_firm_is_from_is_found_as_a_place(nlp):
     found = by_text(refined(nlp, ["Last year Tidewave Foods of Kenya raised $50 million to expand its network."]))
     assert ("Kenya", "GPE") in found and not any(" of Kenya" in t for t, _ in found)
+
+
+def test_a_time_counted_back_from_the_day_of_writing_is_a_date_but_a_duration_is_not(nlp):
+    paras = ["Two years ago the cluster had 40 members; just over a decade ago it had none.",
+             "The programme ran for three years and cost €4 million."]
+    found = [{(e.text, e.label) for e in p} for p in refined(nlp, paras)]
+    assert {("Two years ago", "DATE"), ("just over a decade ago", "DATE")} <= found[0]
+    assert not any(label == "DATE" for _, label in found[1])
