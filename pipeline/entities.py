@@ -101,6 +101,7 @@ _FIRM_AFTER = re.compile(
     r"share\s+price|shares|revenues?|turnover)\b"
     r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:company|firm|maker|manufacturer|unit|subsidiary|start-?up|supplier|"
     r"developer|provider|producer|operator|utility|consultancy|retailer|conglomerate|corporation|spin-?off|spin-?out)\b)")
+_CODES = COUNTRY_CODES | REGION_CODES
 _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
 _TITLE_LEAD = re.compile(rf"(?:(?:{alternation(HONORIFICS | OFFICES | {'VP', 'Vice President', 'Consul General', 'Ambassador', 'Sen', 'Rep', 'Deputy', 'State Secretary'})})\.?\s+)+"
@@ -133,8 +134,9 @@ def _names_nothing(text: str, e: Entity) -> bool:
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
 
 
+@lru_cache(maxsize=8192)
 def fold(name: str) -> str:
-    """The key under which spelling variants of one name meet."""
+    """The key under which spelling variants of one name meet (cached: asked for every mention)."""
     name = _LEADING_THE.sub("", name.strip())
     name = _POSSESSIVE.sub("", name)
     return re.sub(r"[\s\-‐–]+", " ", name).casefold().strip(" .,")
@@ -147,30 +149,41 @@ def _loose(key: str) -> str:
 
 def trim(ent: Entity) -> Entity | None:
     """Drop a leading 'the', a trailing possessive and a glued "(ACR" from the span, keeping offsets exact."""
-    text, start, end = ent.text, ent.start, ent.end
+    cut = _trim_cut(ent.text, ent.label)
+    if cut is None:
+        return None
+    lead, text = cut
+    if lead == 0 and text == ent.text:
+        return ent
+    start = ent.start + lead
+    return Entity(text, ent.label, start, start + len(text), ent.norm, ent.iso)
+
+
+@lru_cache(maxsize=4096)
+def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
+    """(characters cut at the front, the name that remains) for ``trim``; cached, as names recur."""
+    lead = 0
     cut = text.find(" (")
-    if cut > 0 and ent.label != "DATE":  # "Chilean Solar Industry Chamber (CASOL": the acronym is found later
-        text, end = text[:cut], start + cut
+    if cut > 0 and label != "DATE":  # "Chilean Solar Industry Chamber (CASOL": the acronym is found later
+        text = text[:cut]
     m = _LEADING_THE.match(text)
-    if m and ent.label != "DATE" and len(text) > m.end():
-        text, start = text[m.end():], start + m.end()
+    if m and label != "DATE" and len(text) > m.end():
+        text, lead = text[m.end():], m.end()
     m = _POSSESSIVE.search(text)
-    if m and ent.label != "DATE" and m.start() > 0:
-        text, end = text[:m.start()], end - (len(text) - m.start())
+    if m and label != "DATE" and m.start() > 0:
+        text = text[:m.start()]
     # No name ends in a preposition: "... National Research Council in" (Saskatoon) stops before it.
     stripped = (re.sub(r"(?:\s+(?:of|and|for|the|de|&|in|at|on|to|with|by|from))+$", "", text.rstrip(" .,;:"))
-                if ent.label != "DATE" else text)
-    if ent.label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
+                if label != "DATE" else text)
+    if label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
         stripped = re.sub(r"(?<=\w)(?:\s+(?:province|region|district|county|state|city|municipality|area))+$", "",
                           stripped)
     stripped = stripped.rstrip(" .,;:")
     if re.search(r"\b(?:Ltd|Co|Inc|Corp|Bros|S\.A|N\.V|B\.V)$", stripped) and text[len(stripped):].startswith("."):
         stripped += "."  # "Japan CCS Co., Ltd." keeps its full stop
-    end -= len(text) - len(stripped)
-    text = stripped
-    if not text.strip():
+    if not stripped.strip():
         return None
-    return replace(ent, text=text, start=start, end=end)
+    return lead, stripped
 
 
 _DATE_ANCHOR = re.compile(
@@ -425,26 +438,40 @@ def acronyms_of(text: str) -> dict[str, str]:
     return found
 
 
-_LOWER_WORDS = r"[a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,7}"
-_CONCEPT_DEF = re.compile(rf"(?<![\w-])({_LOWER_WORDS})\s+\(([A-Z][A-Za-z]{{1,7}})\)|(?<![\w-])([A-Z][A-Za-z]{{1,7}})\s+\(({_LOWER_WORDS})\)")
 # A short name the document defines: (or “the Network”), (the "Partnership").
 _QUOTED = re.compile(r"[“\"](?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})[”\"]")
+_CONCEPT_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
+_CONCEPT_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{1,7})\s+\(([a-z][a-z -]*)\)")
 _MINOR_WORDS = frozenset({"of", "and", "for", "the", "in", "on", "to", "a", "an"})
+
+
+def _spells(words: list[str], acr: str) -> bool:
+    """Whether the last words, minor ones skipped or not, have the acronym's capitals as initials."""
+    letters = [c.lower() for c in acr if c.isupper()]
+    for tail in (words[-len(letters):], [w for w in words if w not in _MINOR_WORDS][-len(letters):]):
+        if len(tail) == len(letters) and [w[0] for w in tail] == letters:
+            return True
+    return False
 
 
 def concepts_of(text: str) -> set[str]:
     """Acronyms the text spells out in lower-case words: "compound annual growth rate (CAGR)", "CLLD
-    (community led local development)". A thing, not an organisation, which would be capitalised."""
+    (community led local development)". A thing, not an organisation, which would be capitalised.
+    Found from each bracket, not by a pattern over every word: this runs on every document."""
     found = set()
-    for m in _CONCEPT_DEF.finditer(text):
-        words, acr = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        letters = [c.lower() for c in acr if c.isupper()]
-        words = [w for w in re.split(r"[\s-]+", words) if w]
-        # The run of words just before the bracket (or just inside it) whose initials spell the acronym.
-        for tail in (words[-len(letters):], [w for w in words if w not in _MINOR_WORDS][-len(letters):]):
-            if len(tail) == len(letters) and [w[0] for w in tail] == letters:
-                found.add(acr)
+    for m in _CONCEPT_AFTER.finditer(text):
+        before = re.split(r"[\s-]+", text[max(0, m.start() - 120):m.start()].strip())
+        words = []
+        for w in reversed(before):
+            if not re.fullmatch(r"[a-z][a-z]*", w):
                 break
+            words.insert(0, w)
+        if len(words) >= 2 and _spells(words, m.group(1)):
+            found.add(m.group(1))
+    for m in _CONCEPT_BEFORE.finditer(text):
+        words = [w for w in re.split(r"[\s-]+", m.group(2)) if w]
+        if len(words) >= 2 and _spells(words, m.group(1)):
+            found.add(m.group(1))
     return found
 
 
@@ -690,7 +717,7 @@ def place_after_preposition(e, text, ctx):
 
 def acronym(e, text, ctx):
     """An acronym the document defines names an organisation."""
-    return replace(e, label="ORG") if e.label != "DATE" and e.text in ctx.acronyms else e
+    return replace(e, label="ORG") if e.label not in ("DATE", "ORG") and e.text in ctx.acronyms else e
 
 
 def firm_by_apposition(e, text, ctx):
@@ -734,7 +761,7 @@ def firm_of_place(e, text, ctx):
 
 def place_code(e, text, ctx):
     """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place."""
-    if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in COUNTRY_CODES | REGION_CODES
+    if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in _CODES
             and e.text not in ctx.acronyms):
         m = _BEFORE_CODE.search(text[max(0, e.start - 40):e.start])
         if m and m.group(1) not in _BARE_HEADS and not text[e.end:e.end + 1].isalnum():
@@ -873,9 +900,10 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
                 # The most frequent spelling; between equals, not the capitals of a dateline ("BUDAPEST, 4 May").
                 norm = acronyms.get(e.text) or (max(usual.items(), key=lambda kv: (kv[1], not kv[0].isupper()))[0]
                                                 if usual else e.text)
-                out.append(replace(e, label=label_of.get(k, e.label), norm=norm))
+                label = label_of.get(k, e.label)
+                out.append(e if label == e.label and norm == e.norm else Entity(e.text, label, e.start, e.end, norm, e.iso))
             elif e.label == "DATE":
-                out.append(replace(e, norm=e.text, iso=e.iso or iso_date(e.text, published)))
+                out.append(Entity(e.text, e.label, e.start, e.end, e.text, e.iso or iso_date(e.text, published)))
             else:
                 out.append(e)
         result.append(out)

@@ -142,14 +142,14 @@ class PassageStage:
     def __call__(self, doc: Doc) -> Doc:
         text, parts = _layout(doc)
         ctx = document_context(text)
-        found, changed = [], False
+        outs, changed = [], False
         for (a, b), ents in zip(parts, _entities_by_passage(doc, parts)):
             extra = (a,) if self.with_offset else ()
             out = self.fn(text[a:b], ents, ctx, *extra)
             changed = changed or out != ents
-            found += [_shifted(e, a) for e in out]
+            outs.append(out)
         if changed:  # most documents give most stages nothing to do: doc.ents is then left as it is
-            set_entities(doc, found)
+            set_entities(doc, [_shifted(e, a) for (a, _), out in zip(parts, outs) for e in out])
         return doc
 
 

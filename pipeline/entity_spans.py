@@ -342,7 +342,9 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """
     # What the model must already have seen inside the shape: None, nothing (a day first or a year
     # says date), any date ("autumn of" + "2025") or a day ("April 25" + " and 26", not "March" + " 12").
-    shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE, _AGO) for m in rx.finditer(text)]
+    shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE) for m in rx.finditer(text)]
+    if " ago" in text:  # a cheap test first: the pattern tries many words at every position
+        shapes += [(m, None) for m in _AGO.finditer(text)]
     shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
     shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
     out = list(ents)
