@@ -114,9 +114,12 @@ _PLACE_ABBREVIATION = re.compile(r"[A-Z](?:\.[A-Z]){1,2}\.?")  # "B.C.", "D.C."
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
-_CITED_AFTER = re.compile(rf"^(?:\s+(?:and|&)\s+{_SURNAME})?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
+_CITED_AFTER = re.compile(rf"^(?:(?:,\s+{_SURNAME})*,?\s+(?:and|&)\s+{_SURNAME})?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
 # Only people write together: "Hodge and Greve 2007", "Etzkowitz et al. 2007" (an organisation is cited alone: "OECD 2019").
-_CO_AUTHORED_AFTER = re.compile(rf"^(?:\s+(?:and|&)\s+{_SURNAME}|\s+et\s+al\.?),?\s*\(?(?:19|20)\d\d[a-z]?\b")
+_CO_AUTHORED_AFTER = re.compile(rf"^(?:(?:,\s+{_SURNAME})*,?\s+(?:and|&)\s+{_SURNAME}|\s+et\s+al\.?),?\s*\(?(?:19|20)\d\d[a-z]?\b")
+# The second author: "(Hodge and Greve 2007)".
+_CO_AUTHOR_BEFORE = re.compile(rf"{_SURNAME},?\s+(?:and|&)\s+$")
+_YEAR_AFTER = re.compile(r"^,?\s*\(?(?:19|20)\d\d[a-z]?\b")
 _JOB_TITLE = re.compile(rf"^(?:Deputy\s+|Vice[- ]|Prime\s+)?{alternation(OFFICES)}\s+(?:of|for)\s")
 # "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
 _IN_JOB_TITLE = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
@@ -624,10 +627,23 @@ def publication(e, text, ctx):
     return None
 
 
+def _co_authored(text: str, e: Entity) -> bool:
+    """"Turpin, Sullivan and Deville 1993", "(Hodge and Greve 2007)", "Etzkowitz et al. 2007": only people write together."""
+    return bool(_CO_AUTHORED_AFTER.match(text[e.end:e.end + 80])
+                or _CO_AUTHOR_BEFORE.search(text[max(0, e.start - 40):e.start]) and _YEAR_AFTER.match(text[e.end:e.end + 12]))
+
+
+def _is_cited(text: str, e: Entity) -> bool:
+    """"Porter (1990)", "Porter and Ketels, 2003", "(Hodge and Greve 2007)": the name is cited as an author."""
+    return bool(_CITED_AFTER.match(text[e.end:e.end + 80])) or _co_authored(text, e)
+
+
 def cited_author(e, text, ctx):
-    """"(Hodge and Greve 2007)", "Etzkowitz et al. 2007": co-authors are people."""
-    if (e.label == "ORG" and _unnamed(e) and not e.text.isupper() and not _ORG_WORDS.search(e.text)
-            and e.text not in ctx.acronyms and _CO_AUTHORED_AFTER.match(text[e.end:e.end + 60])):
+    """"(Hodge and Greve 2007)", "Turpin, Sullivan and Deville 1993", "Etzkowitz et al. 2007": co-authors
+    are people, even when a town has their name."""
+    if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and not e.text.isupper() and not _ORG_WORDS.search(e.text)
+            and e.text not in ctx.acronyms
+            and _co_authored(text, e)):
         return replace(e, label="PERSON")
     return e
 
@@ -857,7 +873,13 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
     for k, c in variants.items():
         spellings[_loose(k)].update(c)
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
+    # Co-authors keep their label even when a town has their name ("Hodge and Greve 2007"); a place with
+    # a year in brackets ("Agadir (2021)") may be a place.
+    cited = {key(e) for text, ents in zip(passage_texts, cleaned) for e in ents
+             if e.label == "PERSON" and _co_authored(text, e)}
     for k in label_of:
+        if k in cited and label_of[k] == "PERSON":
+            continue
         if k in _PLACE_KEYS:  # "Poland" is never a person, whatever one sentence suggested
             label_of[k] = "LOC" if k in _REGION_KEYS else "GPE" if label_of[k] != "LOC" else "LOC"
         elif label_of[k] in ("ORG", "PERSON") and k not in long_to_acr and any(
@@ -879,7 +901,7 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
         for e in ents:
             if e.label == "PERSON" and (_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
                                         or _SPEECH_AFTER.match(text[e.end:e.end + 40])
-                                        or _CITED_AFTER.match(text[e.end:e.end + 40])):
+                                        or _is_cited(text, e)):
                 titled.add(key(e))
             elif _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start]):
                 placed.add(key(e))

@@ -526,3 +526,23 @@ def test_a_time_counted_back_from_the_day_of_writing_is_a_date_but_a_duration_is
     found = [{(e.text, e.label) for e in p} for p in refined(nlp, paras)]
     assert {("Two years ago", "DATE"), ("just over a decade ago", "DATE")} <= found[0]
     assert not any(label == "DATE" for _, label in found[1])
+
+
+def test_co_authors_are_people_even_when_a_town_has_their_name():
+    from pipeline.entities import document_context, harmonise
+
+    text = ("Spillovers rise with proximity (Hodge and Greve 2007; Turpin, Sullivan and Deville 1993), and parks "
+            "opened in Rabat (2012) and Agadir (2021).")
+    given = [_entity(text, "Hodge", "ORG"), _entity(text, "Greve", "GPE"), _entity(text, "Turpin", "GPE"),
+             _entity(text, "Agadir", "PERSON")]
+    from pipeline.entities import clean_passage
+    ctx = document_context(text)
+    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    assert {(e.text, e.label) for e in settled} == {("Hodge", "PERSON"), ("Greve", "PERSON"), ("Turpin", "PERSON"),
+                                                   ("Agadir", "GPE")}
+
+
+def _entity(text, name, label):
+    from pipeline.records import Entity
+
+    return Entity(name, label, text.index(name), text.index(name) + len(name))
