@@ -824,7 +824,38 @@ def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tu
             e = rule(e, text, ctx)
         if e is not None:
             out.append(e)
-    return out
+    return _lists_agree(text, out)
+
+
+# What may stand between two items of a list of names: a comma or "and", and a country in brackets.
+_BRACKET = r"(?:\s*\([^()]{2,30}\))?"
+_LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){{0,3}}{_BRACKET})*"  # an item the model missed
+                       r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)$")
+
+
+def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
+    """"Hamburg Airport, Airbus and Lufthansa Technik", "CEA (France), ERM (France) and Alfa Laval
+    (Denmark)": in a list of three names or more that are mostly organisations, the model's "people" and
+    unknown "places" are organisations too."""
+    runs, run = [], []
+    for e in ents:
+        if run and re.search(r"\((?:the\s+)?$", text[run[-1].end:e.start]) and text[e.end:e.end + 1] == ")":
+            continue  # "CEA (France)": the country in brackets belongs to the item
+        if run and e.label in NAME_LABELS and _LIST_GAP.fullmatch(text[run[-1].end:e.start]):
+            run.append(e)
+        else:
+            if len(run) >= 3:
+                runs.append(run)
+            run = [e] if e.label in NAME_LABELS else []
+    if len(run) >= 3:
+        runs.append(run)
+    changed = {}
+    for run in runs:
+        if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
+            for e in run:
+                if _unnamed(e) and (e.label == "PERSON" or e.label == "GPE" and not is_place(e.text)):
+                    changed[id(e)] = replace(e, label="ORG")
+    return [changed.get(id(e), e) for e in ents] if changed else ents
 
 
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:

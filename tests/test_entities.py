@@ -546,3 +546,17 @@ def _entity(text, name, label):
     from pipeline.records import Entity
 
     return Entity(name, label, text.index(name), text.index(name) + len(name))
+
+
+def test_in_a_list_of_mostly_organisations_the_models_people_are_organisations():
+    from pipeline.entities import clean_passage, document_context
+
+    text = ("Partners are Nordwerk (Germany), Vasta (Finland), Celtan Power (Ireland), Kessler Bauer (Austria) and "
+            "Ostra Marine (Sweden). The project was presented by Anna Lind, Jonas Berg and Nordwerk.")
+    given = [_entity(text, "Nordwerk", "ORG"), _entity(text, "Germany", "GPE"), _entity(text, "Vasta", "ORG"),
+             _entity(text, "Finland", "GPE"), _entity(text, "Celtan Power", "ORG"), _entity(text, "Ireland", "GPE"),
+             _entity(text, "Kessler Bauer", "ORG"), _entity(text, "Ostra Marine", "PERSON"),
+             _entity(text, "Anna Lind", "PERSON"), _entity(text, "Jonas Berg", "PERSON")]
+    found = {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
+    assert {("Ostra Marine", "ORG"), ("Germany", "GPE")} <= found  # four organisations of five
+    assert {("Anna Lind", "PERSON"), ("Jonas Berg", "PERSON")} <= found  # a list of people stays one
