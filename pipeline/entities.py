@@ -111,6 +111,7 @@ _OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)+)\s+of\s+(?:
 _NAMING_HEADS = (BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS | {"Club", "Consulate", "Embassy", "General", "Chapter"}) - {
     "Group", "Company", "Corporation"}
 _PLACE_ABBREVIATION = re.compile(r"[A-Z](?:\.[A-Z]){1,2}\.?")  # "B.C.", "D.C."
+_GOVERNMENT_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:administration|government|cabinet)\b")
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
@@ -598,6 +599,15 @@ def not_a_date(e, text, ctx):
     return None if e.label == "DATE" and not is_calendar_date(e.text) else e
 
 
+def named_like_a_day(e, text, ctx):
+    """"In 2016 I founded Tomorrow": "today", "tomorrow" and "yesterday" are capitalised only at the start
+    of a sentence; inside one, the word is a name."""
+    if e.label == "DATE" and e.text in ("Today", "Tomorrow", "Yesterday") and e.start > 0 \
+            and not re.search(r"(?:^|[.!?:;–—-]|\n)\s*[“\"‘']?$", text[max(0, e.start - 4):e.start]):
+        return None
+    return e
+
+
 def frequency(e, text, ctx):
     """"every Thursday": a frequency, not a date."""
     return None if e.label == "DATE" and re.search(r"\b(?:every|each)\s+$", text[max(0, e.start - 8):e.start]) else e
@@ -764,6 +774,15 @@ def person_by_role(e, text, ctx):
     return e
 
 
+def leader_of_government(e, text, ctx):
+    """"the Biden administration", "the Trudeau government": the name is a person's, not a body's."""
+    if (e.label in ("ORG", "GPE", "NORP") and _unnamed(e) and " " not in e.text and not is_place(e.text)
+            and not e.text.isupper()
+            and _GOVERNMENT_AFTER.match(text[e.end:e.end + 16]) and re.search(r"\bthe\s+$", text[max(0, e.start - 5):e.start])):
+        return replace(e, label="PERSON")
+    return e
+
+
 def firm_of_place(e, text, ctx):
     """"Twiga Foods of Kenya", "Optel Group of Quebec City": a firm and where it is from, two names. Not
     "Bank of Canada" or "University of Chicago", whose head takes the place into the name."""
@@ -806,9 +825,9 @@ def firm_by_verb(e, text, ctx):
 
 
 RULES: tuple[Rule, ...] = (
-    not_a_date, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
+    not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, titled_person, person_by_role, firm_of_place, place_code, time_zone, mp_seat,
+    place_after_preposition, acronym, firm_by_apposition, titled_person, person_by_role, leader_of_government, firm_of_place, place_code, time_zone, mp_seat,
     firm_by_verb,
 )
 
@@ -932,7 +951,7 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
         for e in ents:
             if e.label == "PERSON" and (_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
                                         or _SPEECH_AFTER.match(text[e.end:e.end + 40])
-                                        or _is_cited(text, e)):
+                                        or _is_cited(text, e) or _GOVERNMENT_AFTER.match(text[e.end:e.end + 16])):
                 titled.add(key(e))
             elif _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start]):
                 placed.add(key(e))

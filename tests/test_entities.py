@@ -560,3 +560,23 @@ def test_in_a_list_of_mostly_organisations_the_models_people_are_organisations()
     found = {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
     assert {("Ostra Marine", "ORG"), ("Germany", "GPE")} <= found  # four organisations of five
     assert {("Anna Lind", "PERSON"), ("Jonas Berg", "PERSON")} <= found  # a list of people stays one
+
+
+def test_a_leaders_government_names_a_person_and_a_capitalised_tomorrow_inside_a_sentence_is_a_name():
+    from pipeline.entities import clean_passage, document_context, harmonise
+
+    text = ("Forecasts rose after the Albanese government set its target. In 2019 she founded Tomorrow, and "
+            "Tomorrow now employs 40 people. Today the firm opened an office in the UK.")
+    given = [_entity(text, "Albanese", "ORG"), _nth_entity(text, "Tomorrow", "DATE", 0),
+             _nth_entity(text, "Tomorrow", "DATE", 1),
+             _entity(text, "Today", "DATE")]
+    ctx = document_context(text)
+    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    assert {(e.text, e.label) for e in settled} == {("Albanese", "PERSON"), ("Today", "DATE")}
+
+
+def _nth_entity(text, name, label, nth):
+    from pipeline.records import Entity
+
+    at = [i for i in range(len(text)) if text.startswith(name, i)][nth]
+    return Entity(name, label, at, at + len(name))
