@@ -29,7 +29,7 @@ from .entity_spans import NAME_LABELS
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
-from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, HONORIFICS, NUMBER_WORDS, OFFICES,
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_WORDS, HONORIFICS, NUMBER_WORDS, OFFICES,
                          OFFICIAL_HEADS, PLACE_HEADS, REGION_CODES,
                          ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, SITE_ENDINGS,
                          TITLE_SECOND_WORDS, UNITS, alternation)
@@ -112,6 +112,7 @@ _NAMING_HEADS = (BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS | {"Club", "Consulate
     "Group", "Company", "Corporation"}
 _PLACE_ABBREVIATION = re.compile(r"[A-Z](?:\.[A-Z]){1,2}\.?")  # "B.C.", "D.C."
 _GOVERNMENT_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:administration|government|cabinet)\b")
+_FIRM_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | FIRM_WORDS | ORG_MARKERS - {'Park'})}\b")  # Park Geun-hye
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
@@ -755,6 +756,13 @@ def firm_by_apposition(e, text, ctx):
     return e
 
 
+def firm_word(e, text, ctx):
+    """"Hamburg Airport", "Lufthansa Technik", "Vineyard Wind": no person's name holds a firm's word."""
+    if e.label == "PERSON" and _unnamed(e) and " " in e.text and _FIRM_WORDS.search(e.text):
+        return replace(e, label="ORG")
+    return e
+
+
 def titled_person(e, text, ctx):
     """"VP Šefčovič", "Consul General Cassie Doyle": a title and a name are a person, the title left out."""
     if e.label not in NAME_LABELS or not _unnamed(e):
@@ -827,7 +835,7 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, titled_person, person_by_role, leader_of_government, firm_of_place, place_code, time_zone, mp_seat,
+    place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role, leader_of_government, firm_of_place, place_code, time_zone, mp_seat,
     firm_by_verb,
 )
 

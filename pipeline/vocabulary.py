@@ -32,6 +32,11 @@ NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre
 ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "Laboratory", "Ltd", "Park", "Partners",
                          "S.A", "SA", "Universidad", "Université", "Universität"})
 
+# Words of firms' names that no person's name holds ("Hamburg Airport", "Lufthansa Technik", "Vineyard Wind").
+FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Power Wind Solar Hydrogen
+Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
+Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Group Bank Insurance
+Media Software Networks Robotics Materials Chemicals Steel Mining Resources Partners""".split())
 # An organisation's own organs ("the Management Board", "the General Assembly") are parts of it, not
 # organisations: an organ word after nothing but generic modifiers. A named one ("Rwanda Development
 # Board") is a body.

@@ -580,3 +580,10 @@ def _nth_entity(text, name, label, nth):
 
     at = [i for i in range(len(text)) if text.startswith(name, i)][nth]
     return Entity(name, label, at, at + len(name))
+
+
+def test_a_person_whose_name_holds_a_firms_word_is_a_firm_but_park_is_also_a_surname():
+    text = "Hamburg Airport and Nordsee Technik signed. Charlie Park spoke; Park Geun-hye attended."
+    kept = _kept(text, ["Hamburg Airport", "Nordsee Technik", "Charlie Park", "Park Geun-hye"], label="PERSON")
+    assert kept == {("Hamburg Airport", "ORG"), ("Nordsee Technik", "ORG"), ("Charlie Park", "PERSON"),
+                    ("Park Geun-hye", "PERSON")}
