@@ -95,6 +95,8 @@ _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|l
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
                               r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
+_FIRM_NOUN_BEFORE = re.compile(r"\b(?:company|firm|start-?up|manufacturer|maker|developer|supplier|operator|utility|"
+                               r"insurer|retailer|consultancy|bank|spin-?off|spin-?out)\s+$")
 _FIRM_AFTER = re.compile(
     r"^(?:(?:'s|’s)\s+(?:(?:Executive\s+)?Vice[- ]President|CEO|chief\s+executive|board\s+of\s+directors|shareholders|"
     r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
@@ -824,6 +826,15 @@ def mp_seat(e, text, ctx):
     return e
 
 
+def firm_by_noun(e, text, ctx):
+    """"carbon capture firm Svante", "the portfolio company Agentis", "EV drivetrain developer Exro": the
+    noun before the name says what it is."""
+    if (e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
+            and _FIRM_NOUN_BEFORE.search(text[max(0, e.start - 20):e.start])):
+        return replace(e, label="ORG")
+    return e
+
+
 def firm_by_verb(e, text, ctx):
     """"Halliburton opened a training centre": no unknown town does business."""
     if (e.label == "GPE" and _unnamed(e) and " " not in e.text and not is_place(e.text)
@@ -836,7 +847,7 @@ RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
     names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role, leader_of_government, firm_of_place, place_code, time_zone, mp_seat,
-    firm_by_verb,
+    firm_by_noun, firm_by_verb,
 )
 
 
@@ -886,7 +897,8 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
 
 
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:
-    """Long forms and bare acronyms the model missed: ORG wherever they stand as words."""
+    """Long forms and bare acronyms the model missed: ORG wherever they stand as words; so is a name the
+    model missed right after a noun that says it is a firm."""
     out = list(ents)
     taken = [(e.start, e.end) for e in out]
     for long_form in ctx.acronyms.values():
@@ -902,7 +914,20 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
             if not any(s < b and a < t for s, t in taken):
                 out.append(Entity(acr, "ORG", a, b))
                 taken.append((a, b))
+    # "EV drivetrain developer Exro Technologies": a name the model missed after a noun saying it is a firm.
+    for m in _NAME_AFTER_FIRM_NOUN.finditer(text):
+        a, b = m.span("name")
+        name = m.group("name")
+        if (not any(s < b and a < t for s, t in taken) and not is_place(name) and not _PROGRAMME.search(name)
+                and not _EVENT.search(name) and name not in ctx.projects and not re.search(r"\bProgram\b", name)):
+            out.append(Entity(name, "ORG", a, b))
+            taken.append((a, b))
     return sorted(out, key=lambda e: e.start)
+
+
+_NAME_AFTER_FIRM_NOUN = re.compile(
+    r"\b(?:company|firm|start-?up|manufacturer|maker|developer|supplier|operator|utility|insurer|retailer|consultancy|"
+    r"spin-?off|spin-?out)\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){0,3})(?![\w-])")
 
 
 def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext,

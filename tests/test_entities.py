@@ -587,3 +587,13 @@ def test_a_person_whose_name_holds_a_firms_word_is_a_firm_but_park_is_also_a_sur
     kept = _kept(text, ["Hamburg Airport", "Nordsee Technik", "Charlie Park", "Park Geun-hye"], label="PERSON")
     assert kept == {("Hamburg Airport", "ORG"), ("Nordsee Technik", "ORG"), ("Charlie Park", "PERSON"),
                     ("Park Geun-hye", "PERSON")}
+
+
+def test_a_noun_saying_firm_before_a_name_makes_it_a_firm():
+    from pipeline.entities import link_acronyms
+
+    text = "Carbon capture firm Nordvik is to supply EV drivetrain developer Exrona Technologies from March."
+    assert ("Nordvik", "ORG") in _kept(text, ["Nordvik"], label="GPE")
+    from pipeline.entities import document_context
+    added = link_acronyms(text, [], document_context(text))
+    assert [(e.text, e.label) for e in added] == [("Nordvik", "ORG"), ("Exrona Technologies", "ORG")]
