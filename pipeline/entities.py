@@ -58,6 +58,7 @@ _PROGRAMME = re.compile(
     r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
     r"Yojana|Regulation|Directive|Agenda)$")
+_UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
 _ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}(?:\s+of\s+(?:Directors|Trustees|Governors))?")
 # "the Board of Directors of Greentown Labs": the organ's owner is the organisation.
@@ -575,9 +576,11 @@ def document_context(doc_text: str) -> DocumentContext:
     """The context of one document's text (cached: every component of one document asks for it)."""
     acronyms = acronyms_of(doc_text)
     # "National Industrial Symbiosis Programme (NISP)": a programme's (or a competition's) acronym names no
-    # organisation. A forum with an acronym is a standing body ("Startup Consultative Forum (SCF)").
+    # organisation. A forum with an acronym is a standing body ("Startup Consultative Forum (SCF)"), and so
+    # are the UN's programmes ("United Nations Development Programme (UNDP)", "World Food Programme").
     programmes = frozenset(acr for acr, long_form in acronyms.items()
-                           if _PROGRAMME.search(long_form) or _EVENT.search(long_form) and not long_form.endswith("Forum"))
+                           if (_PROGRAMME.search(long_form) or _EVENT.search(long_form) and not long_form.endswith("Forum"))
+                           and not _UN_BODY.match(long_form))
     return DocumentContext(
         acronyms={acr: long_form for acr, long_form in acronyms.items() if acr not in programmes},
         programmes=programmes,
@@ -716,7 +719,8 @@ def lower_case_word(e, text, ctx):
 
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
-    if e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes):
+    if (e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes)
+            and not _UN_BODY.match(e.text)):
         return None
     return e
 

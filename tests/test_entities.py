@@ -597,3 +597,13 @@ def test_a_noun_saying_firm_before_a_name_makes_it_a_firm():
     from pipeline.entities import document_context
     added = link_acronyms(text, [], document_context(text))
     assert [(e.text, e.label) for e in added] == [("Nordvik", "ORG"), ("Exrona Technologies", "ORG")]
+
+
+def test_un_programmes_are_bodies_and_a_legal_form_ends_a_firms_name(nlp):
+    paras = ["The United Nations Development Programme (UNDP) and the Provincial Growth Fund (PGF) back it; "
+             "UNDP will run the hubs, and Three firms, Kestrel Data Limited, Orbis Cards Ltd and Tana Holdings Inc, "
+             "supply them."]
+    found = by_text(refined(nlp, paras))
+    assert {("United Nations Development Programme", "ORG"), ("UNDP", "ORG"), ("Kestrel Data Limited", "ORG"),
+            ("Orbis Cards Ltd", "ORG")} <= found
+    assert not any(t in ("Provincial Growth Fund", "PGF") for t, _ in found)  # a fund is money
