@@ -59,6 +59,7 @@ _PROGRAMME = re.compile(
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
     r"Yojana|Regulation|Directive|Agenda)$")
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
+_PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
 _ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}(?:\s+of\s+(?:Directors|Trustees|Governors))?")
 # "the Board of Directors of Greentown Labs": the organ's owner is the organisation.
@@ -138,8 +139,15 @@ def _names_nothing(text: str, e: Entity) -> bool:
     job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
     Innovation") and the first word of a title ("Cabinet" Secretary)."""
     return (e.text in DOCUMENT_PARTS or e.text in UNITS or bool(_JOB_TITLE.match(e.text))
-            or bool(_IN_JOB_TITLE.search(text[:e.start]))
+            or bool(_IN_JOB_TITLE.search(text[:e.start])) and _portfolio(e)
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
+
+
+def _portfolio(e: Entity) -> bool:
+    """What may be a portfolio after "Secretary of": not a person ("Minister of Natural Resources, Joe
+    Oliver"), an acronym ("Executive Secretary of ECLAC") or a body or place ("the Province of Drenthe")."""
+    return (e.label != "PERSON" and not e.text.isupper() and not _ORG_WORDS.search(e.text)
+            and not is_place(e.text) and not _PLACE_HEAD_START.match(e.text))
 
 
 @lru_cache(maxsize=8192)

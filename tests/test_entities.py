@@ -607,3 +607,11 @@ def test_un_programmes_are_bodies_and_a_legal_form_ends_a_firms_name(nlp):
     assert {("United Nations Development Programme", "ORG"), ("UNDP", "ORG"), ("Kestrel Data Limited", "ORG"),
             ("Orbis Cards Ltd", "ORG")} <= found
     assert not any(t in ("Provincial Growth Fund", "PGF") for t, _ in found)  # a fund is money
+
+
+def test_after_secretary_of_a_body_or_a_person_is_no_portfolio():
+    text = ("Alicia Bárcena, Executive Secretary of ECLAC, met the Regional Minister for the Province of Drenthe, "
+            "the Minister of Natural Resources, Joe Oliver, and the Minister of ICT and Innovation.")
+    kept = _kept(text, ["ECLAC", "Province of Drenthe", "ICT and Innovation"])
+    kept |= _kept(text, ["Joe Oliver"], label="PERSON")
+    assert kept == {("ECLAC", "ORG"), ("Province of Drenthe", "ORG"), ("Joe Oliver", "PERSON")}
