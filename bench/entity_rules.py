@@ -11,7 +11,6 @@ favours no rules at all, but a rule that costs on both is a rule to drop). About
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -28,8 +27,7 @@ def main() -> None:
     ap.add_argument("--gold", default=str(ROOT.parent / "shared" / "realdev" / "passages.jsonl"))
     ap.add_argument("--second", default=str(ROOT / "corpus" / "entities_train.jsonl"))
     args = ap.parse_args()
-    sets = {"dev": read_gold(args.gold),
-            "second": [json.loads(line) for line in Path(args.second).read_text(encoding="utf-8").splitlines() if line]}
+    sets = {"dev": read_gold(args.gold), "second": read_gold(args.second)}
     nlp = load_spacy()
 
     def row(name: str) -> None:

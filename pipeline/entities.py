@@ -29,9 +29,9 @@ from .entity_spans import NAME_LABELS
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
-from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_WORDS, HONORIFICS, NUMBER_WORDS, OFFICES,
-                         OFFICIAL_HEADS, PLACE_HEADS, REGION_CODES,
-                         ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, PORTFOLIO_OFFICES, ROLES, SITE_ENDINGS,
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_WORDS,
+                         HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS, ORGAN_MODIFIERS, ORGANS,
+                         OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES, SITE_ENDINGS,
                          TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
@@ -61,11 +61,13 @@ _PROGRAMME = re.compile(
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
-_ORGAN = re.compile(rf"(?:{alternation(ORGAN_MODIFIERS)}\s+)*{alternation(ORGANS)}(?:\s+of\s+(?:Directors|Trustees|Governors))?")
+_ORGAN_MODIFIER = rf"{alternation(ORGAN_MODIFIERS)}\s+"
+_ORGAN_WORD = alternation(ORGANS)
+_OF_MEMBERS = r"\s+of\s+(?:Directors|Trustees|Governors)"
+_ORGAN = re.compile(rf"(?:{_ORGAN_MODIFIER})*{_ORGAN_WORD}(?:{_OF_MEMBERS})?")
 # "the Board of Directors of Greentown Labs": the organ's owner is the organisation.
 # Not "Committee of the Regions": without a modifier, "Committee of ..." is the body's own name.
-_ORGAN_OF = re.compile(rf"(?:(?:{alternation(ORGAN_MODIFIERS)}\s+)+{alternation(ORGANS)}|{alternation(ORGANS)}\s+of\s+"
-                       rf"(?:Directors|Trustees|Governors))\s+of\s+(?:the\s+)?(?=[A-Z])")
+_ORGAN_OF = re.compile(rf"(?:(?:{_ORGAN_MODIFIER})+{_ORGAN_WORD}|{_ORGAN_WORD}{_OF_MEMBERS})\s+of\s+(?:the\s+)?(?=[A-Z])")
 # Publications named after their publisher: "SSTI Digest", "BNV Newsletter", "ISGAN Casebook on ...".
 _PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Casebook|Magazine|Handbook|Yearbook|Scoreboard|"
                           r"Toolkit|Toolbox|Factsheet|Policy Brief)\b")
@@ -97,18 +99,17 @@ _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|l
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
                               r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
-_FIRM_NOUN_BEFORE = re.compile(r"\b(?:company|firm|start-?up|manufacturer|maker|developer|supplier|operator|utility|"
-                               r"insurer|retailer|consultancy|bank|spin-?off|spin-?out)\s+$")
+_FIRM_NOUN_BEFORE = re.compile(rf"\b{alternation(FIRM_NOUNS | {'bank'})}\s+$")
 _FIRM_AFTER = re.compile(
     r"^(?:(?:'s|’s)\s+(?:(?:Executive\s+)?Vice[- ]President|CEO|chief\s+executive|board\s+of\s+directors|shareholders|"
     r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
     r"share\s+price|shares|revenues?|turnover)\b"
-    r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:company|firm|maker|manufacturer|unit|subsidiary|start-?up|supplier|"
-    r"developer|provider|producer|operator|utility|consultancy|retailer|conglomerate|corporation|spin-?off|spin-?out)\b)")
+    r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+    rf"{alternation(FIRM_NOUNS - {'insurer'} | {'unit', 'subsidiary', 'provider', 'producer', 'conglomerate', 'corporation'})}\b)")
 _CODES = COUNTRY_CODES | REGION_CODES
 _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
-_TITLE_LEAD = re.compile(rf"(?:(?:{alternation(HONORIFICS | OFFICES | {'VP', 'Vice President', 'Consul General', 'Ambassador', 'Sen', 'Rep', 'Deputy', 'State Secretary'})})\.?\s+)+"
+_TITLE_LEAD = re.compile(rf"(?:{alternation(HONORIFICS | OFFICES | OTHER_TITLES)}\.?\s+)+"
                          r"(?=[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+){0,2}$)")
 _OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)+)\s+of\s+(?:the\s+)?([A-Z][\w.'’ -]*)")
 # Heads that take "of <place>" into a name ("Bank of Canada", "Port of Antwerp", "Republic of Korea").
@@ -117,15 +118,21 @@ _NAMING_HEADS = (BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS | {"Club", "Consulate
 _PLACE_ABBREVIATION = re.compile(r"[A-Z](?:\.[A-Z]){1,2}\.?")  # "B.C.", "D.C."
 _GOVERNMENT_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:administration|government|cabinet)\b")
 _FIRM_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | FIRM_WORDS | ORG_MARKERS - {'Park'})}\b")  # Park Geun-hye
+_THE_BEFORE = re.compile(r"\bthe\s+$")
+_BRACKET_OPEN_BEFORE = re.compile(r"\((?:the\s+)?$")
+_ACRONYM_WORD = re.compile(r"[A-Z][A-Z0-9&-]+")
 _MP_AFTER = re.compile(r"^(?:\s+and\s+[A-Z][\w-]+)?\s+MP\b")
 # A citation names a person: "Porter (1990)", "Porter and Ketels, 2003", "(Etzkowitz et al. 2000)".
 _SURNAME = r"(?:(?:van|von|de|den|der|da|di|Van|Von|De|Den|Der)\s+)*[A-Z][\w'’-]+"
-_CITED_AFTER = re.compile(rf"^(?:(?:,\s+{_SURNAME})*,?\s+(?:and|&)\s+{_SURNAME})?(?:\s+et\s+al\.?)?,?\s*\(?(?:19|20)\d\d[a-z]?\b")
+_MORE_AUTHORS = rf"(?:,\s+{_SURNAME})*,?\s+(?:and|&)\s+{_SURNAME}"  # ", Sullivan and Deville"
+_ET_AL = r"\s+et\s+al\.?"
+_CITED_YEAR = r",?\s*\(?(?:19|20)\d\d[a-z]?\b"
+_CITED_AFTER = re.compile(rf"^(?:{_MORE_AUTHORS})?(?:{_ET_AL})?{_CITED_YEAR}")
 # Only people write together: "Hodge and Greve 2007", "Etzkowitz et al. 2007" (an organisation is cited alone: "OECD 2019").
-_CO_AUTHORED_AFTER = re.compile(rf"^(?:(?:,\s+{_SURNAME})*,?\s+(?:and|&)\s+{_SURNAME}|\s+et\s+al\.?),?\s*\(?(?:19|20)\d\d[a-z]?\b")
+_CO_AUTHORED_AFTER = re.compile(rf"^(?:{_MORE_AUTHORS}|{_ET_AL}){_CITED_YEAR}")
 # The second author: "(Hodge and Greve 2007)".
 _CO_AUTHOR_BEFORE = re.compile(rf"{_SURNAME},?\s+(?:and|&)\s+$")
-_YEAR_AFTER = re.compile(r"^,?\s*\(?(?:19|20)\d\d[a-z]?\b")
+_YEAR_AFTER = re.compile(rf"^{_CITED_YEAR}")
 _JOB_TITLE = re.compile(rf"^(?:Deputy\s+|Vice[- ]|Prime\s+)?{alternation(OFFICES)}\s+(?:of|for)\s")
 # "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
 _IN_JOB_TITLE = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
@@ -645,8 +652,8 @@ def publication(e, text, ctx):
     if not m:
         return e
     before = e.text[:m.start()]
-    last = before.split()[-1] if before.split() else ""
-    if re.fullmatch(r"[A-Z][A-Z0-9&-]+", last) or _ORG_WORDS.search(before):
+    words = before.split()
+    if words and _ACRONYM_WORD.fullmatch(words[-1]) or _ORG_WORDS.search(before):
         return replace(e, text=before, end=e.start + len(before))
     return None
 
@@ -692,7 +699,6 @@ def organ(e, text, ctx):
         return None
     m = _ORGAN_OF.match(e.text)
     return replace(e, text=e.text[m.end():], start=e.start + m.end()) if m else e
-
 
 
 def site(e, text, ctx):
@@ -800,7 +806,7 @@ def leader_of_government(e, text, ctx):
     """"the Biden administration", "the Trudeau government": the name is a person's, not a body's."""
     if (e.label in ("ORG", "GPE", "NORP") and _unnamed(e) and " " not in e.text and not is_place(e.text)
             and not e.text.isupper()
-            and _GOVERNMENT_AFTER.match(text[e.end:e.end + 16]) and re.search(r"\bthe\s+$", text[max(0, e.start - 5):e.start])):
+            and _GOVERNMENT_AFTER.match(text[e.end:e.end + 16]) and _THE_BEFORE.search(text[max(0, e.start - 5):e.start])):
         return replace(e, label="PERSON")
     return e
 
@@ -856,10 +862,10 @@ def firm_by_verb(e, text, ctx):
 
 
 RULES: tuple[Rule, ...] = (
-    not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, site, common_noun,
-    names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role, leader_of_government, firm_of_place, place_code, time_zone, mp_seat,
-    firm_by_noun, firm_by_verb,
+    not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, site,
+    common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
+    place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role,
+    leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_by_verb,
 )
 
 
@@ -889,7 +895,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     unknown "places" are organisations too."""
     runs, run = [], []
     for e in ents:
-        if run and re.search(r"\((?:the\s+)?$", text[run[-1].end:e.start]) and text[e.end:e.end + 1] == ")":
+        if run and _BRACKET_OPEN_BEFORE.search(text[run[-1].end:e.start]) and text[e.end:e.end + 1] == ")":
             continue  # "CEA (France)": the country in brackets belongs to the item
         if run and e.label in NAME_LABELS and _LIST_GAP.fullmatch(text[run[-1].end:e.start]):
             run.append(e)
@@ -938,8 +944,7 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
 
 
 _NAME_AFTER_FIRM_NOUN = re.compile(
-    r"\b(?:company|firm|start-?up|manufacturer|maker|developer|supplier|operator|utility|insurer|retailer|consultancy|"
-    r"spin-?off|spin-?out)\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){0,3})(?![\w-])")
+    rf"\b{alternation(FIRM_NOUNS)}\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){{0,3}})(?![\w-])")
 
 
 def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext,

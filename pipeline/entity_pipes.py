@@ -57,6 +57,12 @@ def _layout(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
     return doc.user_data[_LAYOUT]
 
 
+def _forget_stages(doc: Doc) -> None:
+    """Drop the state the stages pass on in ``doc.user_data`` (before the first, after the last)."""
+    for key in (_LAYOUT, _READ):
+        doc.user_data.pop(key, None)
+
+
 def _ents_signature(doc: Doc):
     """doc.ents as token-level arrays: comparing two is cheap, unlike reading doc.ents again."""
     return doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID])
@@ -161,8 +167,7 @@ def _shifted(e: Entity, by: int) -> Entity:
 def mark_passages(doc: Doc) -> Doc:
     """Passages are the text between blank lines (kept if the caller marked them already)."""
     text = doc.user_data.pop(TEXT, None)  # the caller's copy saves rebuilding it token by token
-    for key in (_LAYOUT, _READ):
-        doc.user_data.pop(key, None)
+    _forget_stages(doc)
     if PASSAGES not in doc.spans:
         text = doc.text if text is None else text
         bounds, pos = [], 0
@@ -228,8 +233,7 @@ class Consistency:
         settled = harmonise([text[a:b] for a, b in parts], _entities_by_passage(doc, parts), document_context(text),
                             doc._.published)
         set_entities(doc, [_shifted(e, a) for (a, _), ents in zip(parts, settled) for e in ents], final=True)
-        for key in (_LAYOUT, _READ):
-            doc.user_data.pop(key, None)
+        _forget_stages(doc)
         return doc
 
 

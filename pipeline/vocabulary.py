@@ -34,11 +34,15 @@ NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre
 ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "Laboratory", "Ltd", "Park", "Partners",
                          "S.A", "SA", "Universidad", "Université", "Universität"})
 
-# Words of firms' names that no person's name holds ("Hamburg Airport", "Lufthansa Technik", "Vineyard Wind").
+# Words of firms' names that no person's name holds ("Hamburg Airport", "Lufthansa Technik", "Vineyard Wind"),
+# beyond the body heads and organisation markers, which the rules add to them.
 FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Power Wind Solar Hydrogen
 Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
-Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Group Bank Insurance
-Media Software Networks Robotics Materials Chemicals Steel Mining Resources Partners""".split())
+Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
+Media Software Networks Robotics Materials Chemicals Steel Mining Resources""".split())
+# Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
+FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
+retailer consultancy spin-off spinoff spin-out spinout""".split())
 # An organisation's own organs ("the Management Board", "the General Assembly") are parts of it, not
 # organisations: an organ word after nothing but generic modifiers. A named one ("Rwanda Development
 # Board") is a body.
@@ -55,6 +59,10 @@ SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Wind Park", "Solar Farm", 
 HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Professor Sir Dame Judge Father Sister".split())
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman CEO
 Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
+# Further titles that stand before a name but are not left out of it elsewhere ("VP Šefčovič",
+# "Consul General Cassie Doyle", "Sen. Evan Bayh").
+OTHER_TITLES = frozenset({"VP", "Vice President", "Consul General", "Ambassador", "Sen", "Rep", "Deputy",
+                          "State Secretary"})
 # Offices whose "of/for ..." names a portfolio, not an organisation ("Minister of ICT and Innovation").
 PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
 # Second words of a two-word title ("Cabinet Secretary"): the first word is no organisation.

@@ -393,10 +393,17 @@ def test_a_name_tagged_as_an_organisation_once_is_one_wherever_the_document_writ
 def _kept(text, names, label="ORG"):
     """The rules' verdict on spans the model might have given (so the test is about the rules)."""
     from pipeline.entities import clean_passage, document_context
+
+    given = [_entity(text, n, label) for n in names]
+    return {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
+
+
+def _entity(text, name, label, nth=0):
+    """``name`` as an entity where ``text`` writes it (its ``nth`` occurrence)."""
     from pipeline.records import Entity
 
-    given = [Entity(n, label, text.index(n), text.index(n) + len(n)) for n in names]
-    return {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
+    at = [i for i in range(len(text)) if text.startswith(name, i)][nth]
+    return Entity(name, label, at, at + len(name))
 
 
 def test_an_acronym_spelled_out_in_lower_case_names_a_thing_not_a_body():
@@ -542,12 +549,6 @@ def test_co_authors_are_people_even_when_a_town_has_their_name():
                                                    ("Agadir", "GPE")}
 
 
-def _entity(text, name, label):
-    from pipeline.records import Entity
-
-    return Entity(name, label, text.index(name), text.index(name) + len(name))
-
-
 def test_in_a_list_of_mostly_organisations_the_models_people_are_organisations():
     from pipeline.entities import clean_passage, document_context
 
@@ -567,19 +568,12 @@ def test_a_leaders_government_names_a_person_and_a_capitalised_tomorrow_inside_a
 
     text = ("Forecasts rose after the Albanese government set its target. In 2019 she founded Tomorrow, and "
             "Tomorrow now employs 40 people. Today the firm opened an office in the UK.")
-    given = [_entity(text, "Albanese", "ORG"), _nth_entity(text, "Tomorrow", "DATE", 0),
-             _nth_entity(text, "Tomorrow", "DATE", 1),
+    given = [_entity(text, "Albanese", "ORG"), _entity(text, "Tomorrow", "DATE"),
+             _entity(text, "Tomorrow", "DATE", nth=1),
              _entity(text, "Today", "DATE")]
     ctx = document_context(text)
     settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
     assert {(e.text, e.label) for e in settled} == {("Albanese", "PERSON"), ("Today", "DATE")}
-
-
-def _nth_entity(text, name, label, nth):
-    from pipeline.records import Entity
-
-    at = [i for i in range(len(text)) if text.startswith(name, i)][nth]
-    return Entity(name, label, at, at + len(name))
 
 
 def test_a_person_whose_name_holds_a_firms_word_is_a_firm_but_park_is_also_a_surname():
