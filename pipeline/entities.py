@@ -32,7 +32,7 @@ from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_WORDS,
                          HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS, ORGAN_MODIFIERS, ORGANS,
                          OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES, SITE_ENDINGS,
-                         TITLE_SECOND_WORDS, UNITS, alternation)
+                         TITLE_FIRST_WORDS, TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
@@ -56,8 +56,8 @@ _YEAR = r"(?:19|20)\d\d"
 # Funding programmes, laws and strategies are topics, not organisations or places.
 _PROGRAMME = re.compile(
     r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
-    r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Act|Plan|Strategy|Facility|Deal|Scheme|"
-    r"Yojana|Regulation|Directive|Agenda)$")
+    r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Project|Act|Plan|Strategy|Facility|Deal|"
+    r"Scheme|Yojana|Regulation|Directive|Agenda)$")
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
@@ -701,6 +701,16 @@ def organ(e, text, ctx):
     return replace(e, text=e.text[m.end():], start=e.start + m.end()) if m else e
 
 
+def title_word(e, text, ctx):
+    """"State Department for Industry Principal Secretary Juma Mukhwana": the first word of a two-word
+    title is no part of the body's name before it."""
+    if e.label == "ORG" and _unnamed(e) and _TITLE_AFTER.match(text, e.end):
+        head, _, last = e.text.rpartition(" ")
+        if head and last in TITLE_FIRST_WORDS:
+            return replace(e, text=head, end=e.start + len(head))
+    return e
+
+
 def site(e, text, ctx):
     """"Dogger Bank Wind Farm": a site, a place without a government (LOC), not the company running it."""
     if e.label in ("ORG", "GPE", "PERSON") and _unnamed(e) and _SITE.search(e.text):
@@ -862,8 +872,8 @@ def firm_by_verb(e, text, ctx):
 
 
 RULES: tuple[Rule, ...] = (
-    not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, site,
-    common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
+    not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
+    site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role,
     leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_by_verb,
 )
@@ -974,9 +984,9 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
         spellings[_loose(k)].update(c)
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
     # Co-authors keep their label even when a town has their name ("Hodge and Greve 2007"); a place with
-    # a year in brackets ("Agadir (2021)") may be a place.
-    cited = {key(e) for text, ents in zip(passage_texts, cleaned) for e in ents
-             if e.label == "PERSON" and _co_authored(text, e)}
+    # a year in brackets ("Agadir (2021)") may be a place. So do people after a title ("Governor Lamont").
+    cited = {key(e) for text, ents in zip(passage_texts, cleaned) for e in ents if e.label == "PERSON"
+             and (_co_authored(text, e) or _TITLE_BEFORE.search(text[max(0, e.start - 25):e.start]))}
     for k in label_of:
         if k in cited and label_of[k] == "PERSON":
             continue

@@ -166,6 +166,21 @@ def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
     return replace(ent, text=text[ent.start:words_end], end=words_end)
 
 
+# "Cummins, Inc.", "Constellation Energy Generation, LLC", "DT&C Co., Ltd.": a legal form after a comma.
+_LEGAL_FORM_AFTER = re.compile(r",?[ \t]+(?:Co\.,[ \t]+)?(?:Inc|LLC|L\.L\.C|Ltd|Corp|PLC|plc|GmbH|AG|S\.A)\b\.?")
+
+
+def _legal_form(text: str, ent: Entity) -> Entity:
+    """A name followed by its legal form is a firm's, the form part of it ("Ecolectro, Inc."); not a place's
+    ("Consolidated Edison Company of New York, Inc.": the model's "New York" stays a place)."""
+    if ent.label == "DATE":
+        return ent
+    m = _LEGAL_FORM_AFTER.match(text, ent.end)
+    if not m or ent.label != "ORG" and (is_place(ent.text) or text[max(0, ent.start - 3):ent.start] == "of "):
+        return ent
+    return replace(ent, text=text[ent.start:m.end()], end=m.end(), label="ORG")
+
+
 def _list_continued(text: str, ent: Entity) -> Entity:
     """"Department of Climate Change" followed by ", Energy, the Environment and Water" is one name."""
     if ent.label != "ORG" or not re.search(r"\s(?:of|for)\s", ent.text):
@@ -290,7 +305,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _list_continued(text, _continued(text, _joined(text, _with_particles(text, e)), names))
+        e = _legal_form(text, _list_continued(text, _continued(text, _joined(text, _with_particles(text, e)), names)))
         fixed.extend(d for part in _split_possessive(e) for d in _split_list(part))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)

@@ -67,6 +67,9 @@ OTHER_TITLES = frozenset({"VP", "Vice President", "Consul General", "Ambassador"
 PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
 # Second words of a two-word title ("Cabinet Secretary"): the first word is no organisation.
 TITLE_SECOND_WORDS = frozenset({"Secretary", "Minister", "Secretary-General"})
+# First words of such titles, which a model may take for the end of a body's name ("... Principal" Secretary).
+TITLE_FIRST_WORDS = frozenset({"Cabinet", "Principal", "Permanent", "General", "Chief", "Deputy", "Assistant",
+                               "Executive", "Parliamentary", "Under"})
 # Roles after a name and a comma ("Mhairidh Evans, principal analyst"): the name is a person's.
 ROLES = frozenset("""head director chief CEO manager chair chairman chairwoman president professor researcher analyst
 founder co-founder coordinator officer minister mayor lead leader secretary adviser advisor consultant engineer

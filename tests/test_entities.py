@@ -609,3 +609,37 @@ def test_after_secretary_of_a_body_or_a_person_is_no_portfolio():
     kept = _kept(text, ["ECLAC", "Province of Drenthe", "ICT and Innovation"])
     kept |= _kept(text, ["Joe Oliver"], label="PERSON")
     assert kept == {("ECLAC", "ORG"), ("Province of Drenthe", "ORG"), ("Joe Oliver", "PERSON")}
+
+
+def test_a_person_after_a_title_stays_a_person_when_a_town_has_the_name():
+    from pipeline.entities import clean_passage, document_context, harmonise
+
+    text = ("Governor Lamont of Connecticut and President Obama backed the hub; the Obama administration later "
+            "funded it, and Lamont signed the compact in Hartford.")
+    given = [_entity(text, "Lamont", "PERSON"), _entity(text, "Connecticut", "GPE"), _entity(text, "Obama", "PERSON"),
+             _entity(text, "Lamont", "GPE", nth=1), _entity(text, "Hartford", "GPE")]
+    ctx = document_context(text)
+    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    assert [(e.text, e.label) for e in settled] == [("Lamont", "PERSON"), ("Connecticut", "GPE"),
+                                                    ("Obama", "PERSON"), ("Lamont", "PERSON"), ("Hartford", "GPE")]
+
+
+def test_a_legal_form_after_a_comma_is_part_of_a_firms_name_but_not_of_a_place():
+    from pipeline.entity_spans import repair_spans
+
+    text = ("Partners include Cummins, Inc., Ecolectro, Inc., Constellation Energy Generation, LLC and "
+            "Consolidated Edison Company of New York, Inc.")
+    given = [_entity(text, "Cummins", "ORG"), _entity(text, "Ecolectro", "GPE"), _entity(text, "Inc.", "GPE", nth=1),
+             _entity(text, "Constellation Energy Generation", "ORG"), _entity(text, "LLC", "ORG"),
+             _entity(text, "Consolidated Edison Company of", "ORG"), _entity(text, "New York", "GPE")]
+    found = [(e.text, e.label) for e in repair_spans(text, given)]
+    assert found == [("Cummins, Inc.", "ORG"), ("Ecolectro, Inc.", "ORG"), ("Constellation Energy Generation, LLC", "ORG"),
+                     ("Consolidated Edison Company of", "ORG"), ("New York", "GPE")]
+
+
+def test_a_project_is_no_organisation_and_nor_is_a_titles_first_word():
+    text = ("The Kenya Industry and Entrepreneurship Project (KIEP) is run by the State Department for Industry, whose "
+            "State Department for Industry Principal Secretary Juma Mukhwana opened it.")
+    kept = _kept(text, ["Kenya Industry and Entrepreneurship Project", "KIEP", "State Department for Industry"])
+    kept |= _kept(text[text.index("whose"):], ["State Department for Industry Principal"])
+    assert kept == {("State Department for Industry", "ORG")}
