@@ -29,9 +29,9 @@ from .entity_spans import NAME_LABELS
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
-from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_WORDS,
-                         HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS, ORGAN_MODIFIERS, ORGANS,
-                         OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES, SITE_ENDINGS,
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
+                         FIRM_WORDS, HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS, ORGAN_MODIFIERS,
+                         ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES, SITE_ENDINGS,
                          TITLE_FIRST_WORDS, TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
@@ -863,6 +863,20 @@ def firm_by_noun(e, text, ctx):
     return e
 
 
+def firm_in_list(e, text, ctx):
+    """"supply chain firms like Kent, Asco and Bilfinger": the names listed after firms' plural noun are firms',
+    unless they are known places."""
+    if (e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
+            and _FIRMS_LISTED_BEFORE.search(text[max(0, e.start - 150):e.start])):
+        return replace(e, label="ORG")
+    return e
+
+
+_LIST_ITEM = r"[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3}(?:\s*\([^()]{2,30}\))?"
+_FIRMS_LISTED_BEFORE = re.compile(
+    rf"\b{alternation(FIRM_PLURALS)}\s+(?:such\s+as|like|including)\s+(?:{_LIST_ITEM}(?:,\s+(?:and\s+)?|\s+and\s+))*$")
+
+
 def firm_by_verb(e, text, ctx):
     """"Halliburton opened a training centre": no unknown town does business."""
     if (e.label == "GPE" and _unnamed(e) and " " not in e.text and not is_place(e.text)
@@ -875,7 +889,7 @@ RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
     site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role,
-    leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_by_verb,
+    leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
 )
 
 

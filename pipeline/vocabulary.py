@@ -43,6 +43,9 @@ Media Software Networks Robotics Materials Chemicals Steel Mining Resources""".s
 # Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
 FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
 retailer consultancy spin-off spinoff spin-out spinout""".split())
+# Their plurals, which may introduce a list of firms ("developers such as Orsted, RWE and Equinor").
+FIRM_PLURALS = frozenset("""companies firms start-ups startups manufacturers makers developers suppliers operators utilities
+insurers retailers consultancies spin-offs spinoffs spin-outs spinouts""".split())
 # An organisation's own organs ("the Management Board", "the General Assembly") are parts of it, not
 # organisations: an organ word after nothing but generic modifiers. A named one ("Rwanda Development
 # Board") is a body.

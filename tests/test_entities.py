@@ -643,3 +643,11 @@ def test_a_project_is_no_organisation_and_nor_is_a_titles_first_word():
     kept = _kept(text, ["Kenya Industry and Entrepreneurship Project", "KIEP", "State Department for Industry"])
     kept |= _kept(text[text.index("whose"):], ["State Department for Industry Principal"])
     assert kept == {("State Department for Industry", "ORG")}
+
+
+def test_names_listed_after_firms_plural_noun_are_firms_but_known_places_stay_places():
+    text = ("It has nearly 200 members, including developers such as Orsted, Nordvang and Vattenfall, and supply "
+            "chain firms like Kent, Asco and Bilfinger. Delegates came from Brenholt and Kent.")
+    kept = _kept(text, ["Nordvang", "Bilfinger", "Kent"], label="GPE")
+    kept |= _kept(text[text.index("Delegates"):], ["Brenholt"], label="GPE")
+    assert kept == {("Nordvang", "ORG"), ("Bilfinger", "ORG"), ("Kent", "GPE"), ("Brenholt", "GPE")}
