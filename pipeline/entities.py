@@ -93,8 +93,8 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 # "said Nicolai Rottbøll, the cluster's head of innovation", "Mhairidh Evans, principal analyst": a
 # first and last name next to a verb of speaking or followed by a role is a person, whatever the NER said.
 _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
-_ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:[\w-]+\s+){0,3}?"
-                         rf"{alternation(ROLES)}\b")
+_ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
+                         rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")  # "..., Minister of Economy", "..., Vice-President"
 _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|le)?\s*[A-Z][\w'’-]+){1,2}")
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"

@@ -651,3 +651,11 @@ def test_names_listed_after_firms_plural_noun_are_firms_but_known_places_stay_pl
     kept = _kept(text, ["Nordvang", "Bilfinger", "Kent"], label="GPE")
     kept |= _kept(text[text.index("Delegates"):], ["Brenholt"], label="GPE")
     assert kept == {("Nordvang", "ORG"), ("Bilfinger", "ORG"), ("Kent", "GPE"), ("Brenholt", "GPE")}
+
+
+def test_a_name_before_a_capitalised_role_or_after_honourable_is_a_persons():
+    text = ("Speakers were Luis Ferrán Olmedo, Minister of Economy of Chile, Eduardo Brastow, Vice-President of "
+            "CORFO, and Bardish Chagall, Government House Leader. Later the Honourable Maren Tollefsen spoke.")
+    kept = _kept(text, ["Luis Ferrán Olmedo", "Eduardo Brastow", "Bardish Chagall", "Honourable Maren Tollefsen"])
+    assert kept == {("Luis Ferrán Olmedo", "PERSON"), ("Eduardo Brastow", "PERSON"), ("Bardish Chagall", "PERSON"),
+                    ("Maren Tollefsen", "PERSON")}
