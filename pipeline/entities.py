@@ -56,6 +56,7 @@ _YEAR = r"(?:19|20)\d\d"
 # Funding programmes, laws and strategies are topics, not organisations or places.
 _PROGRAMME = re.compile(
     r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
+    r"ERDF|ESF\+?|EAFRD|EMFF|EMFAF|ESIF|JTF|RRF|CEF|EFSI|"  # the EU's funds by their acronyms
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Project|Act|Plan|Strategy|Facility|Deal|"
     r"Scheme|Yojana|Regulation|Directive|Agenda)$")
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")

@@ -659,3 +659,8 @@ def test_a_name_before_a_capitalised_role_or_after_honourable_is_a_persons():
     kept = _kept(text, ["Luis Ferrán Olmedo", "Eduardo Brastow", "Bardish Chagall", "Honourable Maren Tollefsen"])
     assert kept == {("Luis Ferrán Olmedo", "PERSON"), ("Eduardo Brastow", "PERSON"), ("Bardish Chagall", "PERSON"),
                     ("Maren Tollefsen", "PERSON")}
+
+
+def test_the_eus_funds_named_by_acronym_are_money_but_its_bank_is_a_body():
+    text = "The peer review covered ERDF and ESF+ support for innovation, co-financed by the EIB."
+    assert _kept(text, ["ERDF", "ESF+", "EIB"]) == {("EIB", "ORG")}
