@@ -794,6 +794,18 @@ def firm_word(e, text, ctx):
     return e
 
 
+def post_nominal(e, text, ctx):
+    """"Stirling Hinchliffe MP", "Joanne Leng MBE": letters after a person's name are no part of it."""
+    if e.label in NAME_LABELS and _unnamed(e):
+        m = _POST_NOMINAL.search(e.text)
+        if m and _PERSON_NAME.fullmatch(e.text[:m.start()]) and not _ORG_WORDS.search(e.text[:m.start()]):
+            return replace(e, text=e.text[:m.start()], end=e.start + m.start(), label="PERSON")
+    return e
+
+
+_POST_NOMINAL = re.compile(r",?\s+(?:MP|MEP|MSP|MLA|MPP|TD|OBE|MBE|CBE|KBE|DBE|FRS|FREng|FRSE|PhD|QC|KC)$")
+
+
 def titled_person(e, text, ctx):
     """"VP Šefčovič", "Consul General Cassie Doyle": a title and a name are a person, the title left out."""
     if e.label not in NAME_LABELS or not _unnamed(e):
@@ -849,8 +861,10 @@ def time_zone(e, text, ctx):
 
 
 def mp_seat(e, text, ctx):
-    """"the Barrow and Furness MP": the seat is a place."""
-    if e.label in ("ORG", "PERSON") and _unnamed(e) and _MP_AFTER.match(text[e.end:e.end + 30]):
+    """"the Barrow and Furness MP": the seat is a place; "Stirling Hinchliffe MP" is the member."""
+    if (e.label in ("ORG", "PERSON") and _unnamed(e) and _MP_AFTER.match(text[e.end:e.end + 30])
+            and not (e.label == "PERSON" and _PERSON_NAME.fullmatch(e.text) and not is_place(e.text)
+                     and not text[max(0, e.start - 4):e.start].lower().endswith("the "))):
         return replace(e, label="GPE")
     return e
 
@@ -889,7 +903,7 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
     site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
-    place_after_preposition, acronym, firm_by_apposition, firm_word, titled_person, person_by_role,
+    place_after_preposition, acronym, firm_by_apposition, firm_word, post_nominal, titled_person, person_by_role,
     leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
 )
 

@@ -63,7 +63,7 @@ _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \
 _NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Estonia
 _TITLES = re.compile(alternation(OFFICES) + "$")
 _FEATURE_BEFORE = re.compile(
-    rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount)\s+){_CAP_WORD}")
+    rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount|Mt\.?)\s+){_CAP_WORD}")
 _FEATURE_AFTER = re.compile(
     rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
     r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon)(?![\w-])")

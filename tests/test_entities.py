@@ -664,3 +664,14 @@ def test_a_name_before_a_capitalised_role_or_after_honourable_is_a_persons():
 def test_the_eus_funds_named_by_acronym_are_money_but_its_bank_is_a_body():
     text = "The peer review covered ERDF and ESF+ support for innovation, co-financed by the EIB."
     assert _kept(text, ["ERDF", "ESF+", "EIB"]) == {("EIB", "ORG")}
+
+
+def test_letters_after_a_persons_name_are_left_out_and_the_member_is_no_seat():
+    text = ("Joanne Lessing MBE, deputy chair of the cluster, met Stirling Hinchcombe MP and the Barrow and Furness "
+            "MP at the observatory on Mt Stromlo.")
+    kept = _kept(text, ["Joanne Lessing MBE", "Stirling Hinchcombe"], label="PERSON")
+    kept |= _kept(text, ["Furness"])
+    assert kept == {("Joanne Lessing", "PERSON"), ("Stirling Hinchcombe", "PERSON"), ("Furness", "GPE")}
+    from pipeline.entity_spans import repair_spans
+    assert [(e.text, e.label) for e in repair_spans(text, [_entity(text, "Mt Stromlo", "ORG")])] == [
+        ("Mt Stromlo", "LOC")]
