@@ -744,10 +744,16 @@ def lower_case_word(e, text, ctx):
 
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
-    if (e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes)
+    if (e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes
+                                                     or _PROGRAMME_WORD_AFTER.match(text, e.end))
             and not _UN_BODY.match(e.text)):
         return None
     return e
+
+
+# "South East Queensland City" + "Deal": the model stopped before the word that makes the name a programme's.
+_PROGRAMME_WORD_AFTER = re.compile(r"[ \t]+(?:Fund|Programme|Program|Project|Scheme|Facility|Deal|Strategy|Plan|Act|"
+                                   r"Yojana)\b(?![-’'])")
 
 
 def project(e, text, ctx):

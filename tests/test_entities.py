@@ -675,3 +675,8 @@ def test_letters_after_a_persons_name_are_left_out_and_the_member_is_no_seat():
     from pipeline.entity_spans import repair_spans
     assert [(e.text, e.label) for e in repair_spans(text, [_entity(text, "Mt Stromlo", "ORG")])] == [
         ("Mt Stromlo", "LOC")]
+
+
+def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
+    text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
+    assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
