@@ -150,6 +150,8 @@ def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
            or link in ("and", "&") and _ORG_HEAD_ANYWHERE.search(o.text) for o in inside):
         return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one
     words = m.group("words")
+    if _INTERNAL_POSSESSIVE.search(words):
+        return ent  # "... Precinct and Toowoomba’s Logistics Hub": a possessor starts another name
     if adjective_before:
         return replace(ent, text=text[ent.start:words_end], end=words_end)
     if link in ("and", "&"):
