@@ -83,7 +83,7 @@ _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "
 _DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|after|later\s+than)|"
                         r"(?:the\s+)?(?:financial\s+|fiscal\s+)?year\s+(?:ended|ending)|as\s+(?:of|at)|up\s+to|"
                         r"between|from|since|until|till|by|during|in|on|at|before|after|around|about|"
-                        r"the|period(?:\s+of)?)\s+)+", re.I)
+                        r"the|period(?:\s+of)?|years?(?=\s+(?:19|20)\d\d))\s+)+", re.I)
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 # "in Rubavu": not "to", which as often leads to a body ("sent to Siemens").
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout)\s+)$")

@@ -89,6 +89,9 @@ _AGO = re.compile(r"(?<![\w-])(?:(?:[Jj]ust\s+)?(?:[Oo]ver|[Uu]nder|[Aa]bout|[Aa
                   r"(?:[Aa]n?|[Aa]\s+few|[Ss]everal|[Mm]any|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|"
                   r"[Nn]ine|[Tt]en|[Tt]welve|[Tt]wenty|[Tt]hirty|\d{1,3})\s+(?:years?|months?|weeks?|days?|decades?)\s+ago(?![\w-])")
 _YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w/%-]|[.,]\d)")
+# "FY2023/24", "FY 2006", "fiscal year 2019-20", "financial year 2021-22": a budget year is a date.
+_FISCAL_YEAR = re.compile(r"(?<![\w-])(?:FY\s?|[Ff](?:iscal|inancial)\s+[Yy]ear\s+)(?:19|20)?\d\d(?:\s?[/–-]\s?(?:19|20)?\d\d)?"
+                          r"(?![\w/%-]|[.,]\d)")
 _WORD = re.compile(r"(?<![\w’'-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*)*")
 
 
@@ -360,6 +363,8 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     # What the model must already have seen inside the shape: None, nothing (a day first or a year
     # says date), any date ("autumn of" + "2025") or a day ("April 25" + " and 26", not "March" + " 12").
     shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE) for m in rx.finditer(text)]
+    if "Y" in text or "year" in text:
+        shapes += [(m, None) for m in _FISCAL_YEAR.finditer(text)]
     if " ago" in text:  # a cheap test first: the pattern tries many words at every position
         shapes += [(m, None) for m in _AGO.finditer(text)]
     shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]

@@ -157,3 +157,12 @@ def test_iso_forms_of_written_dates(text, published, iso):
 ])
 def test_small_numbers_need_a_month_a_century_or_ago_to_be_a_date(text, is_date):
     assert is_calendar_date(text) is is_date
+
+
+def test_a_budget_year_is_a_date_and_the_word_years_before_a_year_is_not_part_of_it(nlp):
+    found = dates_of(nlp, ["In FY2023/24 the cluster grew its membership by 18%, and the financial year 2021-22 "
+                           "closed with a surplus.",
+                           "The evaluation covers the years 2014 to 2020 in the Midlands."])
+    texts = [t for t, _ in found]
+    assert "FY2023/24" in texts and "financial year 2021-22" in texts
+    assert "2014" in texts and not any(t.startswith("years") for t in texts)
