@@ -106,7 +106,10 @@ _FIRM_AFTER = re.compile(
     r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
     r"share\s+price|shares|revenues?|turnover)\b"
     r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
-    rf"{alternation(FIRM_NOUNS - {'insurer'} | {'unit', 'subsidiary', 'provider', 'producer', 'conglomerate', 'corporation'})}\b)")
+    rf"{alternation(FIRM_NOUNS - {'insurer'} | {'unit', 'subsidiary', 'provider', 'producer', 'conglomerate', 'corporation'})}\b"
+    # "Obatala is the first life sciences firm": not a developer or an operator, which a person may be.
+    r"|\s+(?:is|was|became|has\s+become)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?"
+    rf"{alternation(FIRM_NOUNS - {'developer', 'operator', 'supplier', 'insurer'})}\b(?!['’]s))")
 _CODES = COUNTRY_CODES | REGION_CODES
 _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
@@ -831,6 +834,19 @@ def person_by_role(e, text, ctx):
     return e
 
 
+def person_by_title(e, text, ctx):
+    """"Phoenix Mayor Kate Gallego", "Governor Lamont": a name right after a title is a person's, unless it is
+    a place's or holds a body's word ("King Abdullah University")."""
+    if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _TITLED_NAME.fullmatch(e.text)
+            and _TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
+            and not _ORG_WORDS.search(e.text) and not is_place(e.text) and not e.text.isupper()):
+        return replace(e, label="PERSON")
+    return e
+
+
+_TITLED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
+
+
 def leader_of_government(e, text, ctx):
     """"the Biden administration", "the Trudeau government": the name is a person's, not a body's."""
     if (e.label in ("ORG", "GPE", "NORP") and _unnamed(e) and " " not in e.text and not is_place(e.text)
@@ -910,7 +926,8 @@ RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
     site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, post_nominal, titled_person, person_by_role,
-    leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
+    person_by_title, leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list,
+    firm_by_verb,
 )
 
 
@@ -954,7 +971,8 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     for run in runs:
         if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
             for e in run:
-                if _unnamed(e) and (e.label == "PERSON" or e.label == "GPE" and not is_place(e.text)):
+                if _unnamed(e) and (e.label == "PERSON" and not _TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
+                                    or e.label == "GPE" and not is_place(e.text)):
                     changed[id(e)] = replace(e, label="ORG")
     return [changed.get(id(e), e) for e in ents] if changed else ents
 

@@ -28,8 +28,8 @@ from spacy.util import filter_spans
 from .ingest.metadata import MONTHS
 from .places import is_place, place_label
 from .records import Entity
-from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS, PLACE_HEADS,
-                         alternation)
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS, OTHER_TITLES,
+                         PLACE_HEADS, alternation)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 _CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*"
@@ -196,6 +196,23 @@ def _list_continued(text: str, ent: Entity) -> Entity:
     return replace(ent, text=text[ent.start:ent.end + m.end()], end=ent.end + m.end())
 
 
+# "Edison International SVP Caroline Choi": a body, a title and a person's name taken for one name.
+_INNER_TITLE = (rf"(?:{alternation(OFFICES | OTHER_TITLES | {'SVP', 'EVP', 'CFO', 'CTO', 'COO', 'Founder', 'Co-founder'})}"
+                r"\.?\s+)+")
+_BODY_TITLE_PERSON = re.compile(rf"(?P<body>[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*?)\s+{_INNER_TITLE}"
+                                r"(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+
+
+def _split_title(ent: Entity) -> list[Entity]:
+    """The body and the person of "Edison International SVP Caroline Choi"."""
+    m = _BODY_TITLE_PERSON.fullmatch(ent.text) if ent.label in ("ORG", "PERSON") else None
+    if not m or _ORG_HEAD_ANYWHERE.search(m.group("person")) or is_place(m.group("person")):
+        return [ent]
+    a, b = m.span("person")
+    return [Entity(m.group("body"), "ORG", ent.start, ent.start + m.end("body")),
+            Entity(m.group("person"), "PERSON", ent.start + a, ent.start + b)]
+
+
 def _split_possessive(ent: Entity) -> list[Entity]:
     """"Maharashtra's Department of Agriculture" → the place and the department."""
     m = _INTERNAL_POSSESSIVE.search(ent.text)
@@ -311,7 +328,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
             fixed.append(e)
             continue
         e = _legal_form(text, _list_continued(text, _continued(text, _joined(text, _with_particles(text, e)), names)))
-        fixed.extend(d for part in _split_possessive(e) for d in _split_list(part))
+        fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)
     out = [e for e in fixed if e.norm is not None or not any(_overlaps(e, p) for p in patterns)]

@@ -689,3 +689,18 @@ def test_a_name_does_not_run_on_into_the_next_owners_possessive():
     given = [_entity(text, "Gold Coast Knowledge Precinct", "ORG"), _entity(text, "Toowoomba", "ORG")]
     found = {e.text for e in repair_spans(text, given)}
     assert {"Gold Coast Knowledge Precinct", "Toowoomba"} <= found  # the model's label is left to other rules
+
+
+def test_a_body_a_title_and_a_person_taken_for_one_name_are_split_and_a_titled_name_is_a_person():
+    from pipeline.entity_spans import repair_spans
+
+    text = ("The panel joined Tessaro Energy SVP Carolyn Chao, Mesa Mayor Kate Galvano, Halden Motors, Brightwater Labs "
+            "and Ortega Foods. Obrista is the first life sciences firm in the parish.")
+    found = [(e.text, e.label) for e in repair_spans(text, [_entity(text, "Tessaro Energy SVP Carolyn Chao", "ORG")])]
+    assert found == [("Tessaro Energy", "ORG"), ("Carolyn Chao", "PERSON")]
+    from pipeline.entities import clean_passage, document_context
+    given = [_entity(text, "Tessaro Energy", "ORG"), _entity(text, "Carolyn Chao", "PERSON"),
+             _entity(text, "Kate Galvano", "ORG"), _entity(text, "Halden Motors", "ORG"),
+             _entity(text, "Brightwater Labs", "ORG"), _entity(text, "Ortega Foods", "ORG"), _entity(text, "Obrista", "GPE")]
+    kept = {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
+    assert {("Kate Galvano", "PERSON"), ("Obrista", "ORG")} <= kept  # a list of firms leaves the mayor a person
