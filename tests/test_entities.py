@@ -633,7 +633,8 @@ def test_a_legal_form_after_a_comma_is_part_of_a_firms_name_but_not_of_a_place()
              _entity(text, "Constellation Energy Generation", "ORG"), _entity(text, "LLC", "ORG"),
              _entity(text, "Consolidated Edison Company of", "ORG"), _entity(text, "New York", "GPE")]
     found = [(e.text, e.label) for e in repair_spans(text, given)]
-    assert found == [("Cummins, Inc.", "ORG"), ("Ecolectro, Inc.", "ORG"), ("Constellation Energy Generation, LLC", "ORG"),
+    assert found == [("Cummins, Inc.", "ORG"), ("Ecolectro, Inc.", "ORG"),
+                     ("Constellation Energy Generation, LLC", "ORG"),
                      ("Consolidated Edison Company of", "ORG"), ("New York", "GPE")]
 
 
@@ -694,13 +695,14 @@ def test_a_name_does_not_run_on_into_the_next_owners_possessive():
 def test_a_body_a_title_and_a_person_taken_for_one_name_are_split_and_a_titled_name_is_a_person():
     from pipeline.entity_spans import repair_spans
 
-    text = ("The panel joined Tessaro Energy SVP Carolyn Chao, Mesa Mayor Kate Galvano, Halden Motors, Brightwater Labs "
-            "and Ortega Foods. Obrista is the first life sciences firm in the parish.")
+    text = ("The panel joined Tessaro Energy SVP Carolyn Chao, Mesa Mayor Kate Galvano, Halden Motors, "
+            "Brightwater Labs and Ortega Foods. Obrista is the first life sciences firm in the parish.")
     found = [(e.text, e.label) for e in repair_spans(text, [_entity(text, "Tessaro Energy SVP Carolyn Chao", "ORG")])]
     assert found == [("Tessaro Energy", "ORG"), ("Carolyn Chao", "PERSON")]
     from pipeline.entities import clean_passage, document_context
     given = [_entity(text, "Tessaro Energy", "ORG"), _entity(text, "Carolyn Chao", "PERSON"),
              _entity(text, "Kate Galvano", "ORG"), _entity(text, "Halden Motors", "ORG"),
-             _entity(text, "Brightwater Labs", "ORG"), _entity(text, "Ortega Foods", "ORG"), _entity(text, "Obrista", "GPE")]
+             _entity(text, "Brightwater Labs", "ORG"), _entity(text, "Ortega Foods", "ORG"),
+             _entity(text, "Obrista", "GPE")]
     kept = {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
     assert {("Kate Galvano", "PERSON"), ("Obrista", "ORG")} <= kept  # a list of firms leaves the mayor a person
