@@ -903,9 +903,11 @@ def firm_by_noun(e, text, ctx):
 def firm_in_list(e, text, ctx):
     """"supply chain firms like Kent, Asco and Bilfinger": the names listed after firms' plural noun are firms',
     unless they are known places."""
-    if (e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
-            and _FIRMS_LISTED_BEFORE.search(text[max(0, e.start - 150):e.start])):
-        return replace(e, label="ORG")
+    if e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text):
+        before = text[max(0, e.start - 150):e.start]
+        # A plain search first: the pattern, anchored at the end, is tried from every position of the window.
+        if any(w in before for w in (" such as ", " like ", " including ")) and _FIRMS_LISTED_BEFORE.search(before):
+            return replace(e, label="ORG")
     return e
 
 
