@@ -424,6 +424,7 @@ def acronyms_of(text: str) -> dict[str, str]:
         # Only the last sentence, and not a possessor: "Spain's Ministry for ..." names the ministry.
         long_form = re.split(r"(?<=[a-z\d])\.\s+", long_form)[-1]
         long_form = re.sub(r"^.*(?:'s|’s)\s+(?=[A-Z])", "", long_form)
+        long_form = re.sub(r"(?:'s|’s)$", "", long_form)  # "UK Research and Innovation’s (UKRI) announcement"
         # Words with their offsets, so the long form keeps its own hyphens and commas.
         spans = [(w.start(), w.group()) for w in re.finditer(r"[^\s-]+", long_form)]
         words = [w for _, w in spans]

@@ -706,3 +706,8 @@ def test_a_body_a_title_and_a_person_taken_for_one_name_are_split_and_a_titled_n
              _entity(text, "Obrista", "GPE")]
     kept = {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
     assert {("Kate Galvano", "PERSON"), ("Obrista", "ORG")} <= kept  # a list of firms leaves the mayor a person
+
+
+def test_an_acronyms_long_form_leaves_out_the_possessive_before_the_bracket():
+    text = "This follows UK Research and Innovation’s (UKRI) announcement of £186 million for seven projects."
+    assert acronyms_of(text) == {"UKRI": "UK Research and Innovation"}
