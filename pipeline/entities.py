@@ -76,7 +76,7 @@ _BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Prizes?|Competition|Contest|Forum|Days?|Week|Fair|Expo|Festival|"
                     r"Congress|Symposium|Hackathon|"
-                    r"of the Year)$")
+                    r"of the Year)$|\b(?:Conference|Summit|Symposium)\s+[Oo]n\s")  # "African Conference On Agricultural ..."
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
                "morning", "afternoon", "evening", "night", "spring", "summer", "autumn", "fall", "winter", "day",
                "days", "weekend", "today", "yesterday", "tomorrow", "period"}
@@ -257,7 +257,8 @@ def split_date(ent: Entity) -> list[Entity]:
         ent = replace(ent, text=ent.text[m.end():], start=ent.start + m.end())
     pair = _DATE_PAIR.match(ent.text)
     if pair and _DATE_ANCHOR.search(pair.group(1)) and _DATE_ANCHOR.search(pair.group(2)) \
-            and not any(re.fullmatch(_DAY, side) for side in pair.groups()):  # "25 and 26 April" is one range
+            and not any(re.fullmatch(_DAY, side) for side in pair.groups()) \
+            and not _DAYS_OF_ONE_MONTH.fullmatch(ent.text):  # "25 and 26 April", "June 9 to 13 in 2025": one range
         a, b = pair.group(1), pair.group(2)
         year = re.search(r"\b(?:19|20)\d\d\b", b)
         # "between January and March 2024": January is January 2024, not of the publication year.
@@ -265,6 +266,10 @@ def split_date(ent: Entity) -> list[Entity]:
         return [replace(ent, text=a, end=ent.start + len(a), iso=iso_a),
                 replace(ent, text=b, start=ent.start + pair.start(2), end=ent.start + pair.end(2))]
     return [ent]
+
+
+_DAYS_OF_ONE_MONTH = re.compile(rf"{_MONTH_NAME}\s+{_DAY}\s+(?:to|and|until|till)\s+{_DAY},?\s+(?:in\s+)?(?:19|20)\d\d",
+                                re.I)
 
 
 def is_calendar_date(text: str) -> bool:
@@ -641,7 +646,10 @@ def frequency(e, text, ctx):
 
 def event(e, text, ctx):
     """Conferences, awards, prizes, competitions and fairs are events, not organisations."""
-    return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) else e
+    return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) and not _UN_CONFERENCE.match(e.text) else e
+
+
+_UN_CONFERENCE = re.compile(r"(?:United Nations|UN)\s+Conference\s+on\s")  # UNCTAD is a body
 
 
 def concept(e, text, ctx):

@@ -166,3 +166,10 @@ def test_a_budget_year_is_a_date_and_the_word_years_before_a_year_is_not_part_of
     texts = [t for t, _ in found]
     assert "FY2023/24" in texts and "financial year 2021-22" in texts
     assert "2014" in texts and not any(t.startswith("years") for t in texts)
+
+
+def test_days_of_one_month_before_the_year_stay_one_range(nlp):
+    found = [t for t, _ in dates_of(nlp, ["The conference will be hosted in Kigali from June 9 to 13 in 2025, "
+                                          "after a tour between March 14 and 20, 2021."])]
+    assert "June 9 to 13 in 2025" in found and "March 14 and 20, 2021" in found
+    assert not any(t.startswith(("13", "20")) for t in found)

@@ -711,3 +711,11 @@ def test_a_body_a_title_and_a_person_taken_for_one_name_are_split_and_a_titled_n
 def test_an_acronyms_long_form_leaves_out_the_possessive_before_the_bracket():
     text = "This follows UK Research and Innovation’s (UKRI) announcement of £186 million for seven projects."
     assert acronyms_of(text) == {"UKRI": "UK Research and Innovation"}
+
+
+def test_a_conference_on_a_topic_is_an_event_but_the_un_conference_on_trade_is_a_body():
+    text = ("Preparations for the African Conference On Agricultural Technologies began, with the United Nations "
+            "Conference on Trade and Development as a partner.")
+    kept = _kept(text, ["African Conference On Agricultural Technologies",
+                        "United Nations Conference on Trade and Development"])
+    assert kept == {("United Nations Conference on Trade and Development", "ORG")}
