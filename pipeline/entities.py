@@ -150,7 +150,7 @@ def _names_nothing(text: str, e: Entity) -> bool:
     job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
     Innovation") and the first word of a title ("Cabinet" Secretary)."""
     return (e.text in DOCUMENT_PARTS or e.text in UNITS or bool(_JOB_TITLE.match(e.text))
-            or bool(_IN_JOB_TITLE.search(text[:e.start])) and _portfolio(e)
+            or _portfolio(e) and bool(_IN_JOB_TITLE.search(text[max(0, e.start - 200):e.start]))
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
 
 

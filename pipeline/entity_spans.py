@@ -114,6 +114,10 @@ def _with_particles(text: str, ent: Entity) -> Entity:
     return replace(ent, text=text[ent.start:end], end=end)
 
 
+_AND = re.compile(r"\s+and\s+")
+_JOINED_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*)[-/‐]$")
+
+
 def _joined(text: str, ent: Entity) -> Entity:
     """Widen a name over "-Word" and "/Word" joins on either side ("Vitoria" → "Vitoria-Gasteiz")."""
     start, end = ent.start, ent.end
@@ -122,8 +126,9 @@ def _joined(text: str, ent: Entity) -> Entity:
         if not m or (m.group(1)[0].islower() and text[end] != "/"):
             break
         end += m.end()
-    while True:
-        m = re.search(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*)[-/‐]$", text[:start])
+    while start > 0 and text[start - 1] in "-/‐":
+        window = max(0, start - 80)
+        m = _JOINED_BEFORE.search(text, window, start)
         if not m:
             break
         start = m.start()
@@ -232,6 +237,8 @@ def _split_possessive(ent: Entity) -> list[Entity]:
 
 def _split_list(ent: Entity) -> list[Entity]:
     """"Aberdeen, Inverness" → two places; "Ministry of X and the Lake Region Forum" → two bodies."""
+    if "," not in ent.text and not _AND.search(ent.text):
+        return [ent]  # most names: nothing to split
     parts = [(m.start(), m.group(0)) for m in re.finditer(r"[^,]+?(?=\s*,\s*|\s+and\s+|$)", ent.text)
              if m.group(0).strip() and m.group(0).strip() != "and"]
     parts = [(i + len(p) - len(p.lstrip()), re.sub(r"^(?:and|,)\s+", "", p.strip())) for i, p in parts]
@@ -298,18 +305,38 @@ def _named_organisations(text: str) -> list[Entity]:
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
 
+# Words without which a pattern cannot match: looked for first, as a plain search is far cheaper than
+# trying a pattern that starts at every capitalised word.
+_NEEDS = {
+    _DG: ("DG",),
+    _AUTHORITY: ("Port", "City", "Municipality"),
+    _FOREIGN_INSTITUTION: ("Univers", "Institut", "Tecnol", "Polit", "Escuela", "Escola", "École", "Hochschule",
+                           "Funda", "Fondazione", "Centro"),
+    _ADMIN_AREA: ("Region", "Voivodeship", "Province", "County", "Oblast", "Prefecture", "Governorate", "Canton",
+                  "Department"),
+    _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt"),
+    _FEATURE_AFTER: ("River", "Bay", "Gulf", "Firth", "Fjord", "Estuary", "Island", "Peninsula", "Pass", "Alps",
+                     "Mountains", "Strait", "Lagoon"),
+}
+
+
+def _matches(rx: re.Pattern, text: str):
+    """``rx.finditer(text)``, skipped when a word the pattern needs is not in the text."""
+    return rx.finditer(text) if any(w in text for w in _NEEDS[rx]) else ()
+
+
 def _pattern_entities(text: str) -> list[Entity]:
     """Names whose shape alone says what they are; they replace what the model made of the same words."""
-    found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _DG.finditer(text)]
-    found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AUTHORITY.finditer(text)]
-    found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _FOREIGN_INSTITUTION.finditer(text)]
-    for m in _ADMIN_AREA.finditer(text):
+    found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _matches(_DG, text)]
+    found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _matches(_AUTHORITY, text)]
+    found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _matches(_FOREIGN_INSTITUTION, text)]
+    for m in _matches(_ADMIN_AREA, text):
         if not _FOLLOWED_BY_NAME.match(text[m.end():]) and not _ORG_HEAD_ANYWHERE.search(m.group(0)):
             lead = _SENTENCE_LEAD.match(m.group(0))
             start = m.start() + (lead.end() if lead else 0)
             found.append(Entity(text[start:m.end()], "GPE", start, m.end()))
     for rx in (_FEATURE_BEFORE, _FEATURE_AFTER):
-        for m in rx.finditer(text):
+        for m in _matches(rx, text):
             if _FOLLOWED_BY_NAME.match(text[m.end():]):
                 continue  # "Dokai Bay Restoration Project": part of a longer name
             name = m.group(0)
