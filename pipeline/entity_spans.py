@@ -72,6 +72,7 @@ _SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughou
                             r"To|And|But|While|When|Since|By|Of|On)\s+")
 # Month and weekday names are capitalised in running text; "may 5" and "sat 3" are not dates.
 _MONTH = "(?:" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")(?:\.(?=\s+\d))?"
+_MONTH_NAMED = re.compile(_MONTH)
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?,?\s+"
 _MONTH_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _DAYS = rf"{_MONTH_DAY}(?:\s*(?:-|–|&|and|to)\s*{_MONTH_DAY})?"
@@ -383,12 +384,17 @@ def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -
     is a whole run of capitalised words, less a sentence's first word and a "-based" or "'s" ending:
     the "Lyon" of "Lyon Biotech Cluster" is part of a longer name.
     """
+    if not found:
+        return []
     wanted = set(found)
+    starts = {a for a, _ in found}
     added = []
     for m in _WORD.finditer(text):
         run = m.group(0)
         lead = _SENTENCE_LEAD.match(run)
         start = m.start() + (lead.end() if lead else 0)
+        if start not in starts:
+            continue
         name = re.sub(r"(?:-[a-z][\w-]*|'s|’s|'|’)$", "", text[start:m.end()])
         if not name or (start, start + len(name)) not in wanted:
             continue
@@ -406,13 +412,21 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """
     # What the model must already have seen inside the shape: None, nothing (a day first or a year
     # says date), any date ("autumn of" + "2025") or a day ("April 25" + " and 26", not "March" + " 12").
-    shapes = [(m, None) for rx in (_DAY_FIRST, _YEAR_RANGE, _RELATIVE) for m in rx.finditer(text)]
-    if "Y" in text or "year" in text:
+    # Cheap tests first (a month's name, a season's): the patterns try many words at every position.
+    lower = text.lower()
+    month = _MONTH_NAMED.search(text)
+    shapes = [(m, None) for m in _DAY_FIRST.finditer(text)] if month else []
+    shapes += [(m, None) for m in _YEAR_RANGE.finditer(text)]
+    if any(w in lower for w in ("this", "last", "next")):
+        shapes += [(m, None) for m in _RELATIVE.finditer(text)]
+    if "FY" in text or "fiscal" in lower or "financial" in lower:
         shapes += [(m, None) for m in _FISCAL_YEAR.finditer(text)]
-    if " ago" in text:  # a cheap test first: the pattern tries many words at every position
+    if " ago" in text:
         shapes += [(m, None) for m in _AGO.finditer(text)]
-    shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
-    shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
+    if month:
+        shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
+    if any(w in lower for w in ("spring", "summer", "autumn", "fall", "winter")):
+        shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
     out = list(ents)
     for m, need in sorted(shapes, key=lambda s: (s[0].start(), -s[0].end())):
         found = Entity(m.group(0), "DATE", m.start(), m.end())
