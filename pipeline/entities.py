@@ -620,16 +620,27 @@ def document_context(doc_text: str) -> DocumentContext:
 Rule = Callable[[Entity, str, DocumentContext], "Entity | None"]
 
 
+def acts_on(*labels: str):
+    """The labels a rule may change: :func:`clean_passage` skips it for the others (each rule checks
+    them too), as most rules leave most entities alone and the call is the larger part of their cost."""
+    def mark(rule: Rule) -> Rule:
+        rule.labels = frozenset(labels)
+        return rule
+    return mark
+
+
 def _unnamed(e: Entity) -> bool:
     """Not named by the gazetteer, whose entries the rules leave alone."""
     return e.norm is None
 
 
+@acts_on("DATE")
 def not_a_date(e, text, ctx):
     """Durations, ages and numbers are no calendar dates ("three years", "12")."""
     return None if e.label == "DATE" and not is_calendar_date(e.text) else e
 
 
+@acts_on("DATE")
 def named_like_a_day(e, text, ctx):
     """"In 2016 I founded Tomorrow": "today", "tomorrow" and "yesterday" are capitalised only at the start
     of a sentence; inside one, the word is a name."""
@@ -639,11 +650,13 @@ def named_like_a_day(e, text, ctx):
     return e
 
 
+@acts_on("DATE")
 def frequency(e, text, ctx):
     """"every Thursday": a frequency, not a date."""
     return None if e.label == "DATE" and re.search(r"\b(?:every|each)\s+$", text[max(0, e.start - 8):e.start]) else e
 
 
+@acts_on("ORG")
 def event(e, text, ctx):
     """Conferences, awards, prizes, competitions and fairs are events, not organisations."""
     return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) and not _UN_CONFERENCE.match(e.text) else e
@@ -652,11 +665,13 @@ def event(e, text, ctx):
 _UN_CONFERENCE = re.compile(r"(?:United Nations|UN)\s+Conference\s+on\s")  # UNCTAD is a body
 
 
+@acts_on("ORG")
 def concept(e, text, ctx):
     """"CAGR", "CLLD": the document spells the acronym out in lower case, so it names a thing."""
     return None if e.label == "ORG" and _unnamed(e) and e.text in ctx.concepts else e
 
 
+@acts_on("ORG")
 def publication(e, text, ctx):
     """"SSTI Digest": the publisher is the organisation; "Summer Newsletter" names none."""
     if e.label != "ORG" or not _unnamed(e):
@@ -682,6 +697,7 @@ def _is_cited(text: str, e: Entity) -> bool:
     return bool(_CITED_AFTER.match(text[e.end:e.end + 80])) or _co_authored(text, e)
 
 
+@acts_on("ORG", "GPE", "LOC")
 def cited_author(e, text, ctx):
     """"(Hodge and Greve 2007)", "Turpin, Sullivan and Deville 1993", "Etzkowitz et al. 2007": co-authors
     are people, even when a town has their name."""
@@ -692,6 +708,7 @@ def cited_author(e, text, ctx):
     return e
 
 
+@acts_on("ORG")
 def bare_head(e, text, ctx):
     """"the University", "the Ministry", "Departments": a head noun alone refers back to a body, it names
     none. Not "the Commission", which in these reports is the European Commission, nor a short name the
@@ -703,6 +720,7 @@ def bare_head(e, text, ctx):
     return e
 
 
+@acts_on("ORG")
 def organ(e, text, ctx):
     """"the Management Board", "the Board of Directors": a part of an organisation, not one; "the Board of
     Directors of Greentown Labs" names Greentown Labs."""
@@ -714,6 +732,7 @@ def organ(e, text, ctx):
     return replace(e, text=e.text[m.end():], start=e.start + m.end()) if m else e
 
 
+@acts_on("ORG")
 def title_word(e, text, ctx):
     """"State Department for Industry Principal Secretary Juma Mukhwana": the first word of a two-word
     title is no part of the body's name before it."""
@@ -724,6 +743,7 @@ def title_word(e, text, ctx):
     return e
 
 
+@acts_on("ORG", "GPE", "PERSON")
 def site(e, text, ctx):
     """"Dogger Bank Wind Farm": a site, a place without a government (LOC), not the company running it."""
     if e.label in ("ORG", "GPE", "PERSON") and _unnamed(e) and _SITE.search(e.text):
@@ -731,21 +751,25 @@ def site(e, text, ctx):
     return e
 
 
+@acts_on(*NAME_LABELS)
 def common_noun(e, text, ctx):
     """"cooperatives", "the region": a common noun is not a name."""
     return None if e.label in NAME_LABELS and _unnamed(e) and not any(c.isupper() for c in e.text) else e
 
 
+@acts_on(*NAME_LABELS)
 def names_nothing(e, text, ctx):
     """Report parts, units and job titles."""
     return None if e.label in NAME_LABELS and _unnamed(e) and _names_nothing(text, e) else e
 
 
+@acts_on(*NAME_LABELS)
 def strong_date(e, text, ctx):
     """"Q3 2025" tagged as a person is a date."""
     return replace(e, label="DATE") if e.label in NAME_LABELS and _unnamed(e) and _STRONG_DATE.fullmatch(e.text) else e
 
 
+@acts_on("ORG", "PERSON")
 def lower_case_word(e, text, ctx):
     """"Lesson 3", "Stakeholder views": the document also writes the word in lower case."""
     if (e.label in ("ORG", "PERSON") and _unnamed(e) and " " not in e.text and not e.text.isupper()
@@ -754,6 +778,7 @@ def lower_case_word(e, text, ctx):
     return e
 
 
+@acts_on(*NAME_LABELS)
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes
@@ -768,21 +793,25 @@ _PROGRAMME_WORD_AFTER = re.compile(r"[ \t]+(?:Fund|Programme|Program|Project|Sch
                                    r"Yojana)\b(?![-’'])")
 
 
+@acts_on("ORG")
 def project(e, text, ctx):
     """"the HOPE project": the name of a project, not of its partners."""
     return None if e.label == "ORG" and _unnamed(e) and e.text in ctx.projects else e
 
 
+@acts_on("ORG")
 def abbreviation(e, text, ctx):
     """"AI", "CEO", "SME", currency codes: abbreviations, not organisations."""
     return None if e.label == "ORG" and _unnamed(e) and e.text.upper() in COMMON_ABBREVIATIONS else e
 
 
+@acts_on(*NAME_LABELS)
 def number_word(e, text, ctx):
     """"EIGHTEEN staff"."""
     return None if e.label in NAME_LABELS and _unnamed(e) and e.text.lower() in NUMBER_WORDS else e
 
 
+@acts_on("PERSON", "ORG")
 def place_after_preposition(e, text, ctx):
     """"in Rubavu", "across Nuevo León": a place, whatever the model said."""
     if (e.label in ("PERSON", "ORG") and _unnamed(e) and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
@@ -791,11 +820,13 @@ def place_after_preposition(e, text, ctx):
     return e
 
 
+@acts_on("GPE", "LOC", "PERSON")
 def acronym(e, text, ctx):
     """An acronym the document defines names an organisation."""
     return replace(e, label="ORG") if e.label not in ("DATE", "ORG") and e.text in ctx.acronyms else e
 
 
+@acts_on("PERSON", "GPE")
 def firm_by_apposition(e, text, ctx):
     """"Clarios EMEA’s Vice President", "Alstom Grid, a unit of the French maker": no person has a vice
     president or is a subsidiary (but "..., the company said" follows a spokesperson too)."""
@@ -805,6 +836,7 @@ def firm_by_apposition(e, text, ctx):
     return e
 
 
+@acts_on("PERSON")
 def firm_word(e, text, ctx):
     """"Hamburg Airport", "Lufthansa Technik", "Vineyard Wind": no person's name holds a firm's word."""
     if e.label == "PERSON" and _unnamed(e) and " " in e.text and _FIRM_WORDS.search(e.text):
@@ -812,6 +844,7 @@ def firm_word(e, text, ctx):
     return e
 
 
+@acts_on(*NAME_LABELS)
 def post_nominal(e, text, ctx):
     """"Stirling Hinchliffe MP", "Joanne Leng MBE": letters after a person's name are no part of it."""
     if e.label in NAME_LABELS and _unnamed(e):
@@ -824,6 +857,7 @@ def post_nominal(e, text, ctx):
 _POST_NOMINAL = re.compile(r",?\s+(?:MP|MEP|MSP|MLA|MPP|TD|OBE|MBE|CBE|KBE|DBE|FRS|FREng|FRSE|PhD|QC|KC)$")
 
 
+@acts_on(*NAME_LABELS)
 def titled_person(e, text, ctx):
     """"VP Šefčovič", "Consul General Cassie Doyle": a title and a name are a person, the title left out."""
     if e.label not in NAME_LABELS or not _unnamed(e):
@@ -834,6 +868,7 @@ def titled_person(e, text, ctx):
     return replace(e, text=e.text[m.end():], start=e.start + m.end(), label="PERSON")
 
 
+@acts_on("ORG", "GPE", "LOC")
 def person_by_role(e, text, ctx):
     """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
@@ -843,6 +878,7 @@ def person_by_role(e, text, ctx):
     return e
 
 
+@acts_on("ORG", "GPE", "LOC")
 def person_by_title(e, text, ctx):
     """"Phoenix Mayor Kate Gallego", "Governor Lamont": a name right after a title is a person's, unless it is
     a place's or holds a body's word ("King Abdullah University")."""
@@ -856,6 +892,7 @@ def person_by_title(e, text, ctx):
 _TITLED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
 
+@acts_on("ORG", "GPE")
 def leader_of_government(e, text, ctx):
     """"the Biden administration", "the Trudeau government": the name is a person's, not a body's."""
     if (e.label in ("ORG", "GPE", "NORP") and _unnamed(e) and " " not in e.text and not is_place(e.text)
@@ -865,6 +902,7 @@ def leader_of_government(e, text, ctx):
     return e
 
 
+@acts_on("ORG")
 def firm_of_place(e, text, ctx):
     """"Twiga Foods of Kenya", "Optel Group of Quebec City": a firm and where it is from, two names. Not
     "Bank of Canada" or "University of Chicago", whose head takes the place into the name."""
@@ -876,6 +914,7 @@ def firm_of_place(e, text, ctx):
     return replace(e, text=m.group(1), end=e.start + len(m.group(1)))
 
 
+@acts_on("ORG", "PERSON")
 def place_code(e, text, ctx):
     """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place."""
     if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in _CODES
@@ -886,11 +925,13 @@ def place_code(e, text, ctx):
     return e
 
 
+@acts_on("ORG")
 def time_zone(e, text, ctx):
     """"9h00 CEST", "3pm BST": after a clock time, capitals are a time zone."""
     return None if e.label == "ORG" and _unnamed(e) and _CLOCK_BEFORE.search(text[max(0, e.start - 12):e.start]) else e
 
 
+@acts_on("ORG", "PERSON")
 def mp_seat(e, text, ctx):
     """"the Barrow and Furness MP": the seat is a place; "Stirling Hinchliffe MP" is the member."""
     if (e.label in ("ORG", "PERSON") and _unnamed(e) and _MP_AFTER.match(text[e.end:e.end + 30])
@@ -900,6 +941,7 @@ def mp_seat(e, text, ctx):
     return e
 
 
+@acts_on("PERSON", "GPE", "LOC")
 def firm_by_noun(e, text, ctx):
     """"carbon capture firm Svante", "the portfolio company Agentis", "EV drivetrain developer Exro": the
     noun before the name says what it is."""
@@ -909,6 +951,7 @@ def firm_by_noun(e, text, ctx):
     return e
 
 
+@acts_on("PERSON", "GPE", "LOC")
 def firm_in_list(e, text, ctx):
     """"supply chain firms like Kent, Asco and Bilfinger": the names listed after firms' plural noun are firms',
     unless they are known places."""
@@ -925,6 +968,7 @@ _FIRMS_LISTED_BEFORE = re.compile(
     rf"\b{alternation(FIRM_PLURALS)}\s+(?:such\s+as|like|including)\s+(?:{_LIST_ITEM}(?:,\s+(?:and\s+)?|\s+and\s+))*$")
 
 
+@acts_on("GPE")
 def firm_by_verb(e, text, ctx):
     """"Halliburton opened a training centre": no unknown town does business."""
     if (e.label == "GPE" and _unnamed(e) and " " not in e.text and not is_place(e.text)
@@ -944,13 +988,17 @@ RULES: tuple[Rule, ...] = (
 
 def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tuple[Rule, ...] = RULES) -> list[Entity]:
     """One passage's entities with dates split, spans trimmed and every rule applied in order."""
+    plan = [(rule, getattr(rule, "labels", None)) for rule in rules]
     out = []
     for e in (d for e0 in ents for d in split_date(e0)):
         e = trim(e)
-        for rule in rules:
-            if e is None:
-                break
-            e = rule(e, text, ctx)
+        if e is None:
+            continue
+        for rule, labels in plan:
+            if labels is None or e.label in labels:
+                e = rule(e, text, ctx)
+                if e is None:
+                    break
         if e is not None:
             out.append(e)
     return _lists_agree(text, out)

@@ -719,3 +719,23 @@ def test_a_conference_on_a_topic_is_an_event_but_the_un_conference_on_trade_is_a
     kept = _kept(text, ["African Conference On Agricultural Technologies",
                         "United Nations Conference on Trade and Development"])
     assert kept == {("United Nations Conference on Trade and Development", "ORG")}
+
+
+def test_each_rule_leaves_alone_the_labels_it_does_not_declare():
+    """clean_passage skips a rule for labels outside ``rule.labels``: that must change nothing."""
+    from pipeline.annotate import KEPT_LABELS
+    from pipeline.entities import RULES, document_context
+
+    text = ("Governor Lamont and Sara Lind (Hodge and Greve 2007) met the Board of Directors of Nordvik Energy, "
+            "a battery maker, the Biden administration, the University and Halden, SC at 9 am EST on Tuesday; "
+            "the National Industrial Symbiosis Programme (NISP) and carbon capture firm Svante AB, Inc. signed "
+            "in Rubavu, two years ago, with every Thursday's EURADA Bulletin, the Barrow MP and Jane Roe MBE.")
+    ctx = document_context(text)
+    words = [(m.start(), m.end()) for m in __import__("re").finditer(r"[A-Z][\w.,&'-]*(?:\s+[A-Z][\w.&'-]*)*", text)]
+    for rule in RULES:
+        assert rule.labels <= KEPT_LABELS, rule.__name__
+        for label in KEPT_LABELS - rule.labels:
+            for a, b in words:
+                from pipeline.records import Entity
+                e = Entity(text[a:b], label, a, b)
+                assert rule(e, text, ctx) == e, (rule.__name__, label, e.text)
