@@ -512,6 +512,7 @@ _PROJECT_AFTER = (r"(?:\s+(?:project|projects|programme|programmes|program|progr
                   r"|,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:scheme|programme|program|project|initiative|fund|call|competition|prize))\b")
 _NAME_BEFORE = re.compile(rf"(?<![\w-])([A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}})(?={_PROJECT_AFTER})")
 _PROJECT_AFTER_RX = re.compile(_PROJECT_AFTER)
+_GOVERNING_HEAD = re.compile(r"\b(?:Commission|Ministry|Department|Agency|Council|Government|Authority|Bank)$")
 
 
 def _is_word_char(c: str) -> bool:
@@ -540,8 +541,8 @@ def _project_names(doc_text: str) -> set[str]:
     found = set()
     for m in _NAME_BEFORE.finditer(doc_text):
         name = m.group(1)
-        if name in found:
-            continue
+        if name in found or _GOVERNING_HEAD.search(name):
+            continue  # "European Commission programmes": the body's programmes
         if all(_PROJECT_AFTER_RX.match(doc_text, end) for _, end in whole_words(doc_text, name)):
             found.add(name)
     return found

@@ -739,3 +739,10 @@ def test_each_rule_leaves_alone_the_labels_it_does_not_declare():
                 from pipeline.records import Entity
                 e = Entity(text[a:b], label, a, b)
                 assert rule(e, text, ctx) == e, (rule.__name__, label, e.text)
+
+
+def test_a_governing_bodys_name_before_programmes_is_the_body_but_a_project_name_is_not():
+    text = "Several European Commission programmes and a World Bank project fund the port's hydrogen trials."
+    assert _kept(text, ["European Commission", "World Bank"]) == {("European Commission", "ORG"), ("World Bank", "ORG")}
+    only_before = "The HyTrail project and the HyTrail consortium met."
+    assert _kept(only_before, ["HyTrail"]) == set()
