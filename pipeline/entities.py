@@ -100,7 +100,9 @@ _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|l
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
                               r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
-_FIRM_NOUN_BEFORE = re.compile(rf"\b{alternation(FIRM_NOUNS | {'bank'})}\s+$")
+# "In 2016 I founded Tomorrow": what a person founds is an organisation.
+_FOUNDED = frozenset({"founded", "co-founded", "cofounded"})
+_FIRM_NOUN_BEFORE = re.compile(rf"\b{alternation(FIRM_NOUNS | _FOUNDED | {'bank'})}\s+$")
 _FIRM_AFTER = re.compile(
     r"^(?:(?:'s|’s)\s+(?:(?:Executive\s+)?Vice[- ]President|CEO|chief\s+executive|board\s+of\s+directors|shareholders|"
     r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
@@ -1039,7 +1041,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
 
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:
     """Long forms and bare acronyms the model missed: ORG wherever they stand as words; so is a name the
-    model missed right after a noun that says it is a firm."""
+    model missed right after a noun that says it is a firm, or after "founded"."""
     out = list(ents)
     taken = [(e.start, e.end) for e in out]
     for long_form in ctx.acronyms.values():
@@ -1067,7 +1069,7 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
 
 
 _NAME_AFTER_FIRM_NOUN = re.compile(
-    rf"\b{alternation(FIRM_NOUNS)}\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){{0,3}})(?![\w-])")
+    rf"\b{alternation(FIRM_NOUNS | _FOUNDED)}\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){{0,3}})(?![\w-])")
 
 
 def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext,

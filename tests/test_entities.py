@@ -746,3 +746,12 @@ def test_a_governing_bodys_name_before_programmes_is_the_body_but_a_project_name
     assert _kept(text, ["European Commission", "World Bank"]) == {("European Commission", "ORG"), ("World Bank", "ORG")}
     only_before = "The HyTrail project and the HyTrail consortium met."
     assert _kept(only_before, ["HyTrail"]) == set()
+
+
+def test_what_a_person_founded_is_an_organisation():
+    from pipeline.entities import document_context, link_acronyms
+
+    text = "In 2016 I founded Tomorrow, and she co-founded Brightline Analytics after a spell in Oslo."
+    added = link_acronyms(text, [], document_context(text))
+    assert [(e.text, e.label) for e in added] == [("Tomorrow", "ORG"), ("Brightline Analytics", "ORG")]
+    assert _kept(text, ["Brightline Analytics"], label="PERSON") == {("Brightline Analytics", "ORG")}
