@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .entity_spans import NAME_LABELS
+from .entity_spans import NAME_LABELS, VERSION_AFTER
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
@@ -785,7 +785,8 @@ def lower_case_word(e, text, ctx):
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes
-                                                     or _PROGRAMME_WORD_AFTER.match(text, e.end))
+                                                     or _PROGRAMME_WORD_AFTER.match(text, e.end)
+                                                     or VERSION_AFTER.match(text, e.end))
             and not _UN_BODY.match(e.text)):
         return None
     return e

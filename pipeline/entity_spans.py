@@ -60,6 +60,8 @@ _AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Innovate|Inv
                               rf"[ \t]+({_CAP_WORD}(?:[ \t]{_CAP_WORD})?)(?![\w-])")
 _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \t]+(?:Region|Voivodeship|Province|"
                          r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
+# "Thailand 4.0", "Clusterix 2.0", "RDA Europe 4.0": a name with a version is a programme's or a strategy's.
+VERSION_AFTER = re.compile(r"[ \t]+\d{1,2}\.\d(?![\d%,])(?!\s*(?:million|billion|bn|per|percent)\b)")
 _NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Estonia
 _TITLES = re.compile(alternation(OFFICES) + "$")
 _FEATURE_BEFORE = re.compile(
@@ -289,6 +291,7 @@ def _named_organisations(text: str) -> list[Entity]:
     """Organisations recognisable by their last word ("... Cluster") or as a region's agency ("Enterprise Estonia")."""
     found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AGENCY_OF_PLACE.finditer(text)
              if is_place(m.group(1)) and not _FOLLOWED_BY_NAME.match(text[m.end():])
+             and not VERSION_AFTER.match(text, m.end())
              and m.group(0).split()[0].upper() not in _NOT_AGENCY]
     for m in _NAMED_BY_HEAD.finditer(text):
         start = m.start()

@@ -755,3 +755,11 @@ def test_what_a_person_founded_is_an_organisation():
     added = link_acronyms(text, [], document_context(text))
     assert [(e.text, e.label) for e in added] == [("Tomorrow", "ORG"), ("Brightline Analytics", "ORG")]
     assert _kept(text, ["Brightline Analytics"], label="PERSON") == {("Brightline Analytics", "ORG")}
+
+
+def test_a_name_with_a_version_number_is_a_programme_not_a_body():
+    from pipeline.entity_spans import repair_spans
+
+    text = "Until RDA Europe 4.0 ends in May 2020, Thailand 4.0 and Clusterix 2.0 run; Siemens 2.5 million was paid."
+    assert _kept(text, ["Thailand", "Clusterix", "Siemens"]) == {("Siemens", "ORG")}
+    assert not [e for e in repair_spans(text, []) if e.text == "RDA Europe"]
