@@ -96,6 +96,9 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
 _ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
                          rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")  # "..., Minister of Economy", "..., Vice-President"
+_APPOINTED_AFTER = re.compile(r"\s+(?:has\s+been|had\s+been|was|is|will\s+be)\s+(?:named|appointed|elected|promoted)\s+"
+                              r"(?:as\s+)?(?:(?:the|a|an|its|their|our|new|interim|acting)\s+)*(?:[\w-]+\s+){0,2}?"
+                              rf"(?i:{alternation(ROLES)})\b")
 _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|le)?\s*[A-Z][\w'’-]+){1,2}")
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
@@ -874,10 +877,12 @@ def titled_person(e, text, ctx):
 
 @acts_on("ORG", "GPE", "LOC")
 def person_by_role(e, text, ctx):
-    """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst": a person."""
+    """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst", "Indro Mukerjee has been named the new
+    CEO": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
-            and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) or _ROLE_AFTER.match(text[e.end:e.end + 80]))):
+            and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) or _ROLE_AFTER.match(text[e.end:e.end + 80])
+                 or _APPOINTED_AFTER.match(text, e.end))):
         return replace(e, label="PERSON")
     return e
 

@@ -763,3 +763,10 @@ def test_a_name_with_a_version_number_is_a_programme_not_a_body():
     text = "Until RDA Europe 4.0 ends in May 2020, Thailand 4.0 and Clusterix 2.0 run; Siemens 2.5 million was paid."
     assert _kept(text, ["Thailand", "Clusterix", "Siemens"]) == {("Siemens", "ORG")}
     assert not [e for e in repair_spans(text, []) if e.text == "RDA Europe"]
+
+
+def test_a_name_appointed_to_a_role_is_a_persons_but_a_body_named_a_hub_is_not():
+    text = ("Indira Mukherjee has been named the new CEO of the cluster, and Heartland BioWorks was named a Tech Hub; "
+            "Tomas Brekke was appointed as interim managing director.")
+    kept = _kept(text, ["Indira Mukherjee", "Heartland BioWorks", "Tomas Brekke"])
+    assert kept == {("Indira Mukherjee", "PERSON"), ("Heartland BioWorks", "ORG"), ("Tomas Brekke", "PERSON")}
