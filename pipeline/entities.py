@@ -498,7 +498,7 @@ def concepts_of(text: str) -> set[str]:
     Found from each bracket, not by a pattern over every word: this runs on every document."""
     found = set()
     for m in _CONCEPT_AFTER.finditer(text):
-        before = re.split(r"[\s-]+", text[max(0, m.start() - 120):m.start()].strip())
+        before = re.split(r"[\s,-]+", text[max(0, m.start() - 120):m.start()].strip())  # "capture, usage and storage"
         words = []
         for w in reversed(before):
             if not re.fullmatch(r"[a-z][a-z]*", w):
@@ -924,6 +924,15 @@ def firm_of_place(e, text, ctx):
 
 
 @acts_on("ORG", "PERSON")
+def town_shape(e, text, ctx):
+    """"Ratcliffe-on-Soar", "Stratford-upon-Avon", "Southend-on-Sea": a town's name by its shape."""
+    return replace(e, label="GPE") if _unnamed(e) and _TOWN_SHAPE.fullmatch(e.text) else e
+
+
+_TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
+
+
+@acts_on("ORG", "PERSON")
 def place_code(e, text, ctx):
     """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place."""
     if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in _CODES
@@ -990,8 +999,8 @@ RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
     site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, post_nominal, titled_person, person_by_role,
-    person_by_title, leader_of_government, firm_of_place, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list,
-    firm_by_verb,
+    person_by_title, leader_of_government, firm_of_place, town_shape, place_code, time_zone, mp_seat, firm_by_noun,
+    firm_in_list, firm_by_verb,
 )
 
 

@@ -770,3 +770,13 @@ def test_a_name_appointed_to_a_role_is_a_persons_but_a_body_named_a_hub_is_not()
             "Tomas Brekke was appointed as interim managing director.")
     kept = _kept(text, ["Indira Mukherjee", "Heartland BioWorks", "Tomas Brekke"])
     assert kept == {("Indira Mukherjee", "PERSON"), ("Heartland BioWorks", "ORG"), ("Tomas Brekke", "PERSON")}
+
+
+def test_a_concept_spelled_out_with_commas_and_a_town_by_its_shape():
+    from pipeline.entities import concepts_of
+
+    text = ("The bid to the Cluster sequencing for carbon capture, usage and storage (CCUS) process came days after "
+            "the power station at Ratcliffe-on-Soar closed.")
+    assert concepts_of(text) == {"CCUS"}
+    assert _kept(text, ["CCUS"]) == set()
+    assert _kept(text, ["Ratcliffe-on-Soar"], label="PERSON") == {("Ratcliffe-on-Soar", "GPE")}
