@@ -476,6 +476,8 @@ def acronyms_of(text: str) -> dict[str, str]:
     return found
 
 
+_ACRONYM_OF_PROGRAMME = re.compile(r"\b(?:fund|programme|program|scheme|loan|grant|projects?|initiative|strategy)"
+                                   r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
 # A short name the document defines: (or “the Network”), (the "Partnership").
 _QUOTED = re.compile(r"[“\"](?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})[”\"]")
 _CONCEPT_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
@@ -612,6 +614,8 @@ def document_context(doc_text: str) -> DocumentContext:
     programmes = frozenset(acr for acr, long_form in acronyms.items()
                            if (_PROGRAMME.search(long_form) or _EVENT.search(long_form) and not long_form.endswith("Forum"))
                            and not _UN_BODY.match(long_form))
+    # "the dedicated fund (FUI)", "a loan for cluster projects (PIPC)": named after a word for a programme.
+    programmes |= frozenset(_ACRONYM_OF_PROGRAMME.findall(doc_text)) - acronyms.keys()
     return DocumentContext(
         acronyms={acr: long_form for acr, long_form in acronyms.items() if acr not in programmes},
         programmes=programmes,

@@ -780,3 +780,9 @@ def test_a_concept_spelled_out_with_commas_and_a_town_by_its_shape():
     assert concepts_of(text) == {"CCUS"}
     assert _kept(text, ["CCUS"]) == set()
     assert _kept(text, ["Ratcliffe-on-Soar"], label="PERSON") == {("Ratcliffe-on-Soar", "GPE")}
+
+
+def test_an_acronym_in_brackets_after_a_word_for_a_programme_names_the_programme():
+    text = ("The French State granted €1.45 billion through the dedicated fund (FUI), and a loan for cluster "
+            "projects (PIPC) followed; the National Research Agency (ANR) took part.")
+    assert _kept(text, ["FUI", "PIPC", "ANR"]) == {("ANR", "ORG")}
