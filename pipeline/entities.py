@@ -1145,12 +1145,16 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
         for e in ents:
             if e.label == "PERSON" and (_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
                                         or _SPEECH_AFTER.match(text[e.end:e.end + 40])
+                                        or _ROLE_AFTER.match(text[e.end:e.end + 80])
                                         or _is_cited(text, e) or _GOVERNMENT_AFTER.match(text[e.end:e.end + 16])):
                 titled.add(key(e))
             elif _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start]):
                 placed.add(key(e))
+    # "Peter Sundberg, the cluster's manager, ..." then "Peter identified a need": a first name on its own
+    # stays a person when the full name was marked as a person's.
+    first_names = {k.split()[0] for k in titled if len(k.split()) >= 2 and label_of.get(k) == "PERSON"}
     for k in label_of:
-        if label_of[k] == "PERSON" and len(k.split()) == 1 and k not in surnames and k not in titled:
+        if label_of[k] == "PERSON" and len(k.split()) == 1 and k not in surnames | first_names and k not in titled:
             label_of[k] = "GPE" if k in placed else "ORG"
 
     result: list[list[Entity]] = []

@@ -786,3 +786,15 @@ def test_an_acronym_in_brackets_after_a_word_for_a_programme_names_the_programme
     text = ("The French State granted €1.45 billion through the dedicated fund (FUI), and a loan for cluster "
             "projects (PIPC) followed; the National Research Agency (ANR) took part.")
     assert _kept(text, ["FUI", "PIPC", "ANR"]) == {("ANR", "ORG")}
+
+
+def test_a_first_name_alone_stays_a_person_once_the_full_name_was_marked_as_one():
+    from pipeline.entities import clean_passage, document_context, harmonise
+
+    text = ("Peter Sandvik, cluster manager at the port, met us. Peter identified a need for a shared depot, "
+            "and Vasta, a supplier, agreed.")
+    given = [_entity(text, "Peter Sandvik", "PERSON"), _entity(text, "Peter", "PERSON", nth=1),
+             _entity(text, "Vasta", "PERSON")]
+    ctx = document_context(text)
+    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    assert [(e.text, e.label) for e in settled] == [("Peter Sandvik", "PERSON"), ("Peter", "PERSON"), ("Vasta", "ORG")]
