@@ -131,15 +131,21 @@ def spacy_model_info(nlp) -> dict:
             "ner": meta.get("cluster_lessons_ner") or "as shipped"}
 
 
-def _passage_entities(doc, texts: list[str]) -> list[list[Entity]]:
+def _passage_entities(doc, texts: list[str], last=None) -> list[list[Entity]]:
     """The entities of each passage of a document joined from ``texts``, offsets into each passage,
-    ``norm`` and ``iso`` as the refinement set them (a gazetteer id without it)."""
-    from .entity_pipes import PASSAGE_BREAK, by_passage
+    ``norm`` and ``iso`` as the refinement set them (a gazetteer id without it). ``last`` is the
+    pipeline's last component: if it kept what it set on ``doc`` for these passages, that is used
+    instead of reading ``doc.ents`` back."""
+    from .entity_pipes import PASSAGE_BREAK, Consistency, by_passage
 
     parts, pos = [], 0
     for text in texts:
         parts.append((pos, pos + len(text)))
         pos += len(text) + len(PASSAGE_BREAK)
+    if isinstance(last, Consistency):
+        settled = last.settled(doc, parts)
+        if settled is not None:
+            return [list(ents) for ents in settled]
     return by_passage(doc.ents, parts, PASSAGE_BREAK.join(texts), lambda ent, base, text: Entity(
         text=text[ent.start_char:ent.end_char], label=ent.label_, start=ent.start_char - base,
         end=ent.end_char - base, norm=ent._.norm or ent.ent_id_ or None, iso=ent._.iso))
@@ -196,7 +202,7 @@ def document_entities(nlp, documents: Iterable[tuple[list[str], str | None]], ba
         doc.user_data[TEXT] = PASSAGE_BREAK.join(texts)
         for _, proc in refiners:
             doc = proc(doc)
-        out = _passage_entities(doc, texts)
+        out = _passage_entities(doc, texts, refiners[-1][1] if refiners else None)
         if timings is not None:
             timings["entities"] = timings.get("entities", 0.0) + time.perf_counter() - t0
         yield out

@@ -14,6 +14,7 @@ entry point, so ``spacy.load`` finds them without importing anything by hand.
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable
 
@@ -100,21 +101,24 @@ def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[En
     return out
 
 
-def set_entities(doc: Doc, found: list[Entity], final: bool = False) -> None:
-    """Make ``found`` (document offsets) the kept-label entities of ``doc``.
+def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False) -> list[list[Entity]]:
+    """Make ``per_passage`` (offsets into each passage) the kept-label entities of ``doc``; returns them as
+    set, passage by passage in text order, which is what reading ``doc.ents`` back would give.
 
     Spans widen to whole tokens ("U.S" → "U.S."). Until ``final``, ``norm`` is a gazetteer id carried
     as the span's ``id``; at the end it becomes ``Span._.norm``.
     """
     text, parts = _layout(doc)
-    spans, extra = [], {}
-    for e in found:
-        span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="expand",
-                             span_id=e.norm if e.norm and not final else 0)
-        if span is None or not text[span.start_char:span.end_char].strip():
-            continue
-        spans.append(span)
-        extra[(span.start_char, span.end_char)] = e
+    spans, extra, given = [], {}, 0
+    for (base, _), ents in zip(parts, per_passage):
+        for e in ents:
+            given += 1
+            span = doc.char_span(e.start + base, e.end + base, label=e.label, alignment_mode="expand",
+                                 span_id=e.norm if e.norm and not final else 0)
+            if span is None or not text[span.start_char:span.end_char].strip():
+                continue
+            spans.append(span)
+            extra[(span.start_char, span.end_char)] = e
     spans = filter_spans(spans)
     taken = {i for s in spans for i in range(s.start, s.end)}
     others = [s for s in doc.ents if s.label_ not in KEPT_LABELS and not taken.intersection(range(s.start, s.end))]
@@ -125,11 +129,20 @@ def set_entities(doc: Doc, found: list[Entity], final: bool = False) -> None:
             span._.iso = e.iso
             if final:
                 span._.norm = e.norm
+    if len(spans) == given and all(_as_given(extra[(s.start_char, s.end_char)], s, text) for s in spans):
+        as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]  # nothing widened or dropped
+    else:
+        as_set = by_passage(sorted(spans, key=lambda s: s.start), parts, text, lambda span, base, text: _relative(
+            extra[(span.start_char, span.end_char)], span, base, text))
     if not final:
-        doc.user_data[_READ] = (_ents_signature(doc), by_passage(sorted(spans, key=lambda s: s.start), parts, text,
-                                                                  lambda span, base, text: _relative(
-                                                                      extra[(span.start_char, span.end_char)],
-                                                                      span, base, text)))
+        doc.user_data[_READ] = (_ents_signature(doc), as_set)
+    return as_set
+
+
+def _as_given(e: Entity, span, text: str) -> bool:
+    """Whether ``span`` is ``e`` exactly: same words, and a ``norm`` that is a name or None."""
+    return span.end_char - span.start_char == e.end - e.start and text[span.start_char:span.end_char] == e.text \
+        and (e.norm or None) == e.norm
 
 
 def _relative(e: Entity, span, base: int, text: str) -> Entity:
@@ -155,12 +168,8 @@ class PassageStage:
             changed = changed or out != ents
             outs.append(out)
         if changed:  # most documents give most stages nothing to do: doc.ents is then left as it is
-            set_entities(doc, [_shifted(e, a) for (a, _), out in zip(parts, outs) for e in out])
+            set_entities(doc, outs)
         return doc
-
-
-def _shifted(e: Entity, by: int) -> Entity:
-    return Entity(e.text, e.label, e.start + by, e.end + by, e.norm, e.iso)
 
 
 @Language.component("cluster_lessons_passages")
@@ -226,15 +235,29 @@ def make_dates(nlp: Language, name: str) -> PassageStage:
 
 
 class Consistency:
-    """One label and one canonical name per name across the document (acronyms and variants pooled)."""
+    """One label and one canonical name per name across the document (acronyms and variants pooled).
+
+    The entities it set are kept for the caller that ran it (:meth:`settled`), who would otherwise read
+    them back from ``doc.ents``; they are not left in ``doc.user_data``, which must stay serialisable.
+    """
+
+    def __init__(self):
+        self._last: tuple | None = None
 
     def __call__(self, doc: Doc) -> Doc:
         text, parts = _layout(doc)
         settled = harmonise([text[a:b] for a, b in parts], _entities_by_passage(doc, parts), document_context(text),
                             doc._.published)
-        set_entities(doc, [_shifted(e, a) for (a, _), ents in zip(parts, settled) for e in ents], final=True)
+        as_set = set_entities(doc, settled, final=True)
+        self._last = (weakref.ref(doc), parts, as_set)
         _forget_stages(doc)
         return doc
+
+    def settled(self, doc: Doc, parts: list[tuple[int, int]]) -> list[list[Entity]] | None:
+        """The entities of each passage this component just set on ``doc``, if its passages are ``parts``."""
+        if self._last is None or self._last[0]() is not doc or self._last[1] != parts:
+            return None
+        return self._last[2]
 
 
 @Language.factory("cluster_lessons_consistency")
