@@ -76,7 +76,8 @@ _BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Prizes?|Competition|Contest|Forum|Days?|Week|Fair|Expo|Festival|"
                     r"Congress|Symposium|Hackathon|"
-                    r"of the Year)$|\b(?:Conference|Summit|Symposium)\s+[Oo]n\s")  # "African Conference On Agricultural ..."
+                    r"of the Year)$"
+                    r"|\b(?:Conference|Summit|Symposium)\s+[Oo]n\s")  # "African Conference On Agricultural Technologies"
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
                "morning", "afternoon", "evening", "night", "spring", "summer", "autumn", "fall", "winter", "day",
                "days", "weekend", "today", "yesterday", "tomorrow", "period"}
@@ -94,8 +95,9 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 # "said Nicolai Rottbøll, the cluster's head of innovation", "Mhairidh Evans, principal analyst": a
 # first and last name next to a verb of speaking or followed by a role is a person, whatever the NER said.
 _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
+# "..., principal analyst", "..., Minister of Economy", "..., Vice-President of CORFO"; not over "and".
 _ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
-                         rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")  # "..., Minister of Economy", "..., Vice-President"
+                         rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")
 _APPOINTED_AFTER = re.compile(r"\s+(?:has\s+been|had\s+been|was|is|will\s+be)\s+(?:named|appointed|elected|promoted)\s+"
                               r"(?:as\s+)?(?:(?:the|a|an|its|their|our|new|interim|acting)\s+)*(?:[\w-]+\s+){0,2}?"
                               rf"(?i:{alternation(ROLES)})\b")
