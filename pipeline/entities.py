@@ -746,13 +746,24 @@ def organ(e, text, ctx):
 
 @acts_on("ORG")
 def title_word(e, text, ctx):
-    """"State Department for Industry Principal Secretary Juma Mukhwana": the first word of a two-word
-    title is no part of the body's name before it."""
-    if e.label == "ORG" and _unnamed(e) and _TITLE_AFTER.match(text, e.end):
-        head, _, last = e.text.rpartition(" ")
-        if head and last in TITLE_FIRST_WORDS:
-            return replace(e, text=head, end=e.start + len(head))
+    """"State Department for Industry Principal Secretary Juma Mukhwana", "Callaghan Innovation Chief
+    Executive, Vic Crone": a title, or its first word, is no part of the body's name before it."""
+    if e.label == "ORG" and _unnamed(e):
+        if _TITLE_AFTER.match(text, e.end):
+            head, _, last = e.text.rpartition(" ")
+            if head and last in TITLE_FIRST_WORDS:
+                return replace(e, text=head, end=e.start + len(head))
+        m = _TITLE_AT_END.search(e.text)
+        if m and m.start() > 0 and _NAME_NEXT.match(text, e.end):
+            return replace(e, text=e.text[:m.start()], end=e.start + m.start())
     return e
+
+
+_HEAD_TITLE = (r"\s+(?:Chief\s+Executive(?:\s+Officer)?|CEO|Chair(?:man|woman|person)?|President|"
+               r"(?:Managing\s+|Executive\s+|Country\s+)?Director(?:\s+General)?|General\s+Manager)")
+_TITLE_AT_END = re.compile(_HEAD_TITLE + "$")
+_TITLE_NEXT = re.compile(_HEAD_TITLE + r"\b")  # "says Callaghan Innovation" + " Chief Executive": not a person
+_NAME_NEXT = re.compile(r",?\s+[A-Z][\w'’-]+\s+[A-Z]")  # "..., Vic Crone"
 
 
 @acts_on("ORG", "GPE", "PERSON")
@@ -887,8 +898,8 @@ def person_by_role(e, text, ctx):
     CEO": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
-            and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) or _ROLE_AFTER.match(text[e.end:e.end + 80])
-                 or _APPOINTED_AFTER.match(text, e.end))):
+            and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
+                 or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end))):
         return replace(e, label="PERSON")
     return e
 

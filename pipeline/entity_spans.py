@@ -55,7 +55,7 @@ _FOREIGN_INSTITUTION = re.compile(
 _NAMED_BY_HEAD = re.compile(
     rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}{alternation(NAME_ENDINGS)}(?![\w-])")
 # Regional agencies named after their region: "Enterprise Estonia", "Invest in Skåne", "IDA Ireland".
-_AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Innovate|Invest in|Invest|Business|Visit|Energy|"
+_AGENCY_OF_PLACE = re.compile(rf"(?<![\w-])(?:Enterprise|Innovation|Innovate|Invest in|Invest|Business|Visit|Energy|Industry|"
                               rf"Wind Energy|Hydrogen|Guidance|[A-Z]{{2,5}})"
                               rf"[ \t]+({_CAP_WORD}(?:[ \t]{_CAP_WORD})?)(?![\w-])")
 _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \t]+(?:Region|Voivodeship|Province|"

@@ -798,3 +798,13 @@ def test_a_first_name_alone_stays_a_person_once_the_full_name_was_marked_as_one(
     ctx = document_context(text)
     settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
     assert [(e.text, e.label) for e in settled] == [("Peter Sandvik", "PERSON"), ("Peter", "PERSON"), ("Vasta", "ORG")]
+
+
+def test_an_industry_agency_named_after_its_country_and_a_title_after_a_bodys_name():
+    from pipeline.entity_spans import repair_spans
+
+    text = "Applications went to the Industry New Zealand selection panel in Wellington."
+    found = {(e.text, e.label) for e in repair_spans(text, [_entity(text, "New Zealand", "GPE")])}
+    assert ("Industry New Zealand", "ORG") in found
+    text = "“It shows commitment,” says Kahu Innovation Chief Executive, Vic Crone, of the budget."
+    assert _kept(text, ["Kahu Innovation Chief Executive"]) == {("Kahu Innovation", "ORG")}
