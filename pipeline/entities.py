@@ -804,14 +804,15 @@ def lower_case_word(e, text, ctx):
 @acts_on(*NAME_LABELS)
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
-    if (e.label in NAME_LABELS and _unnamed(e) and (_PROGRAMME.search(e.text) or e.text in ctx.programmes
-                                                     or _PROGRAMME_WORD_AFTER.match(text, e.end)
-                                                     or VERSION_AFTER.match(text, e.end))
+    if (e.label in NAME_LABELS and _unnamed(e)
+            and (_PROGRAMME.search(_PHASE.sub("", e.text)) or e.text in ctx.programmes
+                 or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end))
             and not _UN_BODY.match(e.text)):
         return None
     return e
 
 
+_PHASE = re.compile(r"\s+Phase\s+(?:[IVX]+|\d+)$")  # "... Development Cooperation Program Phase II"
 # "South East Queensland City" + "Deal": the model stopped before the word that makes the name a programme's.
 _PROGRAMME_WORD_AFTER = re.compile(r"[ \t]+(?:Fund|Programme|Program|Project|Scheme|Facility|Deal|Strategy|Plan|Act|"
                                    r"Yojana)\b(?![-’'])")

@@ -808,3 +808,8 @@ def test_an_industry_agency_named_after_its_country_and_a_title_after_a_bodys_na
     assert ("Industry New Zealand", "ORG") in found
     text = "“It shows commitment,” says Kahu Innovation Chief Executive, Vic Crone, of the budget."
     assert _kept(text, ["Kahu Innovation Chief Executive"]) == {("Kahu Innovation", "ORG")}
+
+
+def test_a_programme_with_its_phase_is_still_a_programme():
+    text = "It was supported through the ASEAN-Australia Development Cooperation Program Phase II from Jakarta."
+    assert _kept(text, ["ASEAN-Australia Development Cooperation Program Phase II"]) == set()
