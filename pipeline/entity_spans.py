@@ -62,7 +62,8 @@ _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \
                          r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
 # "Thailand 4.0", "Clusterix 2.0", "RDA Europe 4.0": a name with a version is a programme's or a strategy's.
 VERSION_AFTER = re.compile(r"[ \t]+\d{1,2}\.\d(?![\d%,])(?!\s*(?:million|billion|bn|per|percent)\b)")
-_NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Estonia
+_NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}
+_REGISTERED_ASSOCIATION = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|\d+)){{0,4}}[ \t]+e\.[ \t]?V\.")  # "EU Estonia" is no agency of Estonia
 _TITLES = re.compile(alternation(OFFICES) + "$")
 _FEATURE_BEFORE = re.compile(
     rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount|Mt\.?)\s+){_CAP_WORD}")
@@ -293,6 +294,8 @@ def _named_organisations(text: str) -> list[Entity]:
              if is_place(m.group(1)) and not _FOLLOWED_BY_NAME.match(text[m.end():])
              and not VERSION_AFTER.match(text, m.end())
              and m.group(0).split()[0].upper() not in _NOT_AGENCY]
+    if "e.V" in text or "e. V" in text:  # "Arena 2036 e.V.": a registered association
+        found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _REGISTERED_ASSOCIATION.finditer(text)]
     for m in _NAMED_BY_HEAD.finditer(text):
         start = m.start()
         if _FOLLOWED_BY_NAME.match(text[m.end():]):

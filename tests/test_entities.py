@@ -813,3 +813,11 @@ def test_an_industry_agency_named_after_its_country_and_a_title_after_a_bodys_na
 def test_a_programme_with_its_phase_is_still_a_programme():
     text = "It was supported through the ASEAN-Australia Development Cooperation Program Phase II from Jakarta."
     assert _kept(text, ["ASEAN-Australia Development Cooperation Program Phase II"]) == set()
+
+
+def test_a_registered_association_is_named_with_its_legal_form():
+    from pipeline.entity_spans import repair_spans
+
+    text = "The research campus is run by Arena 2036 e.V. in Stuttgart with Luftfahrtcluster Hamburg e. V. as a partner."
+    found = {(e.text, e.label) for e in repair_spans(text, [])}
+    assert {("Arena 2036 e.V.", "ORG"), ("Luftfahrtcluster Hamburg e. V.", "ORG")} <= found
