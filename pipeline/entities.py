@@ -58,7 +58,8 @@ _PROGRAMME = re.compile(
     r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
     r"ERDF|ESF\+?|EAFRD|EMFF|EMFAF|ESIF|JTF|RRF|CEF|EFSI|"  # the EU's funds by their acronyms
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Project|Act|Plan|Strategy|Facility|Deal|"
-    r"Scheme|Yojana|Regulation|Directive|Agenda)$")
+    r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
+    r"Memorandum of Understanding|Letter of Intent)$")
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
@@ -950,15 +951,23 @@ def town_shape(e, text, ctx):
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
 
 
-@acts_on("ORG", "PERSON")
+@acts_on("ORG", "PERSON", "GPE")
 def place_code(e, text, ctx):
-    """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place."""
+    """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place;
+    "Ralf Gust, MD of Hamburg Aviation" is a title, not Maryland."""
+    if e.label == "GPE" and _unnamed(e) and e.text in _CODES and _OF_AFTER.match(text, e.end) \
+            and text[max(0, e.start - 2):e.start] == ", ":
+        return None
     if (e.label in ("ORG", "PERSON") and _unnamed(e) and e.text in _CODES
             and e.text not in ctx.acronyms):
         m = _BEFORE_CODE.search(text[max(0, e.start - 40):e.start])
-        if m and m.group(1) not in _BARE_HEADS and not text[e.end:e.end + 1].isalnum():
+        if m and m.group(1) not in _BARE_HEADS and not text[e.end:e.end + 1].isalnum() \
+                and not _OF_AFTER.match(text, e.end):  # "Ralf Gust, MD of Hamburg Aviation": a title
             return replace(e, label="GPE")
     return e
+
+
+_OF_AFTER = re.compile(r"\s+of\s")
 
 
 @acts_on("ORG")

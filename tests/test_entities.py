@@ -821,3 +821,10 @@ def test_a_registered_association_is_named_with_its_legal_form():
     text = "The research campus is run by Arena 2036 e.V. in Stuttgart with Luftfahrtcluster Hamburg e. V. as a partner."
     found = {(e.text, e.label) for e in repair_spans(text, [])}
     assert {("Arena 2036 e.V.", "ORG"), ("Luftfahrtcluster Hamburg e. V.", "ORG")} <= found
+
+
+def test_agreements_and_letters_of_intent_are_documents_and_a_code_before_of_is_a_title():
+    text = ("Dr Peter Thiele signed the Letter of Intent (LOI) and a Joint Development Agreement, said Ralf Gustavson, "
+            "MD of Hamburg Aviation, in Greenville, SC.")
+    assert _kept(text, ["Letter of Intent", "LOI", "Joint Development Agreement"]) == set()
+    assert _kept(text, ["MD", "SC"], label="GPE") == {("SC", "GPE")}
