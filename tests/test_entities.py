@@ -828,3 +828,9 @@ def test_agreements_and_letters_of_intent_are_documents_and_a_code_before_of_is_
             "MD of Hamburg Aviation, in Greenville, SC.")
     assert _kept(text, ["Letter of Intent", "LOI", "Joint Development Agreement"]) == set()
     assert _kept(text, ["MD", "SC"], label="GPE") == {("SC", "GPE")}
+
+
+def test_councillors_and_aldermen_are_titles_also_before_a_name_with_a_particle():
+    text = "Councillor Patrick Harlow and Alderman John de Jonge (Vlissingen) attended the meeting."
+    kept = _kept(text, ["Councillor Patrick Harlow", "Alderman John de Jonge"], label="PERSON")
+    assert kept == {("Patrick Harlow", "PERSON"), ("John de Jonge", "PERSON")}
