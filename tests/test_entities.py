@@ -831,6 +831,10 @@ def test_agreements_and_letters_of_intent_are_documents_and_a_code_before_of_is_
 
 
 def test_councillors_and_aldermen_are_titles_also_before_a_name_with_a_particle():
-    text = "Councillor Patrick Harlow and Alderman John de Jonge (Vlissingen) attended the meeting."
-    kept = _kept(text, ["Councillor Patrick Harlow", "Alderman John de Jonge"], label="PERSON")
-    assert kept == {("Patrick Harlow", "PERSON"), ("John de Jonge", "PERSON")}
+    text = ("Councillor Patrick Harlow, Premier Dominic Perrin and Alderman John de Jonge (Vlissingen) attended; "
+            "the Sheikh Kamal IT Incubation Centre hosted them.")
+    kept = _kept(text, ["Councillor Patrick Harlow", "Premier Dominic Perrin", "Alderman John de Jonge"],
+                 label="PERSON")
+    kept |= _kept(text, ["Sheikh Kamal IT Incubation Centre"])
+    assert kept == {("Patrick Harlow", "PERSON"), ("Dominic Perrin", "PERSON"), ("John de Jonge", "PERSON"),
+                    ("Sheikh Kamal IT Incubation Centre", "ORG")}
