@@ -838,3 +838,10 @@ def test_councillors_and_aldermen_are_titles_also_before_a_name_with_a_particle(
     kept |= _kept(text, ["Sheikh Kamal IT Incubation Centre"])
     assert kept == {("Patrick Harlow", "PERSON"), ("Dominic Perrin", "PERSON"), ("John de Jonge", "PERSON"),
                     ("Sheikh Kamal IT Incubation Centre", "ORG")}
+
+
+def test_a_name_after_a_role_and_a_comma_is_a_persons_but_not_an_agencys_acronym():
+    text = ("According to the Dutch economy minister, Dirk Beljaerts, photonics matters, and the project's "
+            "partner, Northwest Alabama EDA, agreed.")
+    kept = _kept(text, ["Dirk Beljaerts", "Northwest Alabama EDA"])
+    assert kept == {("Dirk Beljaerts", "PERSON"), ("Northwest Alabama EDA", "ORG")}
