@@ -100,7 +100,9 @@ _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+
 _ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
                          rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")
 _CAPITALS_WORD = re.compile(r"\b[A-Z]{2,}\b")  # "Northwest Alabama EDA" is no person's name
-_ROLE_BEFORE = re.compile(rf"\b(?i:{alternation(ROLES)}),\s+$")  # "the Dutch economy minister, Dirk Beljaarts"
+# "the Dutch economy minister, Dirk Beljaarts": roles only people hold ("the partner, Siemens Energy" is a firm).
+_PEOPLES_ROLES = ROLES - {"head", "chief", "chair", "lead", "leader", "partner", "senior", "principal"}
+_ROLE_BEFORE = re.compile(rf"\b(?i:{alternation(_PEOPLES_ROLES)}),\s+$")
 _APPOINTED_AFTER = re.compile(r"\s+(?:has\s+been|had\s+been|was|is|will\s+be)\s+(?:named|appointed|elected|promoted)\s+"
                               r"(?:as\s+)?(?:(?:the|a|an|its|their|our|new|interim|acting)\s+)*(?:[\w-]+\s+){0,2}?"
                               rf"(?i:{alternation(ROLES)})\b")
@@ -905,7 +907,8 @@ def person_by_role(e, text, ctx):
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
-                 or _ROLE_BEFORE.search(text[max(0, e.start - 30):e.start]) and not _CAPITALS_WORD.search(e.text))):
+                 or _ROLE_BEFORE.search(text[max(0, e.start - 30):e.start]) and not _CAPITALS_WORD.search(e.text)
+                 and not _FIRM_WORDS.search(e.text))):
         return replace(e, label="PERSON")
     return e
 

@@ -845,3 +845,4 @@ def test_a_name_after_a_role_and_a_comma_is_a_persons_but_not_an_agencys_acronym
             "partner, Northwest Alabama EDA, agreed.")
     kept = _kept(text, ["Dirk Beljaerts", "Northwest Alabama EDA"])
     assert kept == {("Dirk Beljaerts", "PERSON"), ("Northwest Alabama EDA", "ORG")}
+    assert _kept("The lead partner, Siemens Energy, agreed.", ["Siemens Energy"]) == {("Siemens Energy", "ORG")}
