@@ -101,8 +101,9 @@ _ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'
                          rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")
 _CAPITALS_WORD = re.compile(r"\b[A-Z]{2,}\b")  # "Northwest Alabama EDA" is no person's name
 # "the Dutch economy minister, Dirk Beljaarts": roles only people hold ("the partner, Siemens Energy" is a firm).
+# Not a list of attendees ("Dr Alison Hiley, Director, Confluence Scotland"), where the body follows the title.
 _PEOPLES_ROLES = ROLES - {"head", "chief", "chair", "lead", "leader", "partner", "senior", "principal"}
-_ROLE_BEFORE = re.compile(rf"\b(?i:{alternation(_PEOPLES_ROLES)}),\s+$")
+_ROLE_BEFORE = re.compile(rf"\b(?:the|our|its|their|his|her)\s+(?:[\w-]+\s+){{0,3}}?{alternation(_PEOPLES_ROLES)},\s+$")
 _APPOINTED_AFTER = re.compile(r"\s+(?:has\s+been|had\s+been|was|is|will\s+be)\s+(?:named|appointed|elected|promoted)\s+"
                               r"(?:as\s+)?(?:(?:the|a|an|its|their|our|new|interim|acting)\s+)*(?:[\w-]+\s+){0,2}?"
                               rf"(?i:{alternation(ROLES)})\b")
@@ -158,11 +159,14 @@ _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
+_TITLE_MODIFIERS = frozenset({"Interim", "Acting", "Deputy", "Former", "Vice"})  # "Interim CEO"
+
+
 def _names_nothing(text: str, e: Entity) -> bool:
     """Words the model takes for names that name nothing: report parts ("Foreword"), units ("kW"),
     job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
     Innovation") and the first word of a title ("Cabinet" Secretary)."""
-    return (e.text in DOCUMENT_PARTS or e.text in UNITS or bool(_JOB_TITLE.match(e.text))
+    return (e.text in DOCUMENT_PARTS or e.text in UNITS or e.text in _TITLE_MODIFIERS or bool(_JOB_TITLE.match(e.text))
             or _portfolio(e) and bool(_IN_JOB_TITLE.search(text[max(0, e.start - 200):e.start]))
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
 

@@ -846,3 +846,10 @@ def test_a_name_after_a_role_and_a_comma_is_a_persons_but_not_an_agencys_acronym
     kept = _kept(text, ["Dirk Beljaerts", "Northwest Alabama EDA"])
     assert kept == {("Dirk Beljaerts", "PERSON"), ("Northwest Alabama EDA", "ORG")}
     assert _kept("The lead partner, Siemens Energy, agreed.", ["Siemens Energy"]) == {("Siemens Energy", "ORG")}
+
+
+def test_in_a_list_of_attendees_the_body_after_a_title_stays_a_body():
+    text = ("The Committee will hear Dr Alison Hiley, Director, Confluence Scotland; and David Smith, Interim CEO, "
+            "Scottish Development International.")
+    kept = _kept(text, ["Confluence Scotland", "Interim", "Scottish Development International"])
+    assert kept == {("Confluence Scotland", "ORG"), ("Scottish Development International", "ORG")}
