@@ -96,8 +96,9 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 # "said Nicolai Rottbøll, the cluster's head of innovation", "Mhairidh Evans, principal analyst": a
 # first and last name next to a verb of speaking or followed by a role is a person, whatever the NER said.
 _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
-# "..., principal analyst", "..., Minister of Economy", "..., Vice-President of CORFO"; not over "and".
-_ROLE_AFTER = re.compile(r"^,\s+(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
+# "..., principal analyst", "..., Minister of Economy", "..., Vice-President of CORFO", "(president of INNOVACC)";
+# not over "and".
+_ROLE_AFTER = re.compile(r"^(?:,\s+|\s*\(\s*)(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
                          rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")
 _CAPITALS_WORD = re.compile(r"\b[A-Z]{2,}\b")  # "Northwest Alabama EDA" is no person's name
 # "the Dutch economy minister, Dirk Beljaarts": roles only people hold ("the partner, Siemens Energy" is a firm).

@@ -853,3 +853,8 @@ def test_in_a_list_of_attendees_the_body_after_a_title_stays_a_body():
             "Scottish Development International.")
     kept = _kept(text, ["Confluence Scotland", "Interim", "Scottish Development International"])
     assert kept == {("Confluence Scotland", "ORG"), ("Scottish Development International", "ORG")}
+
+
+def test_a_role_in_brackets_after_a_name_makes_a_person():
+    text = "The agreement was signed in the presence of Esteve Espinosa (president of INNOVACC) in Vic."
+    assert _kept(text, ["Esteve Espinosa"]) == {("Esteve Espinosa", "PERSON")}
