@@ -30,9 +30,9 @@ from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
-                         FIRM_WORDS, HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS, ORGAN_MODIFIERS,
-                         ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES, SITE_ENDINGS,
-                         TITLE_FIRST_WORDS, TITLE_SECOND_WORDS, UNITS, alternation)
+                         FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS,
+                         ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES,
+                         SITE_ENDINGS, TITLE_FIRST_WORDS, TITLE_MODIFIERS, TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
@@ -112,9 +112,7 @@ _PERSON_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:van|von|de|der|da|di|du|la|l
 # "the Barrow and Furness MP": the places a member of parliament stands for.
 _FIRM_VERB_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:opened|acquired|hired|employs|employed|announced|"
                               r"signed|invested|won|sells|sold|supplies|supplied|manufactures|appointed|reported)\b")
-# "In 2016 I founded Tomorrow": what a person founds is an organisation.
-_FOUNDED = frozenset({"founded", "co-founded", "cofounded"})
-_FIRM_NOUN_BEFORE = re.compile(rf"\b{alternation(FIRM_NOUNS | _FOUNDED | {'bank'})}\s+$")
+_FIRM_NOUN_BEFORE = re.compile(rf"\b{alternation(FIRM_NOUNS | FOUNDING_VERBS | {'bank'})}\s+$")
 _FIRM_AFTER = re.compile(
     r"^(?:(?:'s|’s)\s+(?:(?:Executive\s+)?Vice[- ]President|CEO|chief\s+executive|board\s+of\s+directors|shareholders|"
     r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
@@ -160,14 +158,11 @@ _STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
-_TITLE_MODIFIERS = frozenset({"Interim", "Acting", "Deputy", "Former", "Vice"})  # "Interim CEO"
-
-
 def _names_nothing(text: str, e: Entity) -> bool:
     """Words the model takes for names that name nothing: report parts ("Foreword"), units ("kW"),
     job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
     Innovation") and the first word of a title ("Cabinet" Secretary)."""
-    return (e.text in DOCUMENT_PARTS or e.text in UNITS or e.text in _TITLE_MODIFIERS or bool(_JOB_TITLE.match(e.text))
+    return (e.text in DOCUMENT_PARTS or e.text in UNITS or e.text in TITLE_MODIFIERS or bool(_JOB_TITLE.match(e.text))
             or _portfolio(e) and bool(_IN_JOB_TITLE.search(text[max(0, e.start - 200):e.start]))
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
 
@@ -657,6 +652,11 @@ def _unnamed(e: Entity) -> bool:
     return e.norm is None
 
 
+def _after_title(text: str, e: Entity) -> bool:
+    """A title stands right before the name ("Governor Lamont", "Dr Okafor")."""
+    return bool(_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start]))
+
+
 @acts_on("DATE")
 def not_a_date(e, text, ctx):
     """Durations, ages and numbers are no calendar dates ("three years", "12")."""
@@ -923,7 +923,7 @@ def person_by_title(e, text, ctx):
     """"Phoenix Mayor Kate Gallego", "Governor Lamont": a name right after a title is a person's, unless it is
     a place's or holds a body's word ("King Abdullah University")."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _TITLED_NAME.fullmatch(e.text)
-            and _TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
+            and _after_title(text, e)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text) and not e.text.isupper()):
         return replace(e, label="PERSON")
     return e
@@ -1087,7 +1087,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     for run in runs:
         if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
             for e in run:
-                if _unnamed(e) and (e.label == "PERSON" and not _TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
+                if _unnamed(e) and (e.label == "PERSON" and not _after_title(text, e)
                                     or e.label == "GPE" and not is_place(e.text)):
                     changed[id(e)] = replace(e, label="ORG")
     return [changed.get(id(e), e) for e in ents] if changed else ents
@@ -1123,7 +1123,7 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
 
 
 _NAME_AFTER_FIRM_NOUN = re.compile(
-    rf"\b{alternation(FIRM_NOUNS | _FOUNDED)}\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){{0,3}})(?![\w-])")
+    rf"\b{alternation(FIRM_NOUNS | FOUNDING_VERBS)}\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){{0,3}})(?![\w-])")
 
 
 def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext,
@@ -1155,7 +1155,7 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
     # Co-authors keep their label even when a town has their name ("Hodge and Greve 2007"); a place with
     # a year in brackets ("Agadir (2021)") may be a place. So do people after a title ("Governor Lamont").
     cited = {key(e) for text, ents in zip(passage_texts, cleaned) for e in ents if e.label == "PERSON"
-             and (_co_authored(text, e) or _TITLE_BEFORE.search(text[max(0, e.start - 25):e.start]))}
+             and (_co_authored(text, e) or _after_title(text, e))}
     for k in label_of:
         if k in cited and label_of[k] == "PERSON":
             continue
@@ -1178,7 +1178,7 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
     titled, placed = set(), set()
     for text, ents in zip(passage_texts, cleaned):
         for e in ents:
-            if e.label == "PERSON" and (_TITLE_BEFORE.search(text[max(0, e.start - 25):e.start])
+            if e.label == "PERSON" and (_after_title(text, e)
                                         or _SPEECH_AFTER.match(text[e.end:e.end + 40])
                                         or _ROLE_AFTER.match(text[e.end:e.end + 80])
                                         or _is_cited(text, e) or _GOVERNMENT_AFTER.match(text[e.end:e.end + 16])):

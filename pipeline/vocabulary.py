@@ -43,6 +43,8 @@ Media Software Networks Robotics Materials Chemicals Steel Mining Resources""".s
 # Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
 FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
 retailer consultancy spin-off spinoff spin-out spinout""".split())
+# What a person founds is an organisation ("In 2016 I founded Tomorrow").
+FOUNDING_VERBS = frozenset({"founded", "co-founded", "cofounded"})
 # Their plurals, which may introduce a list of firms ("developers such as Orsted, RWE and Equinor").
 FIRM_PLURALS = frozenset("""companies firms start-ups startups manufacturers makers developers suppliers operators utilities
 insurers retailers consultancies spin-offs spinoffs spin-outs spinouts""".split())
@@ -72,6 +74,8 @@ OTHER_TITLES = frozenset({"VP", "Vice President", "Consul General", "Ambassador"
 PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
 # Second words of a two-word title ("Cabinet Secretary"): the first word is no organisation.
 TITLE_SECOND_WORDS = frozenset({"Secretary", "Minister", "Secretary-General"})
+# Words that only qualify a title and alone name nothing ("Interim CEO", "Acting Chief Executive").
+TITLE_MODIFIERS = frozenset({"Interim", "Acting", "Deputy", "Former", "Vice"})
 # First words of such titles, which a model may take for the end of a body's name ("... Principal" Secretary).
 TITLE_FIRST_WORDS = frozenset({"Cabinet", "Principal", "Permanent", "General", "Chief", "Deputy", "Assistant",
                                "Executive", "Parliamentary", "Under"})

@@ -398,6 +398,14 @@ def _kept(text, names, label="ORG"):
     return {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
 
 
+def _settled(text, given):
+    """The rules' and then the document's verdict on one passage's entities (a one-passage document)."""
+    from pipeline.entities import clean_passage, document_context, harmonise
+
+    ctx = document_context(text)
+    return harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+
+
 def _entity(text, name, label, nth=0):
     """``name`` as an entity where ``text`` writes it (its ``nth`` occurrence)."""
     from pipeline.records import Entity
@@ -536,15 +544,11 @@ def test_a_time_counted_back_from_the_day_of_writing_is_a_date_but_a_duration_is
 
 
 def test_co_authors_are_people_even_when_a_town_has_their_name():
-    from pipeline.entities import document_context, harmonise
-
     text = ("Spillovers rise with proximity (Hodge and Greve 2007; Turpin, Sullivan and Deville 1993), and parks "
             "opened in Rabat (2012) and Agadir (2021).")
     given = [_entity(text, "Hodge", "ORG"), _entity(text, "Greve", "GPE"), _entity(text, "Turpin", "GPE"),
              _entity(text, "Agadir", "PERSON")]
-    from pipeline.entities import clean_passage
-    ctx = document_context(text)
-    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    settled = _settled(text, given)
     assert {(e.text, e.label) for e in settled} == {("Hodge", "PERSON"), ("Greve", "PERSON"), ("Turpin", "PERSON"),
                                                    ("Agadir", "GPE")}
 
@@ -564,15 +568,12 @@ def test_in_a_list_of_mostly_organisations_the_models_people_are_organisations()
 
 
 def test_a_leaders_government_names_a_person_and_a_capitalised_tomorrow_inside_a_sentence_is_a_name():
-    from pipeline.entities import clean_passage, document_context, harmonise
-
     text = ("Forecasts rose after the Albanese government set its target. In 2019 she founded Tomorrow, and "
             "Tomorrow now employs 40 people. Today the firm opened an office in the UK.")
     given = [_entity(text, "Albanese", "ORG"), _entity(text, "Tomorrow", "DATE"),
              _entity(text, "Tomorrow", "DATE", nth=1),
              _entity(text, "Today", "DATE")]
-    ctx = document_context(text)
-    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    settled = _settled(text, given)
     assert {(e.text, e.label) for e in settled} == {("Albanese", "PERSON"), ("Today", "DATE")}
 
 
@@ -612,14 +613,11 @@ def test_after_secretary_of_a_body_or_a_person_is_no_portfolio():
 
 
 def test_a_person_after_a_title_stays_a_person_when_a_town_has_the_name():
-    from pipeline.entities import clean_passage, document_context, harmonise
-
     text = ("Governor Lamont of Connecticut and President Obama backed the hub; the Obama administration later "
             "funded it, and Lamont signed the compact in Hartford.")
     given = [_entity(text, "Lamont", "PERSON"), _entity(text, "Connecticut", "GPE"), _entity(text, "Obama", "PERSON"),
              _entity(text, "Lamont", "GPE", nth=1), _entity(text, "Hartford", "GPE")]
-    ctx = document_context(text)
-    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    settled = _settled(text, given)
     assert [(e.text, e.label) for e in settled] == [("Lamont", "PERSON"), ("Connecticut", "GPE"),
                                                     ("Obama", "PERSON"), ("Lamont", "PERSON"), ("Hartford", "GPE")]
 
@@ -789,14 +787,11 @@ def test_an_acronym_in_brackets_after_a_word_for_a_programme_names_the_programme
 
 
 def test_a_first_name_alone_stays_a_person_once_the_full_name_was_marked_as_one():
-    from pipeline.entities import clean_passage, document_context, harmonise
-
     text = ("Peter Sandvik, cluster manager at the port, met us. Peter identified a need for a shared depot, "
             "and Vasta, a supplier, agreed.")
     given = [_entity(text, "Peter Sandvik", "PERSON"), _entity(text, "Peter", "PERSON", nth=1),
              _entity(text, "Vasta", "PERSON")]
-    ctx = document_context(text)
-    settled = harmonise([text], [clean_passage(text, given, ctx)], ctx, None)[0]
+    settled = _settled(text, given)
     assert [(e.text, e.label) for e in settled] == [("Peter Sandvik", "PERSON"), ("Peter", "PERSON"), ("Vasta", "ORG")]
 
 
