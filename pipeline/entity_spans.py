@@ -62,8 +62,9 @@ _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \
                          r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
 # "Thailand 4.0", "Clusterix 2.0", "RDA Europe 4.0": a name with a version is a programme's or a strategy's.
 VERSION_AFTER = re.compile(r"[ \t]+\d{1,2}\.\d(?![\d%,])(?!\s*(?:million|billion|bn|per|percent)\b)")
-_NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}
-_REGISTERED_ASSOCIATION = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|\d+)){{0,4}}[ \t]+e\.[ \t]?V\.")  # "EU Estonia" is no agency of Estonia
+_NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Estonia
+# "Arena 2036 e.V.": a registered association, named with its legal form.
+_REGISTERED_ASSOCIATION = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|\d+)){{0,4}}[ \t]+e\.[ \t]?V\.")
 _TITLES = re.compile(alternation(OFFICES) + "$")
 _FEATURE_BEFORE = re.compile(
     rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount|Mt\.?)\s+){_CAP_WORD}")
