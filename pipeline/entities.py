@@ -363,6 +363,7 @@ def _day_range_iso(t: str, published: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a pure function of its arguments; a document repeats its dates, a corpus its years
 def iso_date(text: str, published: str | None) -> str | None:
     """ISO form of a calendar expression, or None: a day ``2018-12-13``, a month ``2024-03``, a quarter
     ``2025-Q3``, an ISO week ``2024-W23``, a year ``2024``, a range ``2016/2018``. A missing year, and
@@ -430,6 +431,32 @@ def iso_date(text: str, published: str | None) -> str | None:
     return None
 
 
+_ACRONYM_BRACKET = re.compile(r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")  # where _ACRONYM_DEF ends
+
+
+def _words_back(text: str, end: int, n: int) -> int:
+    """Where the n-th run of non-space characters before ``end`` starts."""
+    pos = end
+    for _ in range(n):
+        while pos > 0 and text[pos - 1].isspace():
+            pos -= 1
+        while pos > 0 and not text[pos - 1].isspace():
+            pos -= 1
+    return pos
+
+
+def _acronym_definitions(text: str):
+    """The matches of ``_ACRONYM_DEF.finditer(text)``, found from the brackets: the pattern is tried only
+    in the ten words before a bracket that may hold an acronym (it has at most ten words, none holding a
+    space), not from every capital of the document."""
+    done = 0
+    for bracket in _ACRONYM_BRACKET.finditer(text):
+        m = _ACRONYM_DEF.search(text, max(done, _words_back(text, bracket.start(), 10)), bracket.end())
+        if m:
+            yield m
+            done = m.end()
+
+
 def acronyms_of(text: str) -> dict[str, str]:
     """ACR -> long form for every "Long Name (ACR)" whose initials fit the acronym (or, for one word, its
     capitals: "CliftonLarsonAllen (CLA)").
@@ -437,7 +464,7 @@ def acronyms_of(text: str) -> dict[str, str]:
     "ACR (Long Name)" is left alone: in our training passages it defines programmes and facilities
     ("NIDHI (National Initiative for ...)", "IT (Information Technology)") more often than bodies."""
     found = {}
-    for m in _ACRONYM_DEF.finditer(text):
+    for m in _acronym_definitions(text):
         long_form, acr = m.group(1), m.group(2)
         # Only the last sentence, and not a possessor: "Spain's Ministry for ..." names the ministry.
         long_form = re.split(r"(?<=[a-z\d])\.\s+", long_form)[-1]
@@ -489,6 +516,7 @@ _ACRONYM_OF_PROGRAMME = re.compile(r"\b(?:fund|programme|program|scheme|loan|gra
 # A short name the document defines: (or “the Network”), (the "Partnership").
 _QUOTED = re.compile(r"[“\"](?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})[”\"]")
 _CONCEPT_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
+_LOWER_BRACKET = re.compile(r"\s\([a-z]")  # without which _CONCEPT_BEFORE cannot match
 _CONCEPT_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{1,7})\s+\(([a-z][a-z -]*)\)")
 _MINOR_WORDS = frozenset({"of", "and", "for", "the", "in", "on", "to", "a", "an"})
 
@@ -516,7 +544,7 @@ def concepts_of(text: str) -> set[str]:
             words.insert(0, w)
         if len(words) >= 2 and _spells(words, m.group(1)):
             found.add(m.group(1))
-    for m in _CONCEPT_BEFORE.finditer(text):
+    for m in _CONCEPT_BEFORE.finditer(text) if _LOWER_BRACKET.search(text) else ():  # a cheap search first
         words = [w for w in re.split(r"[\s-]+", m.group(2)) if w]
         if len(words) >= 2 and _spells(words, m.group(1)):
             found.add(m.group(1))
@@ -554,6 +582,8 @@ def _project_names(doc_text: str) -> set[str]:
     ("ClusterXchange, a scheme that ..." too): projects and schemes, not organisations. A name also written alone ("APEC ... the APEC project")
     may still be an organisation."""
     found = set()
+    if not _PROJECT_AFTER_RX.search(doc_text):
+        return found  # no word for a project: the name pattern, tried from every capital, would find nothing
     for m in _NAME_BEFORE.finditer(doc_text):
         name = m.group(1)
         if name in found or _GOVERNING_HEAD.search(name):
@@ -623,7 +653,8 @@ def document_context(doc_text: str) -> DocumentContext:
                            if (_PROGRAMME.search(long_form) or _EVENT.search(long_form) and not long_form.endswith("Forum"))
                            and not _UN_BODY.match(long_form))
     # "the dedicated fund (FUI)", "a loan for cluster projects (PIPC)": named after a word for a programme.
-    programmes |= frozenset(_ACRONYM_OF_PROGRAMME.findall(doc_text)) - acronyms.keys()
+    if "(" in doc_text:
+        programmes |= frozenset(_ACRONYM_OF_PROGRAMME.findall(doc_text)) - acronyms.keys()
     return DocumentContext(
         acronyms={acr: long_form for acr, long_form in acronyms.items() if acr not in programmes},
         programmes=programmes,
@@ -1045,20 +1076,37 @@ RULES: tuple[Rule, ...] = (
 
 def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tuple[Rule, ...] = RULES) -> list[Entity]:
     """One passage's entities with dates split, spans trimmed and every rule applied in order."""
-    plan = [(rule, getattr(rule, "labels", None)) for rule in rules]
     out = []
     for e in (d for e0 in ents for d in split_date(e0)):
         e = trim(e)
         if e is None:
             continue
-        for rule, labels in plan:
-            if labels is None or e.label in labels:
-                e = rule(e, text, ctx)
-                if e is None:
-                    break
+        e = _apply_rules(e, text, ctx, rules)
         if e is not None:
             out.append(e)
     return _lists_agree(text, out)
+
+
+def _apply_rules(e: Entity, text: str, ctx: DocumentContext, rules: tuple[Rule, ...]) -> Entity | None:
+    """``e`` through every rule in order that acts on its label (which a rule may change on the way)."""
+    start = 0
+    while True:
+        label = e.label
+        for i in _rules_for(rules, label, start):
+            e = rules[i](e, text, ctx)
+            if e is None:
+                return None
+            if e.label != label:  # the rules after this one are those acting on the new label
+                start = i + 1
+                break
+        else:
+            return e
+
+
+@lru_cache(maxsize=256)
+def _rules_for(rules: tuple[Rule, ...], label: str, start: int) -> tuple[int, ...]:
+    """The positions from ``start`` on of the rules that act on ``label``."""
+    return tuple(i for i in range(start, len(rules)) if getattr(rules[i], "labels", None) is None or label in rules[i].labels)
 
 
 # What may stand between two items of a list of names: a comma or "and", and a country in brackets.

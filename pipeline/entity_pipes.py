@@ -18,7 +18,6 @@ import weakref
 from bisect import bisect_right
 from collections.abc import Callable
 
-import numpy as np
 from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -64,9 +63,9 @@ def _forget_stages(doc: Doc) -> None:
         doc.user_data.pop(key, None)
 
 
-def _ents_signature(doc: Doc):
-    """doc.ents as token-level arrays: comparing two is cheap, unlike reading doc.ents again."""
-    return doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID])
+def _ents_signature(doc: Doc) -> bytes:
+    """doc.ents as the bytes of token-level arrays: comparing two is cheap, unlike reading doc.ents again."""
+    return doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID]).tobytes()
 
 
 def by_passage(spans, parts: list[tuple[int, int]], text: str, entity) -> list[list[Entity]]:
@@ -91,7 +90,7 @@ def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[En
     only if another component changed them since.
     """
     cached = doc.user_data.get(_READ)
-    if cached is not None and np.array_equal(cached[0], _ents_signature(doc)):
+    if cached is not None and cached[0] == _ents_signature(doc):
         return [list(x) for x in cached[1]]
     text = _layout(doc)[0]
     out = by_passage(doc.ents, parts, text, lambda span, base, text: Entity(
@@ -119,16 +118,18 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
                 continue
             spans.append(span)
             extra[(span.start_char, span.end_char)] = e
-    spans = filter_spans(spans)
+    spans = sorted(spans, key=lambda s: s.start)
+    if any(b.start < a.end for a, b in zip(spans, spans[1:])):
+        spans = filter_spans(spans)  # two entities in one token, or a span widened over the next
     taken = {i for s in spans for i in range(s.start, s.end)}
     others = [s for s in doc.ents if s.label_ not in KEPT_LABELS and not taken.intersection(range(s.start, s.end))]
-    doc.ents = sorted(spans + others, key=lambda s: s.start)
+    doc.ents = sorted(spans + others, key=lambda s: s.start) if others else spans
     for span in spans:  # Span._ values live in doc.user_data, keyed by offsets
         e = extra[(span.start_char, span.end_char)]
-        if final or e.iso is not None:
+        if e.iso is not None:  # None is the default: setting it would only fill doc.user_data
             span._.iso = e.iso
-            if final:
-                span._.norm = e.norm
+        if final:
+            span._.norm = e.norm
     if len(spans) == given and all(_as_given(extra[(s.start_char, s.end_char)], s, text) for s in spans):
         as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]  # nothing widened or dropped
     else:

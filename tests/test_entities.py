@@ -739,6 +739,62 @@ def test_each_rule_leaves_alone_the_labels_it_does_not_declare():
                 assert rule(e, text, ctx) == e, (rule.__name__, label, e.text)
 
 
+def test_rules_chosen_by_label_give_what_every_rule_in_order_gives():
+    """clean_passage runs only the rules acting on an entity's label, and picks them again when a rule
+    relabels it ("Halden" GPE → ORG): the same result as calling every rule in order."""
+    import re
+
+    from pipeline.entities import RULES, _apply_rules, document_context
+    from pipeline.records import Entity
+
+    text = ("Governor Lamont and Sara Lind (Hodge and Greve 2007) met the Board of Directors of Nordvik Energy, "
+            "a battery maker, the Biden administration, the University and Halden, SC at 9 am EST on Tuesday; "
+            "supply chain firms such as Halden, Asco and Obrista opened offices; carbon capture firm Svante AB "
+            "signed in Rubavu with the Barrow MP, Jane Roe MBE and Q3 2025 Partners.")
+    ctx = document_context(text)
+    relabelled = 0
+    for m in re.finditer(r"[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*)*", text):
+        for label in ("ORG", "GPE", "LOC", "PERSON", "DATE"):
+            e = every = Entity(m.group(), label, m.start(), m.end())
+            for rule in RULES:
+                every = rule(every, text, ctx)
+                if every is None:
+                    break
+            got = _apply_rules(e, text, ctx, RULES)
+            assert got == every, (e, got, every)
+            relabelled += every is not None and every.label != label
+    assert relabelled >= 5  # the passage makes rules relabel, so the test covers the switch
+
+    # A rule for the new label only, after the one that relabels, is run too.
+    from dataclasses import replace
+
+    from pipeline.entities import acts_on
+
+    to_org = acts_on("GPE")(lambda e, text, ctx: replace(e, label="ORG") if e.label == "GPE" else e)
+    drop_org = acts_on("ORG")(lambda e, text, ctx: None if e.label == "ORG" else e)
+    place = Entity("Halden", "GPE", 0, 6)
+    assert _apply_rules(place, "Halden", ctx, (to_org, drop_org)) is None
+    assert _apply_rules(place, "Halden", ctx, (drop_org, to_org)) == replace(place, label="ORG")
+
+
+def test_acronym_definitions_found_from_brackets_are_those_of_the_whole_pattern():
+    """The long-form pattern is tried only in the ten words before each bracket: the same matches as
+    trying it from every capital, also with brackets close together, long names and commas."""
+    from pipeline.entities import _ACRONYM_DEF, _acronym_definitions
+
+    texts = [
+        "The European Institute of Innovation & Technology (EIT) and its Climate KIC (CK) (see annex) met.",
+        "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda (AB) and Mu (M) (QQ) (RR).",
+        "Foreign, Commonwealth & Development Office (FCDO), the Department for Business and Trade (DBT), "
+        "and Innovate UK (IUK). Spain's Ministry for Science (MS)\n\nThe Centre for Process Innovation (CPI)",
+        "(AB) (CD) Ef Gh (EG); CliftonLarsonAllen (CLA) of the Netherlands Enterprise Agency (RVO).",
+        "no brackets at all here",
+    ]
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in _acronym_definitions(text)] == \
+            [(m.span(), m.groups()) for m in _ACRONYM_DEF.finditer(text)], text
+
+
 def test_a_governing_bodys_name_before_programmes_is_the_body_but_a_project_name_is_not():
     text = "Several European Commission programmes and a World Bank project fund the port's hydrogen trials."
     assert _kept(text, ["European Commission", "World Bank"]) == {("European Commission", "ORG"), ("World Bank", "ORG")}
