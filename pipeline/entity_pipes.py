@@ -39,9 +39,31 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 if not Doc.has_extension("published"):
     Doc.set_extension("published", default=None)  # ISO date that relative dates resolve against
-for _name in ("norm", "iso"):
+# Span._.norm and Span._.iso of the entities, kept in one dict per document ({start_char: (end_char,
+# norm, iso)}; entities do not overlap) rather than one doc.user_data entry per span and name: a document
+# sets thousands at once. Plain keys and values, so that Doc.to_bytes and DocBin keep them.
+NAMES = "cluster_lessons_names"
+
+
+def _span_value(field: int):
+    def get(span: Span):
+        got = span.doc.user_data.get(NAMES, {}).get(span.start_char)
+        return got[field] if got is not None and got[0] == span.end_char else None
+
+    def put(span: Span, value) -> None:
+        values = span.doc.user_data.setdefault(NAMES, {})
+        got = values.get(span.start_char)
+        both = [span.end_char, None, None] if got is None or got[0] != span.end_char else list(got)
+        both[field] = value
+        values[span.start_char] = tuple(both)
+
+    return get, put
+
+
+for _field, _name in enumerate(("norm", "iso"), start=1):
     if not Span.has_extension(_name):
-        Span.set_extension(_name, default=None)
+        _get, _put = _span_value(_field)
+        Span.set_extension(_name, getter=_get, setter=_put)
 
 
 def passages(doc: Doc) -> list[Span]:
@@ -93,11 +115,18 @@ def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[En
     if cached is not None and cached[0] == _ents_signature(doc):
         return [list(x) for x in cached[1]]
     text = _layout(doc)[0]
+    names = doc.user_data.get(NAMES, {})  # what Span._.iso reads, without a lookup per span
     out = by_passage(doc.ents, parts, text, lambda span, base, text: Entity(
         text[span.start_char:span.end_char], span.label_, span.start_char - base, span.end_char - base,
-        norm=span.ent_id_ or None, iso=span._.iso))
+        norm=span.ent_id_ or None, iso=_iso_in(names, span)))
     doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out])
     return out
+
+
+def _iso_in(names: dict, span) -> str | None:
+    """``span._.iso`` read from the document's dict of names."""
+    got = names.get(span.start_char)
+    return got[2] if got is not None and got[0] == span.end_char else None
 
 
 def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False) -> list[list[Entity]]:
@@ -124,12 +153,17 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
     taken = {i for s in spans for i in range(s.start, s.end)}
     others = [s for s in doc.ents if s.label_ not in KEPT_LABELS and not taken.intersection(range(s.start, s.end))]
     doc.ents = sorted(spans + others, key=lambda s: s.start) if others else spans
-    for span in spans:  # Span._ values live in doc.user_data, keyed by offsets
+    # Span._.norm and Span._.iso, set for all spans at once (what their setters do one by one). Until
+    # ``final`` only the dates' ISO forms are carried; at the end every entity has its canonical name.
+    names = {} if final else doc.user_data.setdefault(NAMES, {})
+    for span in spans:
         e = extra[(span.start_char, span.end_char)]
-        if e.iso is not None:  # None is the default: setting it would only fill doc.user_data
-            span._.iso = e.iso
         if final:
-            span._.norm = e.norm
+            names[span.start_char] = (span.end_char, e.norm, e.iso)
+        elif e.iso is not None:
+            names[span.start_char] = (span.end_char, None, e.iso)
+    if final:
+        doc.user_data[NAMES] = names
     if len(spans) == given and all(_as_given(extra[(s.start_char, s.end_char)], s, text) for s in spans):
         as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]  # nothing widened or dropped
     else:
@@ -178,6 +212,7 @@ def mark_passages(doc: Doc) -> Doc:
     """Passages are the text between blank lines (kept if the caller marked them already)."""
     text = doc.user_data.pop(TEXT, None)  # the caller's copy saves rebuilding it token by token
     _forget_stages(doc)
+    doc.user_data.pop(NAMES, None)  # names of an earlier run over this Doc
     if PASSAGES not in doc.spans:
         text = doc.text if text is None else text
         bounds, pos = [], 0

@@ -40,6 +40,29 @@ def test_the_refinement_runs_inside_spacy_and_doc_ents_is_the_result(nlp):
                      for base, ents in zip(starts, ours) for e in ents]
 
 
+def test_canonical_names_and_iso_dates_survive_serialising_the_doc(nlp):
+    """Span._.norm and Span._.iso live in doc.user_data, so Doc.to_bytes and a DocBin with user data keep
+    them; a span that is not an entity has none, and a name set by hand is kept."""
+    from spacy.tokens import Doc, DocBin
+
+    doc = nlp.make_doc("\n\n".join(REPORT))
+    doc._.published = "2025-03-05"
+    doc = nlp(doc)
+    seen = [(e.text, e.label_, e._.norm, e._.iso) for e in doc.ents]
+    assert ("EIT", "ORG", "European Institute of Innovation & Technology", None) in seen
+    assert ("Tuesday, 4 March 2025", "DATE", "Tuesday, 4 March 2025", "2025-03-04") in seen
+    again = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    assert [(e.text, e.label_, e._.norm, e._.iso) for e in again.ents] == seen
+    stored = DocBin(store_user_data=True)
+    stored.add(doc)
+    (loaded,) = DocBin().from_bytes(stored.to_bytes()).get_docs(nlp.vocab)
+    assert [(e.text, e.label_, e._.norm, e._.iso) for e in loaded.ents] == seen
+    first = doc.ents[0]
+    assert doc[first.start:first.end + 1]._.norm is None  # same start, not the entity
+    first._.norm = "EIT (hand-set)"
+    assert doc.ents[0]._.norm == "EIT (hand-set)" and doc.ents[0]._.iso is None
+
+
 def test_a_long_document_is_tagged_in_pieces_but_refined_as_one(nlp, monkeypatch):
     """Past CHUNK_CHARS a document is tagged in pieces of whole passages joined again with Doc.from_docs, so an
     acronym defined in the first passage still names the organisation in the last one, and every passage
