@@ -163,8 +163,17 @@ def _names_nothing(text: str, e: Entity) -> bool:
     job titles ("Minister of Industry and Trade"), a minister's portfolio ("... of ICT and
     Innovation") and the first word of a title ("Cabinet" Secretary)."""
     return (e.text in DOCUMENT_PARTS or e.text in UNITS or e.text in TITLE_MODIFIERS or bool(_JOB_TITLE.match(e.text))
-            or _portfolio(e) and bool(_IN_JOB_TITLE.search(text[max(0, e.start - 200):e.start]))
+            or _portfolio(e) and _in_job_title(text[max(0, e.start - 200):e.start])
             or " " not in e.text and e.label == "ORG" and bool(_TITLE_AFTER.match(text[e.end:e.end + 20])))
+
+
+def _in_job_title(before: str) -> bool:
+    """``before`` ends inside a job title ("the Minister of ICT and "); a plain search for the office first."""
+    return any(w in before for w in _PORTFOLIO_WORDS) and bool(_IN_JOB_TITLE.search(before))
+
+
+# The offices holding no other ("Secretary", not "Cabinet Secretary"): each office holds one of them.
+_PORTFOLIO_WORDS = tuple(o for o in PORTFOLIO_OFFICES if not any(p != o and p in o for p in PORTFOLIO_OFFICES))
 
 
 def _portfolio(e: Entity) -> bool:
@@ -593,13 +602,17 @@ def _project_names(doc_text: str) -> set[str]:
     return found
 
 
-def _spellings(name: str) -> set[str]:
+@lru_cache(maxsize=8192)  # asked for every mention of an organisation
+def _spellings(name: str) -> frozenset[str]:
     """"ConnectedClusters" → "Connected Clusters", "Connected Cluster", "ConnectedCluster" and back."""
-    words = re.findall(r"[A-Z][a-z]+|[^\sA-Z]+|[A-Z]+(?![a-z])", name)
+    words = _SPELLING_PARTS.findall(name)
     if len(words) < 2 or len(name) <= 8 or not all(w[:1].isupper() for w in words):
-        return set()
+        return frozenset()
     stems = {" ".join(words), "".join(words)}
-    return {s[:-1] if s.endswith("s") else s + "s" for s in stems} | stems
+    return frozenset({s[:-1] if s.endswith("s") else s + "s" for s in stems} | stems)
+
+
+_SPELLING_PARTS = re.compile(r"[A-Z][a-z]+|[^\sA-Z]+|[A-Z]+(?![a-z])")
 
 
 def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> list[list[Entity]]:
@@ -743,7 +756,7 @@ def publication(e, text, ctx):
 def _co_authored(text: str, e: Entity) -> bool:
     """"Turpin, Sullivan and Deville 1993", "(Hodge and Greve 2007)", "Etzkowitz et al. 2007": only people write together."""
     return bool(_CO_AUTHORED_AFTER.match(text[e.end:e.end + 80])
-                or _CO_AUTHOR_BEFORE.search(text[max(0, e.start - 40):e.start]) and _YEAR_AFTER.match(text[e.end:e.end + 12]))
+                or _YEAR_AFTER.match(text[e.end:e.end + 12]) and _CO_AUTHOR_BEFORE.search(text[max(0, e.start - 40):e.start]))
 
 
 def _is_cited(text: str, e: Entity) -> bool:

@@ -108,19 +108,27 @@ def by_passage(spans, parts: list[tuple[int, int]], text: str, entity) -> list[l
 def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[Entity]]:
     """The kept entities of each passage, offsets into the passage's text (ents and passages are in order).
 
-    The stage that set doc.ents leaves what it set in ``doc.user_data``; it is read from doc.ents again
-    only if another component changed them since.
+    The stage that set doc.ents leaves what it set in ``doc.user_data``, with the entities of other labels;
+    they are read from doc.ents again only if another component changed them since.
     """
-    cached = doc.user_data.get(_READ)
-    if cached is not None and cached[0] == _ents_signature(doc):
+    cached = _still_set(doc)
+    if cached is not None:
         return [list(x) for x in cached[1]]
     text = _layout(doc)[0]
     names = doc.user_data.get(NAMES, {})  # what Span._.iso reads, without a lookup per span
-    out = by_passage(doc.ents, parts, text, lambda span, base, text: Entity(
+    ents = doc.ents
+    out = by_passage(ents, parts, text, lambda span, base, text: Entity(
         text[span.start_char:span.end_char], span.label_, span.start_char - base, span.end_char - base,
         norm=span.ent_id_ or None, iso=_iso_in(names, span)))
-    doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out])
+    doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out], [s for s in ents if s.label_ not in KEPT_LABELS])
     return out
+
+
+def _still_set(doc: Doc) -> tuple | None:
+    """What the last stage set (signature, kept entities by passage, spans of other labels), if doc.ents
+    is still that."""
+    cached = doc.user_data.get(_READ)
+    return cached if cached is not None and cached[0] == _ents_signature(doc) else None
 
 
 def _iso_in(names: dict, span) -> str | None:
@@ -151,7 +159,9 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
     if any(b.start < a.end for a, b in zip(spans, spans[1:])):
         spans = filter_spans(spans)  # two entities in one token, or a span widened over the next
     taken = {i for s in spans for i in range(s.start, s.end)}
-    others = [s for s in doc.ents if s.label_ not in KEPT_LABELS and not taken.intersection(range(s.start, s.end))]
+    cached = _still_set(doc)
+    others = cached[2] if cached is not None else [s for s in doc.ents if s.label_ not in KEPT_LABELS]
+    others = [s for s in others if not taken.intersection(range(s.start, s.end))]
     doc.ents = sorted(spans + others, key=lambda s: s.start) if others else spans
     # Span._.norm and Span._.iso, set for all spans at once (what their setters do one by one). Until
     # ``final`` only the dates' ISO forms are carried; at the end every entity has its canonical name.
@@ -170,7 +180,7 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
         as_set = by_passage(sorted(spans, key=lambda s: s.start), parts, text, lambda span, base, text: _relative(
             extra[(span.start_char, span.end_char)], span, base, text))
     if not final:
-        doc.user_data[_READ] = (_ents_signature(doc), as_set)
+        doc.user_data[_READ] = (_ents_signature(doc), as_set, others)
     return as_set
 
 
