@@ -59,7 +59,7 @@ _PROGRAMME = re.compile(
     r"ERDF|ESF\+?|EAFRD|EMFF|EMFAF|ESIF|JTF|RRF|CEF|EFSI|"  # the EU's funds by their acronyms
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Project|Act|Plan|Strategy|Facility|Deal|"
     r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
-    r"Memorandum of Understanding|Letter of Intent)$")
+    r"Memorandum of Understanding|Letter of Intent|Platform)$")
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
@@ -76,7 +76,7 @@ _PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Caseboo
 _BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Prizes?|Competition|Contest|Forum|Days?|Week|Fair|Expo|Festival|"
-                    r"Congress|Symposium|Hackathon|"
+                    r"Congress|Symposium|Hackathon|Workshop|Event|Challenge|"
                     r"of the Year)$"
                     r"|\b(?:Conference|Summit|Symposium)\s+[Oo]n\s")  # "African Conference On Agricultural Technologies"
 _DATE_WORDS = {"year", "years", "month", "months", "week", "weeks", "quarter", "half", "decade", "century", "ago",
@@ -886,6 +886,35 @@ def abbreviation(e, text, ctx):
 
 
 @acts_on(*NAME_LABELS)
+def market_code(e, text, ctx):
+    """"ACWA Power (TADAWUL:2082)", "Voltalia SA (EPA:VLTSA)", "Senator Ron Wyden (D-OR)": a share's
+    listing or a senator's party and state, in brackets, names nothing."""
+    if e.label in NAME_LABELS and _unnamed(e):
+        left = text.rfind("(", max(0, e.start - 12), e.start + 1)
+        right = text.find(")", e.end, e.end + 12)
+        if left >= 0 and right >= 0 and _MARKET_CODE.fullmatch(text, left + 1, right):
+            return None
+    return e
+
+
+_MARKET_CODE = re.compile(r"[A-Z]{2,12}:\s?[A-Z0-9.]{1,10}|[DRI]-[A-Z]{2}")
+
+
+@acts_on("ORG")
+def product(e, text, ctx):
+    """"Boeing 787 Dreamliner", "the Airbus A380 programme", "Airbus A380s": a maker's name before a model's
+    number names the product."""
+    if e.label == "ORG" and _unnamed(e) and (_MODEL_AFTER.match(text, e.end) or _MODEL_AT_END.search(e.text)):
+        return None
+    return e
+
+
+_MODEL = r"(?:[A-Z]{1,2}-?\d{2,4}[a-z]{0,3}|\d{3}\s+[A-Z][a-z]+)"  # "A380", "S-70i", "F-16", "787 Dreamliner"
+_MODEL_AFTER = re.compile(rf"[ \t]+{_MODEL}(?![\w-])")
+_MODEL_AT_END = re.compile(r"\s[A-Z]{1,2}-?\d{2,4}[a-z]{0,3}$")
+
+
+@acts_on(*NAME_LABELS)
 def number_word(e, text, ctx):
     """"EIGHTEEN staff"."""
     return None if e.label in NAME_LABELS and _unnamed(e) and e.text.lower() in NUMBER_WORDS else e
@@ -1080,7 +1109,8 @@ def firm_by_verb(e, text, ctx):
 
 RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
-    site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, number_word,
+    site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, market_code,
+    product, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, post_nominal, titled_person, person_by_role,
     person_by_title, leader_of_government, firm_of_place, town_shape, place_code, time_zone, mp_seat, firm_by_noun,
     firm_in_list, firm_by_verb,

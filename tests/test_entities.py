@@ -20,13 +20,13 @@ def by_text(ents):
 
 
 def test_acronym_is_linked_to_its_long_form_and_bare_uses_count_as_the_same_organisation(nlp):
-    paras = ["The European Cluster Collaboration Platform (ECCP) opened a call for cluster partnerships in Brussels.",
-             "Applications go through ECCP, which will publish the results in June 2024."]
+    paras = ["The Baltic Sea Innovation Network (BSIN) opened a call for cluster partnerships in Brussels.",
+             "Applications go through BSIN, which will publish the results in June 2024."]
     ents = refined(nlp, paras)
-    found = [e for p in ents for e in p if e.text == "ECCP"]
+    found = [e for p in ents for e in p if e.text == "BSIN"]
     assert len(found) == 2 and all(e.label == "ORG" for e in found)
-    assert all(e.norm == "European Cluster Collaboration Platform" for e in found)
-    long_form = [e for e in ents[0] if e.text == "European Cluster Collaboration Platform"]
+    assert all(e.norm == "Baltic Sea Innovation Network" for e in found)
+    long_form = [e for e in ents[0] if e.text == "Baltic Sea Innovation Network"]
     assert long_form and long_form[0].label == "ORG"
 
 
@@ -909,3 +909,30 @@ def test_in_a_list_of_attendees_the_body_after_a_title_stays_a_body():
 def test_a_role_in_brackets_after_a_name_makes_a_person():
     text = "The agreement was signed in the presence of Esteve Espinosa (president of INNOVACC) in Vic."
     assert _kept(text, ["Esteve Espinosa"]) == {("Esteve Espinosa", "PERSON")}
+
+
+def test_a_share_listing_and_a_senators_party_in_brackets_name_nothing():
+    text = ("Bidders include Gulf Hydrogen (TADAWUL:4410), Solvane SA (EPA:SLVN) and Orsted, while Senator "
+            "Mara Quinlan (D-OR) asked for a federal loan guarantee.")
+    kept = _kept(text, ["Gulf Hydrogen", "TADAWUL:4410", "Solvane SA", "EPA", "SLVN", "Orsted", "D-OR"])
+    assert kept == {("Gulf Hydrogen", "ORG"), ("Solvane SA", "ORG"), ("Orsted", "ORG")}
+
+
+def test_a_makers_name_before_a_models_number_is_the_product():
+    text = ("The valley's firms build parts for the Airbus A350 and the Boeing 777 Freighter, while Leonardo "
+            "and Safran run repair shops near the airport.")
+    kept = _kept(text, ["Airbus", "Boeing", "Leonardo", "Safran"])
+    assert kept == {("Leonardo", "ORG"), ("Safran", "ORG")}
+    assert _kept("Orders for Embraer E195s rose.", ["Embraer E195s"]) == set()
+    # A number of units or a year after a firm's name is no model.
+    assert _kept("Siemens 100 MW of turbines went to Vestas 2024 sites.", ["Siemens", "Vestas"]) == \
+        {("Siemens", "ORG"), ("Vestas", "ORG")}
+
+
+def test_platforms_workshops_matchmaking_events_and_challenges_are_not_organisations():
+    text = ("Members signed up to the Baltic Cluster Collaboration Platform, met buyers at the Nordic-Japan "
+            "Matchmaking Event, joined the Hydrogen Skills Workshop and entered the Urban Heat Challenge, all "
+            "run by the Baltic Sea Cluster Network.")
+    kept = _kept(text, ["Baltic Cluster Collaboration Platform", "Nordic-Japan Matchmaking Event",
+                        "Hydrogen Skills Workshop", "Urban Heat Challenge", "Baltic Sea Cluster Network"])
+    assert kept == {("Baltic Sea Cluster Network", "ORG")}
