@@ -1127,7 +1127,31 @@ def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tu
         e = _apply_rules(e, text, ctx, rules)
         if e is not None:
             out.append(e)
-    return _lists_agree(text, out)
+    return _of_person(text, _lists_agree(text, out))
+
+
+def _of_person(text: str, ents: list[Entity]) -> list[Entity]:
+    """"Jan Desmaretz of PwC", "Iztok Seljak of the industrial group Hidria": what a person is "of", unless
+    a known place, is their organisation, whatever the model called it; so is a "person" one works at."""
+    out = list(ents)
+    for i in range(1, len(ents)):
+        prev, e = ents[i - 1], ents[i]
+        if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
+                and _OF_GAP.fullmatch(text, prev.end, e.start)):
+            out[i] = replace(e, label="ORG")
+    # "she left the team at Booz Allen": one works at a firm, not at a person (but "at Ann Lee's home").
+    for i, e in enumerate(out):
+        if (e.label == "PERSON" and _unnamed(e) and " " in e.text and _AT_BEFORE.search(text, max(0, e.start - 4), e.start)
+                and not _POSSESSIVE_AFTER.match(text, e.end)):
+            out[i] = replace(e, label="ORG")
+    return out
+
+
+_AT_BEFORE = re.compile(r"\bat\s+$")
+_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
+
+
+_OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")
 
 
 def _apply_rules(e: Entity, text: str, ctx: DocumentContext, rules: tuple[Rule, ...]) -> Entity | None:

@@ -936,3 +936,19 @@ def test_platforms_workshops_matchmaking_events_and_challenges_are_not_organisat
     kept = _kept(text, ["Baltic Cluster Collaboration Platform", "Nordic-Japan Matchmaking Event",
                         "Hydrogen Skills Workshop", "Urban Heat Challenge", "Baltic Sea Cluster Network"])
     assert kept == {("Baltic Sea Cluster Network", "ORG")}
+
+
+def test_what_a_person_is_of_or_works_at_is_an_organisation():
+    from pipeline.entities import clean_passage, document_context
+
+    text = ("Tomaz Kranjc of the parts maker Vodnik Avtodeli said the plant would grow, and Lena Ortmann of "
+            "Hamburg agreed. Having left the hydrogen team at Booz Allen, Rui Costa met Ana Silva at Ana Silva's "
+            "office.")
+    given = [_entity(text, "Tomaz Kranjc", "PERSON"), _entity(text, "Vodnik Avtodeli", "PERSON"),
+             _entity(text, "Lena Ortmann", "PERSON"), _entity(text, "Hamburg", "GPE"),
+             _entity(text, "Booz Allen", "PERSON"), _entity(text, "Rui Costa", "PERSON")]
+    given += [_entity(text, "Ana Silva", "PERSON"), _entity(text, "Ana Silva", "PERSON", nth=1)]
+    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    assert kept == [("Tomaz Kranjc", "PERSON"), ("Vodnik Avtodeli", "ORG"), ("Lena Ortmann", "PERSON"),
+                    ("Hamburg", "GPE"), ("Booz Allen", "ORG"), ("Rui Costa", "PERSON"), ("Ana Silva", "PERSON"),
+                    ("Ana Silva", "PERSON")]
