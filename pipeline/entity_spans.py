@@ -201,8 +201,8 @@ def _list_continued(text: str, ent: Entity) -> Entity:
     if ent.label != "ORG" or not re.search(r"\s(?:of|for)\s", ent.text):
         return ent
     m = _LIST_REST.match(text[ent.end:])
-    if not m:
-        return ent
+    if not m or any(is_place(w) for w in re.findall(r"[\w’'-]+", m.group(0))) or _ORG_HEAD_ANYWHERE.search(m.group(0)):
+        return ent  # "Luleå University of Technology, Umeå Energi, Lhyfe Sweden, Region Norrbotten and ...": names
     return replace(ent, text=text[ent.start:ent.end + m.end()], end=ent.end + m.end())
 
 

@@ -952,3 +952,16 @@ def test_what_a_person_is_of_or_works_at_is_an_organisation():
     assert kept == [("Tomaz Kranjc", "PERSON"), ("Vodnik Avtodeli", "ORG"), ("Lena Ortmann", "PERSON"),
                     ("Hamburg", "GPE"), ("Booz Allen", "ORG"), ("Rui Costa", "PERSON"), ("Ana Silva", "PERSON"),
                     ("Ana Silva", "PERSON")]
+
+
+def test_a_ministrys_list_of_portfolios_continues_its_name_but_a_list_of_bodies_does_not():
+    from pipeline.entity_spans import repair_spans
+
+    text = ("Funding came from the Department for Environment, Food and Rural Affairs, while partners at Tampere "
+            "University of Technology, Pirkka Energia, Norvento Finland and the Regional Council of Pirkanmaa run "
+            "the trials.")
+    given = [_entity(text, "Department for Environment", "ORG"), _entity(text, "Tampere University of Technology", "ORG")]
+    got = {(e.text, e.label) for e in repair_spans(text, given)}
+    assert ("Department for Environment, Food and Rural Affairs", "ORG") in got
+    assert ("Tampere University of Technology", "ORG") in got
+    assert not any(t.startswith("Tampere University of Technology,") for t, _ in got)
