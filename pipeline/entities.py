@@ -1182,6 +1182,9 @@ _LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]
                        r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)$")
 
 
+_PERSON_SHAPE = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[- ][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+){1,2}")
+
+
 def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     """"Hamburg Airport, Airbus and Lufthansa Technik", "CEA (France), ERM (France) and Alfa Laval
     (Denmark)": in a list of three names or more that are mostly organisations, the model's "people" and
@@ -1205,6 +1208,16 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
                 if _unnamed(e) and (e.label == "PERSON" and not _after_title(text, e)
                                     or e.label == "GPE" and not is_place(e.text)):
                     changed[id(e)] = replace(e, label="ORG")
+        else:
+            # "Jaan Tallinn, Toivo Annus, Ahti Heinla and Priit Kasesalu": in a list with two people or more
+            # whose other names are all named like people (two or three capitalised words, no word of a
+            # body, no place), the model's "firms" are people too.
+            firms = [e for e in run if e.label == "ORG"]
+            if sum(e.label == "PERSON" for e in run) >= 2 and firms and all(
+                    _unnamed(e) and _PERSON_SHAPE.fullmatch(e.text) and not _ORG_WORDS.search(e.text)
+                    and not is_place(e.text) for e in firms):
+                for e in firms:
+                    changed[id(e)] = replace(e, label="PERSON")
     return [changed.get(id(e), e) for e in ents] if changed else ents
 
 

@@ -965,3 +965,18 @@ def test_a_ministrys_list_of_portfolios_continues_its_name_but_a_list_of_bodies_
     assert ("Department for Environment, Food and Rural Affairs", "ORG") in got
     assert ("Tampere University of Technology", "ORG") in got
     assert not any(t.startswith("Tampere University of Technology,") for t, _ in got)
+
+
+def test_in_a_list_of_people_the_models_firms_named_like_people_are_people():
+    text = ("The start-up was founded by Marta Kuusk, Indrek Sepp, Kaarel Tamm and Liis Org, with seed money "
+            "from Nordic Ventures, Baltic Angels and Tera Capital.")
+    from pipeline.entities import clean_passage, document_context
+
+    given = [_entity(text, "Marta Kuusk", "PERSON"), _entity(text, "Indrek Sepp", "ORG"),
+             _entity(text, "Kaarel Tamm", "ORG"), _entity(text, "Liis Org", "PERSON"),
+             _entity(text, "Nordic Ventures", "ORG"), _entity(text, "Baltic Angels", "PERSON"),
+             _entity(text, "Tera Capital", "ORG")]
+    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    assert kept[:4] == [("Marta Kuusk", "PERSON"), ("Indrek Sepp", "PERSON"), ("Kaarel Tamm", "PERSON"),
+                        ("Liis Org", "PERSON")]
+    assert kept[4:] == [("Nordic Ventures", "ORG"), ("Baltic Angels", "ORG"), ("Tera Capital", "ORG")]
