@@ -809,9 +809,15 @@ def title_word(e, text, ctx):
             if head and last in TITLE_FIRST_WORDS:
                 return replace(e, text=head, end=e.start + len(head))
         m = _TITLE_AT_END.search(e.text)
-        if m and m.start() > 0 and _NAME_NEXT.match(text, e.end):
+        # Also "Henry Bwisa, the AAIN Board Chairperson": the role described, not a body's name ("the Office
+        # of the President" is one).
+        if m and m.start() > 0 and (_NAME_NEXT.match(text, e.end) or text[max(0, e.start - 4):e.start] == "the "
+                                    and not _OF_AT_END.search(e.text, 0, m.start())):
             return replace(e, text=e.text[:m.start()], end=e.start + m.start())
     return e
+
+
+_OF_AT_END = re.compile(r"\b(?:of|for)(?:\s+the)?$")
 
 
 _HEAD_TITLE = (r"\s+(?:Chief\s+Executive(?:\s+Officer)?|CEO|Chair(?:man|woman|person)?|President|"

@@ -209,7 +209,7 @@ def _list_continued(text: str, ent: Entity) -> Entity:
 # "Edison International SVP Caroline Choi": a body, a title and a person's name taken for one name.
 _INNER_TITLE = (rf"(?:{alternation(OFFICES | OTHER_TITLES | {'SVP', 'EVP', 'CFO', 'CTO', 'COO', 'Founder', 'Co-founder'})}"
                 r"\.?\s+)+")
-_BODY_TITLE_PERSON = re.compile(rf"(?P<body>[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*?)\s+{_INNER_TITLE}"
+_BODY_TITLE_PERSON = re.compile(rf"(?P<body>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|and|the|&)\s+)*[A-Z][\w&'’.-]*)*?)\s+{_INNER_TITLE}"
                                 r"(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
 
 

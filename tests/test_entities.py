@@ -980,3 +980,18 @@ def test_in_a_list_of_people_the_models_firms_named_like_people_are_people():
     assert kept[:4] == [("Marta Kuusk", "PERSON"), ("Indrek Sepp", "PERSON"), ("Kaarel Tamm", "PERSON"),
                         ("Liis Org", "PERSON")]
     assert kept[4:] == [("Nordic Ventures", "ORG"), ("Baltic Angels", "ORG"), ("Tera Capital", "ORG")]
+
+
+def test_representatives_principal_secretaries_and_chairpersons_are_titles_not_part_of_a_body():
+    from pipeline.entity_spans import repair_spans
+
+    text = ("Ministry of Trade PS Amina Wekesa and African Development Bank Representative Tomas Arndt opened the hub; "
+            "Grace Mutua, the Savannah Growers Network Chairperson, closed it.")
+    given = [_entity(text, "Ministry of Trade PS Amina Wekesa", "ORG"),
+             _entity(text, "African Development Bank Representative Tomas Arndt", "ORG"),
+             _entity(text, "Grace Mutua", "PERSON"), _entity(text, "Savannah Growers Network Chairperson", "ORG")]
+    from pipeline.entities import clean_passage, document_context
+
+    kept = [(e.text, e.label) for e in clean_passage(text, repair_spans(text, given), document_context(text))]
+    assert kept == [("Ministry of Trade", "ORG"), ("Amina Wekesa", "PERSON"), ("African Development Bank", "ORG"),
+                    ("Tomas Arndt", "PERSON"), ("Grace Mutua", "PERSON"), ("Savannah Growers Network", "ORG")]
