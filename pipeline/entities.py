@@ -63,7 +63,7 @@ _PROGRAMME = re.compile(
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
-_ORGAN_MODIFIER = rf"{alternation(ORGAN_MODIFIERS)}\s+"
+_ORGAN_MODIFIER = rf"{alternation(ORGAN_MODIFIERS)}\s+(?:and\s+)?"  # "Technical and Scientific Committee"
 _ORGAN_WORD = alternation(ORGANS)
 _OF_MEMBERS = r"\s+of\s+(?:Directors|Trustees|Governors)"
 _ORGAN = re.compile(rf"(?:{_ORGAN_MODIFIER})*{_ORGAN_WORD}(?:{_OF_MEMBERS})?")
@@ -644,7 +644,7 @@ class DocumentContext:
     """What the whole document says about its names, read before any passage is refined."""
 
     acronyms: dict[str, str]  # ACR -> long form, programmes left out
-    programmes: frozenset[str]  # acronyms of programmes ("NISP")
+    programmes: frozenset[str]  # acronyms of programmes, events and organs ("NISP", "SC")
     projects: frozenset[str]  # names only ever written before "project", "scheme", ...
     lower_words: frozenset[str]  # words the document writes in lower case
     concepts: frozenset[str] = frozenset()  # acronyms spelled out in lower case ("compound annual growth rate (CAGR)")
@@ -665,6 +665,10 @@ def document_context(doc_text: str) -> DocumentContext:
     programmes = frozenset(acr for acr, long_form in acronyms.items()
                            if (_PROGRAMME.search(long_form) or _EVENT.search(long_form) and not long_form.endswith("Forum"))
                            and not _UN_BODY.match(long_form))
+    # "Steering Committee (SC)", "Regional Development Agencies (RDA)": an organ's acronym, or a kind of
+    # body's, names no organisation either.
+    programmes |= frozenset(acr for acr, long_form in acronyms.items()
+                            if _ORGAN.fullmatch(long_form) or _KIND_OF_BODY.fullmatch(long_form))
     # "the dedicated fund (FUI)", "a loan for cluster projects (PIPC)": named after a word for a programme.
     if "(" in doc_text:
         programmes |= frozenset(_ACRONYM_OF_PROGRAMME.findall(doc_text)) - acronyms.keys()
@@ -730,6 +734,17 @@ def event(e, text, ctx):
 
 
 _UN_CONFERENCE = re.compile(r"(?:United Nations|UN)\s+Conference\s+on\s")  # UNCTAD is a body
+
+
+@acts_on("ORG")
+def kind_of_body(e, text, ctx):
+    """"Regional Development Agencies", "Cooperative Research Centres", "Innovation Hubs": a kind of body, in
+    the plural, names none ("European Association of Development Agencies" does)."""
+    return None if e.label == "ORG" and _unnamed(e) and _KIND_OF_BODY.fullmatch(e.text) else e
+
+
+_KIND_OF_BODY = re.compile(r"(?:[A-Z][\w&-]*\s+)+(?:Agencies|Authorities|Initiatives|Ministries|Councils|Universities|"
+                           r"Institutes|Organisations|Organizations|Centres|Centers|Partnerships|Hubs|Parks|Departments)")
 
 
 @acts_on("ORG")
@@ -983,6 +998,17 @@ def titled_person(e, text, ctx):
     return replace(e, text=e.text[m.end():], start=e.start + m.end(), label="PERSON")
 
 
+@acts_on("PERSON")
+def job_title(e, text, ctx):
+    """"Project Adviser", "Policy Officer": a job title the model took for a name names no one."""
+    if e.label == "PERSON" and _unnamed(e) and _JOB_TITLE_NAME.fullmatch(e.text):
+        return None
+    return e
+
+
+_JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}(?:{'|'.join(sorted(w.capitalize() for w in ROLES if w.isalpha() and w.islower()))})")
+
+
 @acts_on("ORG", "GPE", "LOC")
 def person_by_role(e, text, ctx):
     """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst", "Indro Mukerjee has been named the new
@@ -1114,11 +1140,11 @@ def firm_by_verb(e, text, ctx):
 
 
 RULES: tuple[Rule, ...] = (
-    not_a_date, named_like_a_day, frequency, event, concept, publication, cited_author, bare_head, organ, title_word,
+    not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head, organ, title_word,
     site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, market_code,
     product, number_word,
     place_after_preposition, acronym, firm_by_apposition, firm_word, post_nominal, titled_person, person_by_role,
-    person_by_title, leader_of_government, firm_of_place, town_shape, place_code, time_zone, mp_seat, firm_by_noun,
+    person_by_title, job_title, leader_of_government, firm_of_place, town_shape, place_code, time_zone, mp_seat, firm_by_noun,
     firm_in_list, firm_by_verb,
 )
 
@@ -1211,7 +1237,9 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     for run in runs:
         if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
             for e in run:
+                # Not a person a role follows: "Benoit Esmanne, Policy Officer, DG GROW, European Commission".
                 if _unnamed(e) and (e.label == "PERSON" and not _after_title(text, e)
+                                    and not _ROLE_AFTER.match(text[e.end:e.end + 80])
                                     or e.label == "GPE" and not is_place(e.text)):
                     changed[id(e)] = replace(e, label="ORG")
         else:

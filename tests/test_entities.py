@@ -995,3 +995,16 @@ def test_representatives_principal_secretaries_and_chairpersons_are_titles_not_p
     kept = [(e.text, e.label) for e in clean_passage(text, repair_spans(text, given), document_context(text))]
     assert kept == [("Ministry of Trade", "ORG"), ("Amina Wekesa", "PERSON"), ("African Development Bank", "ORG"),
                     ("Tomas Arndt", "PERSON"), ("Grace Mutua", "PERSON"), ("Savannah Growers Network", "ORG")]
+
+
+def test_organs_kinds_of_bodies_and_job_titles_are_not_names_and_a_role_keeps_an_attendee_a_person(nlp):
+    paras = ["A Steering Committee (SC) and a Technical and Scientific Committee (TSC) oversee the project, which "
+             "links Regional Development Agencies (RDA) with Cooperative Research Centres in four regions.",
+             "Speakers: Ilse Vandermeer, Policy Officer, DG GROW, European Commission; Tomas Reyes, Project "
+             "Adviser, EISMEA, European Commission."]
+    ents = refined(nlp, paras)
+    found = by_text(ents)
+    assert not {t for t, _ in found} & {"Steering Committee", "SC", "Technical and Scientific Committee", "TSC",
+                                        "Regional Development Agencies", "RDA", "Cooperative Research Centres",
+                                        "Project Adviser", "Policy Officer"}
+    assert {("Ilse Vandermeer", "PERSON"), ("Tomas Reyes", "PERSON"), ("European Commission", "ORG")} <= found
