@@ -941,11 +941,15 @@ def number_word(e, text, ctx):
     return None if e.label in NAME_LABELS and _unnamed(e) and e.text.lower() in NUMBER_WORDS else e
 
 
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+
+
 @acts_on("PERSON", "ORG")
 def place_after_preposition(e, text, ctx):
     """"in Rubavu", "across Nuevo León": a place, whatever the model said."""
     if (e.label in ("PERSON", "ORG") and _unnamed(e) and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
-            and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3):
+            and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3
+            and not _INNER_CAPITAL.search(e.text)):  # "Diversity in ClimateTech": a brand's spelling, no town's
         return replace(e, label="GPE")
     return e
 

@@ -196,6 +196,21 @@ def _legal_form(text: str, ent: Entity) -> Entity:
     return replace(ent, text=text[ent.start:m.end()], end=m.end(), label="ORG")
 
 
+def _acronym_continued(text: str, ent: Entity, names: list[Entity]) -> Entity:
+    """"EIT Climate" + " KIC", "Eastern Cluster" + " ICT": a body's name the model stopped before the
+    capitals that end it (not an abbreviation, "Hydrogen Europe CEO", nor a name of its own)."""
+    if ent.label != "ORG" or ent.text.split()[-1].isupper():  # "ARCHES DOE": two acronyms, two names
+        return ent
+    m = _CAPITALS_AFTER.match(text, ent.end)
+    if (not m or m.group(1) in COMMON_ABBREVIATIONS
+            or any(n.start < m.end() and m.start(1) < n.end for n in names)):
+        return ent
+    return replace(ent, text=text[ent.start:m.end()], end=m.end())
+
+
+_CAPITALS_AFTER = re.compile(r"[ \t]([A-Z]{2,5})(?![\w’'&-])(?![ \t]+[A-Z0-9])")
+
+
 def _list_continued(text: str, ent: Entity) -> Entity:
     """"Department of Climate Change" followed by ", Energy, the Environment and Water" is one name."""
     if ent.label != "ORG" or not re.search(r"\s(?:of|for)\s", ent.text):
@@ -362,7 +377,8 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _legal_form(text, _list_continued(text, _continued(text, _joined(text, _with_particles(text, e)), names)))
+        e = _legal_form(text, _list_continued(text, _acronym_continued(
+            text, _continued(text, _joined(text, _with_particles(text, e)), names), names)))
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)

@@ -1008,3 +1008,20 @@ def test_organs_kinds_of_bodies_and_job_titles_are_not_names_and_a_role_keeps_an
                                         "Regional Development Agencies", "RDA", "Cooperative Research Centres",
                                         "Project Adviser", "Policy Officer"}
     assert {("Ilse Vandermeer", "PERSON"), ("Tomas Reyes", "PERSON"), ("European Commission", "ORG")} <= found
+
+
+def test_a_name_runs_on_over_the_capitals_that_end_it_but_not_over_an_abbreviation_or_a_second_acronym():
+    from pipeline.entity_spans import repair_spans
+
+    text = ("The accelerator runs with EIT Climate KIC. Its sponsor, the Tees Valley LEP, met the Hydrogen "
+            "Europe CEO, and ARCHES DOE funding arrived.")
+    given = [_entity(text, "EIT Climate", "ORG"), _entity(text, "Tees Valley", "GPE"),
+             _entity(text, "Hydrogen Europe", "ORG"), _entity(text, "ARCHES", "ORG")]
+    got = [(e.text, e.label) for e in repair_spans(text, given)]
+    assert ("EIT Climate KIC", "ORG") in got and ("Hydrogen Europe", "ORG") in got and ("ARCHES", "ORG") in got
+    assert ("Tees Valley", "GPE") in got  # a place before capitals stays a place
+
+
+def test_a_name_spelled_with_an_inner_capital_after_in_is_no_town():
+    assert _kept("Cornell has launched Diversity in ClimateTech for founders.", ["ClimateTech"]) == {("ClimateTech", "ORG")}
+    assert _kept("The plant opened in Rubavu last year.", ["Rubavu"]) == {("Rubavu", "GPE")}
