@@ -56,18 +56,33 @@ def predict(nlp, gold: list[dict], refine: bool = True) -> list[list[Entity]]:
     return out
 
 
-def compare_pipelines(gold: list[dict], spacy_model: str = "auto", gazetteer=None) -> dict:
+def compare_pipelines(gold: list[dict], spacy_model: str = "auto", gazetteer=None, loose: bool = False) -> dict:
     """Reports for the base pipeline as shipped (``raw_spacy``), the tuned NER alone (``tuned_ner``,
     when ``spacy_model`` loads it) and what a run produces (``cluster_lessons``: NER plus rules)."""
     from .annotate import load_spacy, resolve_spacy_model, uses_tuned_ner
 
     nlp = load_spacy(spacy_model, gazetteer)
     base = nlp if not uses_tuned_ner(nlp) else load_spacy(resolve_spacy_model(spacy_model), gazetteer)
-    reports = {"raw_spacy": entity_report(gold, predict(base, gold, refine=False))}
+    reports = {"raw_spacy": entity_report(gold, predict(base, gold, refine=False), loose)}
     if uses_tuned_ner(nlp):
-        reports["tuned_ner"] = entity_report(gold, predict(nlp, gold, refine=False))
-    reports["cluster_lessons"] = entity_report(gold, predict(nlp, gold, refine=True))
+        reports["tuned_ner"] = entity_report(gold, predict(nlp, gold, refine=False), loose)
+    reports["cluster_lessons"] = entity_report(gold, predict(nlp, gold, refine=True), loose)
     return reports
+
+
+_LEADING_THE = re.compile(r"(?i)the\s+")
+_TRAILING_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def loosened(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a leading "the" and a trailing possessive, for matching that forgives them."""
+    m = _LEADING_THE.match(text, start, end)
+    if m and m.end() < end:
+        start = m.end()
+    m = _TRAILING_POSSESSIVE.search(text, start, end)
+    if m and m.start() > start:
+        end = m.start()
+    return start, end
 
 
 def _doc_cut_at(vocab, text: str, cuts: set[int]):
@@ -87,9 +102,10 @@ def _doc_cut_at(vocab, text: str, cuts: set[int]):
     return Doc(vocab, words=words, spaces=spaces)
 
 
-def entity_report(gold: list[dict], predicted: list[list[Entity]]) -> dict:
+def entity_report(gold: list[dict], predicted: list[list[Entity]], loose: bool = False) -> dict:
     """Exact-span P/R/F1 per label group (ORG, places = GPE+LOC, DATE, PERSON) and micro over all,
-    by spaCy's ``Scorer.score_spans`` on Examples tokenised so that every span is whole tokens."""
+    by spaCy's ``Scorer.score_spans`` on Examples tokenised so that every span is whole tokens.
+    ``loose`` forgives a leading "the" and a trailing possessive on either side (:func:`loosened`)."""
     from spacy.scorer import Scorer
     from spacy.training import Example
     from spacy.vocab import Vocab
@@ -100,6 +116,9 @@ def entity_report(gold: list[dict], predicted: list[list[Entity]]) -> dict:
     for g, pred in zip(gold, predicted):
         gold_spans = {(e["start"], e["end"], GROUPS[e["label"]]) for e in g["entities"] if e["label"] in GROUPS}
         pred_spans = {(e.start, e.end, GROUPS[e.label]) for e in pred if e.label in GROUPS}
+        if loose:
+            gold_spans = {(*loosened(g["text"], a, b), grp) for a, b, grp in gold_spans}
+            pred_spans = {(*loosened(g["text"], a, b), grp) for a, b, grp in pred_spans}
         for _, _, grp in gold_spans:
             support[grp] += 1
         cuts = {x for s in gold_spans | pred_spans for x in s[:2]}

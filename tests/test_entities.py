@@ -126,6 +126,20 @@ def test_evaluate_entities_reports_raw_and_refined_figures(tmp_path):
     assert report["cluster_lessons"]["ORG"]["recall"] == 1.0
 
 
+def test_loose_scoring_forgives_a_leading_the_and_a_possessive_on_either_side():
+    from pipeline.entity_eval import entity_report, loosened
+    from pipeline.records import Entity
+
+    text = "The Baltic Hydrogen Cluster's members met the Tallinn city government in May 2024."
+    gold = [{"text": text, "entities": [{"text": "The Baltic Hydrogen Cluster", "label": "ORG", "start": 0, "end": 27},
+                                         {"text": "Tallinn", "label": "GPE", "start": 46, "end": 53}]}]
+    predicted = [[Entity("Baltic Hydrogen Cluster's", "ORG", 4, 29), Entity("the Tallinn", "GPE", 42, 53)]]
+    assert entity_report(gold, predicted)["all"]["f1"] == 0.0
+    loose = entity_report(gold, predicted, loose=True)
+    assert loose["ORG"]["f1"] == 1.0 and loose["places"]["f1"] == 1.0
+    assert loosened("the", 0, 3) == (0, 3)  # nothing left to match: the span stays as it is
+
+
 @pytest.mark.parametrize("pipeline", ["nlp", "base_nlp"])
 def test_names_split_by_the_tokenizer_are_put_back_together(pipeline, request):
     # The base model tags pieces of "TU/e" that the rules rejoin; the tuned NER misses it whole,

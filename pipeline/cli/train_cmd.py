@@ -103,6 +103,7 @@ def evaluate_entities(
     spacy_model: Annotated[str, typer.Option("--spacy-model", help="spaCy pipeline; 'auto' as for run.")] = "auto",
     gazetteer: Annotated[Optional[Path], typer.Option("--gazetteer", help="Gazetteer TOML to include.")] = None,
     part: Annotated[Optional[list[str]], typer.Option("--part", help="Only gold passages of this part (repeatable; corpus/entities_gold.jsonl has AB, C, D and the frozen test part E).")] = None,
+    loose: Annotated[bool, typer.Option("--loose", help="Forgive a leading 'the' and a trailing possessive on either side.")] = False,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
 ) -> None:
     """Entity precision/recall/F1 per label (ORG, places, DATE, PERSON): raw spaCy, the tuned NER, and ours."""
@@ -110,18 +111,18 @@ def evaluate_entities(
 
     try:
         items = read_gold(gold or DEFAULT_GOLD, part)
-        reports = compare_pipelines(items, spacy_model, gazetteer)
+        reports = compare_pipelines(items, spacy_model, gazetteer, loose)
     except LessonsError as exc:
         raise _fail(exc) from None
     except OSError as exc:
         _console().print(f"error (gold): cannot read {gold}: {exc.strerror or exc}", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
     if fmt is ReportFormat.json:
-        print(json.dumps(reports | {"passages": len(items)}, indent=2))
+        print(json.dumps(reports | {"passages": len(items), "loose": loose}, indent=2))
         return
     from rich.table import Table
 
-    where = f"{gold or DEFAULT_GOLD}" + (f", part {', '.join(part)}" if part else "")
+    where = f"{gold or DEFAULT_GOLD}" + (f", part {', '.join(part)}" if part else "") + ("; loose spans" if loose else "")
     t = Table(title=f"entities on {len(items)} gold passages ({where})", title_justify="left")
     tuned = "tuned_ner" in reports
     for col in ("label", "support", "raw F1", *(("tuned NER F1",) if tuned else ()), "ours P", "ours R", "ours F1"):
