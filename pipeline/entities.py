@@ -790,7 +790,7 @@ def cited_author(e, text, ctx):
     return e
 
 
-@acts_on("ORG")
+@acts_on("ORG", "GPE", "LOC")
 def bare_head(e, text, ctx):
     """"the University", "the Ministry", "Departments": a head noun alone refers back to a body, it names
     none. Not "the Commission", which in these reports is the European Commission, nor a short name the
@@ -799,7 +799,13 @@ def bare_head(e, text, ctx):
             e.text in _BARE_HEADS or e.text.endswith("s") and e.text[:-1] in _BARE_HEADS
             or e.text.endswith("ies") and e.text[:-3] + "y" in _BARE_HEADS):
         return None
+    if e.label in ("GPE", "LOC") and _unnamed(e) and e.text in _PLACE_KINDS:
+        return None  # "the State and the Regions", "Member States": kinds of place, no place
     return e
+
+
+_PLACE_KINDS = frozenset({"Regions", "States", "Member States", "Provinces", "Counties", "Municipalities", "Cantons",
+                          "Länder", "Territories", "Districts", "Countries", "Nations"})
 
 
 @acts_on("ORG")
@@ -937,8 +943,15 @@ _MODEL_AT_END = re.compile(r"\s[A-Z]{1,2}-?\d{2,4}[a-z]{0,3}$")
 
 @acts_on(*NAME_LABELS)
 def number_word(e, text, ctx):
-    """"EIGHTEEN staff"."""
-    return None if e.label in NAME_LABELS and _unnamed(e) and e.text.lower() in NUMBER_WORDS else e
+    """"EIGHTEEN staff", "during phase IV", "Pillar II": a number, not a name."""
+    return None if e.label in NAME_LABELS and _unnamed(e) and (
+        e.text.lower() in NUMBER_WORDS
+        or _ROMAN.fullmatch(e.text) and _NUMBERED_BEFORE.search(text, max(0, e.start - 12), e.start)) else e
+
+
+_ROMAN = re.compile(r"[IVX]{1,5}")
+_NUMBERED_BEFORE = re.compile(r"\b(?:[Pp]hase|[Pp]illar|[Tt]itle|[Pp]art|[Cc]hapter|[Tt]ier|[Aa]nnex|[Ss]tage|[Aa]rticle|"
+                              r"[Ll]evel|[Ww]ave|[Rr]ound)\s+$")
 
 
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")

@@ -111,8 +111,10 @@ def gazetteer_places() -> dict[str, tuple[str, int]]:
 
 
 def is_place(name: str) -> bool:
-    """Exactly the name of a country, region or city."""
-    return name in KNOWN_PLACES or name in gazetteer_places()
+    """Exactly the name of a country, region or city, also with its hyphens written as spaces ("Grand Est"
+    for "Grand-Est", as French regions often are in English)."""
+    return (name in KNOWN_PLACES or name in gazetteer_places()
+            or " " in name and "-" not in name and name.replace(" ", "-") in gazetteer_places())
 
 
 def place_label(name: str) -> str:

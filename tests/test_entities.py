@@ -1039,3 +1039,12 @@ def test_a_name_runs_on_over_the_capitals_that_end_it_but_not_over_an_abbreviati
 def test_a_name_spelled_with_an_inner_capital_after_in_is_no_town():
     assert _kept("Cornell has launched Diversity in ClimateTech for founders.", ["ClimateTech"]) == {("ClimateTech", "ORG")}
     assert _kept("The plant opened in Rubavu last year.", ["Rubavu"]) == {("Rubavu", "GPE")}
+
+
+def test_a_phase_number_and_kinds_of_place_are_not_names_and_a_region_may_be_written_without_hyphens():
+    from pipeline.places import is_place
+
+    text = "During phase IV the State and the Regions backed Materalia in Grand Est and Derbi in Occitanie."
+    kept = _kept(text, ["IV", "Regions", "Grand Est", "Occitanie"], label="GPE")
+    assert kept == {("Grand Est", "GPE"), ("Occitanie", "GPE")}
+    assert is_place("Grand Est") and is_place("Grand-Est") and not is_place("Grand Estate")
