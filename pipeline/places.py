@@ -81,8 +81,17 @@ CITIES = frozenset({
     'Wrocław', 'Yerevan', 'Zagreb', 'Zaragoza', 'Zurich', 'İzmir', 'Łódź',
 })
 
-# Parts of the world, seas, mountain ranges and rivers: places without a government (LOC).
-WORLD_REGIONS = frozenset({
+# Parts of the world and of a country, seas, mountain ranges and rivers: places without a government (LOC).
+# The UK's statistical regions and sub-regions are written in most reports on its clusters ("the Humber",
+# "North East England") and are in no list of administrative areas.
+UK_SUBREGIONS = frozenset({
+    'North East England', 'North West England', 'South East England', 'South West England', 'East of England',
+    'East Midlands', 'West Midlands', 'Midlands', 'Yorkshire and the Humber', 'Humber', 'Teesside',
+    'Tees Valley', 'Tyneside', 'Wearside', 'Merseyside', 'Greater Manchester', 'Greater London', 'East Anglia',
+    'Thames Valley', 'Black Country', 'North Wales', 'South Wales', 'Mid Wales', 'West Wales',
+    'Highlands and Islands', 'Scottish Highlands', 'Central Belt',
+})
+WORLD_REGIONS = UK_SUBREGIONS | frozenset({
     'Aegean', 'Alps', 'Andes', 'Arctic', 'Atlantic', 'Balkans', 'Baltic Sea', 'Black Sea', 'Carpathians', 'Caribbean',
     'Caucasus', 'Central America', 'Central Asia', 'Central Europe', 'Danube', 'East Africa', 'East Asia',
     'Eastern Europe', 'Ganges', 'Great Lakes', 'Gulf of Mexico', 'Himalayas', 'Horn of Africa', 'Indian Ocean',

@@ -1048,3 +1048,12 @@ def test_a_phase_number_and_kinds_of_place_are_not_names_and_a_region_may_be_wri
     kept = _kept(text, ["IV", "Regions", "Grand Est", "Occitanie"], label="GPE")
     assert kept == {("Grand Est", "GPE"), ("Occitanie", "GPE")}
     assert is_place("Grand Est") and is_place("Grand-Est") and not is_place("Grand Estate")
+
+
+def test_the_uks_regions_and_subregions_are_places(nlp):
+    paras = ["The clusters span North Wales, the East of England, Teesside and the Humber, where the "
+             "Humber Offshore Wind Cluster signed up 40 firms from Mid Wales to Tyneside."]
+    found = by_text(refined(nlp, paras))
+    for name in ("North Wales", "East of England", "Teesside", "Humber", "Mid Wales", "Tyneside"):
+        assert (name, "LOC") in found, name
+    assert ("Humber Offshore Wind Cluster", "ORG") in found
