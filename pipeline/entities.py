@@ -59,7 +59,8 @@ _PROGRAMME = re.compile(
     r"ERDF|ESF\+?|EAFRD|EMFF|EMFAF|ESIF|JTF|RRF|CEF|EFSI|"  # the EU's funds by their acronyms
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Project|Act|Plan|Strategy|Facility|Deal|"
     r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
-    r"Memorandum of Understanding|Letter of Intent|Platform)$")
+    r"Memorandum of Understanding|Letter of Intent|Platform)$"
+    r"|^(?:Plan|Strategy|Programme|Program|Roadmap|Agenda|Act|Law)\s+(?:for|on|of)\s")  # "(Basic) Plan for ..."
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
@@ -594,8 +595,8 @@ def _project_names(doc_text: str) -> set[str]:
     if not _PROJECT_AFTER_RX.search(doc_text):
         return found  # no word for a project: the name pattern, tried from every capital, would find nothing
     for m in _NAME_BEFORE.finditer(doc_text):
-        name = m.group(1)
-        if name in found or _GOVERNING_HEAD.search(name):
+        name = _LEADING_THE.sub("", m.group(1))  # "The Korean Industrial Cluster programme"
+        if not name or name in found or _GOVERNING_HEAD.search(name):
             continue  # "European Commission programmes": the body's programmes
         if all(_PROJECT_AFTER_RX.match(doc_text, end) for _, end in whole_words(doc_text, name)):
             found.add(name)
@@ -1078,11 +1079,13 @@ def firm_of_place(e, text, ctx):
 
 @acts_on("ORG", "PERSON")
 def town_shape(e, text, ctx):
-    """"Ratcliffe-on-Soar", "Stratford-upon-Avon", "Southend-on-Sea": a town's name by its shape."""
-    return replace(e, label="GPE") if _unnamed(e) and _TOWN_SHAPE.fullmatch(e.text) else e
+    """"Ratcliffe-on-Soar", "Stratford-upon-Avon", "Southend-on-Sea", "Seoul Metropolitan Area": a place's
+    name by its shape."""
+    return replace(e, label="GPE") if _unnamed(e) and (_TOWN_SHAPE.fullmatch(e.text) or _AREA_SHAPE.search(e.text)) else e
 
 
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
+_AREA_SHAPE = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Metropolitan|Metro|Capital)\s+(?:Area|Region)$")
 
 
 @acts_on("ORG", "PERSON", "GPE")

@@ -41,6 +41,7 @@ _CONTINUATION = re.compile(
     rf"(?P<words>{_CAP_WORD}(?:\s+(?:and\s+)?{_CAP_WORD}){{0,4}}(?:(?:,\s+{_ITEM})*,?\s+and\s+{_ITEM})?)")
 # "Department of Climate Change" + ", Energy, the Environment and Water": the rest of a listed name.
 _LIST_REST = re.compile(rf"^(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
+_LIST_END = re.compile(rf"^,?\s+and\s+{_ITEM}")  # "Ministry of Trade, Industry" + ", and Energy"
 _ORG_HEAD_ANYWHERE = re.compile(rf"\b{alternation(BODY_HEADS)}\b")
 _ADJECTIVE = re.compile(r"[a-z](?:al|ic|ical|ive|ous|ary)$")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
@@ -120,6 +121,7 @@ def _with_particles(text: str, ent: Entity) -> Entity:
 
 
 _AND = re.compile(r"\s+and\s+")
+_GIVEN_NAME_REST = re.compile(r"-[a-z]{2,5}(?![\w-])")
 _JOINED_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*)[-/‐]$")
 
 
@@ -131,6 +133,10 @@ def _joined(text: str, ent: Entity) -> Entity:
         if not m or (m.group(1)[0].islower() and text[end] != "/"):
             break
         end += m.end()
+    if ent.label == "PERSON" and end == ent.end:
+        m = _GIVEN_NAME_REST.match(text, end)  # "Ahn Deok" + "-geun": a given name of two syllables
+        if m:
+            end = m.end()
     while start > 0 and text[start - 1] in "-/‐":
         window = max(0, start - 80)
         m = _JOINED_BEFORE.search(text, window, start)
@@ -215,7 +221,7 @@ def _list_continued(text: str, ent: Entity) -> Entity:
     """"Department of Climate Change" followed by ", Energy, the Environment and Water" is one name."""
     if ent.label != "ORG" or not re.search(r"\s(?:of|for)\s", ent.text):
         return ent
-    m = _LIST_REST.match(text[ent.end:])
+    m = _LIST_REST.match(text[ent.end:]) or ("," in ent.text and _LIST_END.match(text[ent.end:]))
     if not m or any(is_place(w) for w in re.findall(r"[\w’'-]+", m.group(0))) or _ORG_HEAD_ANYWHERE.search(m.group(0)):
         return ent  # "Luleå University of Technology, Umeå Energi, Lhyfe Sweden, Region Norrbotten and ...": names
     return replace(ent, text=text[ent.start:ent.end + m.end()], end=ent.end + m.end())

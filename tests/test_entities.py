@@ -1057,3 +1057,19 @@ def test_the_uks_regions_and_subregions_are_places(nlp):
     for name in ("North Wales", "East of England", "Teesside", "Humber", "Mid Wales", "Tyneside"):
         assert (name, "LOC") in found, name
     assert ("Humber Offshore Wind Cluster", "ORG") in found
+
+
+def test_korean_ministry_names_given_names_areas_and_plans_from_a_cluster_policy_page():
+    from pipeline.entities import document_context
+    from pipeline.entity_spans import repair_spans
+
+    text = ("In May 2019 the Ministry of Oceans, Fisheries, and Shipping (Minister Park Jun-seok) named firms from "
+            "the Busan Metropolitan Area to the 3rd Plan for Coastal Cluster Growth. The Busan Marine "
+            "Cluster programme opened.")
+    given = [_entity(text, "Ministry of Oceans, Fisheries", "ORG"), _entity(text, "Shipping", "ORG"),
+             _entity(text, "Park Jun", "PERSON")]
+    got = [(e.text, e.label) for e in repair_spans(text, given)]
+    assert ("Ministry of Oceans, Fisheries, and Shipping", "ORG") in got and ("Park Jun-seok", "PERSON") in got
+    assert _kept(text, ["Busan Metropolitan Area", "Plan for Coastal Cluster Growth", "Busan Marine Cluster"]) == \
+        {("Busan Metropolitan Area", "GPE")}
+    assert "Busan Marine Cluster" in document_context(text).projects  # "The ... programme": the article left out
