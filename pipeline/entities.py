@@ -1189,7 +1189,7 @@ def _of_person(text: str, ents: list[Entity]) -> list[Entity]:
     for i in range(1, len(ents)):
         prev, e = ents[i - 1], ents[i]
         if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
-                and _OF_GAP.fullmatch(text, prev.end, e.start)):
+                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
             out[i] = replace(e, label="ORG")
     # "she left the team at Booz Allen": one works at a firm, not at a person (but "at Ann Lee's home").
     for i, e in enumerate(out):
@@ -1204,6 +1204,8 @@ _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 
 
 _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")
+# "Juan Camilo Quintero, Executive Director, Ruta N": in a list of attendees the body follows the role.
+_ROLE_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)}),\s+")
 
 
 def _apply_rules(e: Entity, text: str, ctx: DocumentContext, rules: tuple[Rule, ...]) -> Entity | None:

@@ -1073,3 +1073,14 @@ def test_korean_ministry_names_given_names_areas_and_plans_from_a_cluster_policy
     assert _kept(text, ["Busan Metropolitan Area", "Plan for Coastal Cluster Growth", "Busan Marine Cluster"]) == \
         {("Busan Metropolitan Area", "GPE")}
     assert "Busan Marine Cluster" in document_context(text).projects  # "The ... programme": the article left out
+
+
+def test_in_a_list_of_attendees_the_body_after_a_persons_role_is_an_organisation():
+    from pipeline.entities import clean_passage, document_context
+
+    text = "Speakers: Marta Ruiz Ortega, Executive Director, Ruta Verde; Tomás Ibarra, Cluster Manager, Nodo Sur."
+    given = [_entity(text, "Marta Ruiz Ortega", "PERSON"), _entity(text, "Ruta Verde", "PERSON"),
+             _entity(text, "Tomás Ibarra", "PERSON"), _entity(text, "Nodo Sur", "GPE")]
+    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    assert kept == [("Marta Ruiz Ortega", "PERSON"), ("Ruta Verde", "ORG"), ("Tomás Ibarra", "PERSON"),
+                    ("Nodo Sur", "ORG")]
