@@ -1191,6 +1191,18 @@ def _of_person(text: str, ents: list[Entity]) -> list[Entity]:
         if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
                 and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
             out[i] = replace(e, label="ORG")
+    # "Jan Desmaretz of PwC", "George Varma of Pinsent Masons": a name the model missed after a person's "of".
+    added = []
+    for p in ents:
+        m = _NAME_AFTER_OF.match(text, p.end) if p.label == "PERSON" else None
+        if m:
+            a, b = m.span("name")
+            name = m.group("name")
+            if (not any(e.start < b and a < e.end for e in ents) and not is_place(name) and not _PROGRAMME.search(name)
+                    and not _EVENT.search(name) and name.upper() not in COMMON_ABBREVIATIONS):
+                added.append(Entity(name, "ORG", a, b))
+    if added:
+        out = sorted(out + added, key=lambda e: e.start)
     # "she left the team at Booz Allen": one works at a firm, not at a person (but "at Ann Lee's home").
     for i, e in enumerate(out):
         if (e.label == "PERSON" and _unnamed(e) and " " in e.text and _AT_BEFORE.search(text, max(0, e.start - 4), e.start)
@@ -1204,6 +1216,7 @@ _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 
 
 _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")
+_NAME_AFTER_OF = re.compile(r"[ \t]+of[ \t]+(?P<name>[A-Z][\w&'’.-]*[\w&](?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'’.-]*[\w&]){0,4})(?![\w-])")
 # "Juan Camilo Quintero, Executive Director, Ruta N": in a list of attendees the body follows the role.
 _ROLE_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)}),\s+")
 

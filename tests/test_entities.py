@@ -1084,3 +1084,13 @@ def test_in_a_list_of_attendees_the_body_after_a_persons_role_is_an_organisation
     kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
     assert kept == [("Marta Ruiz Ortega", "PERSON"), ("Ruta Verde", "ORG"), ("Tomás Ibarra", "PERSON"),
                     ("Nodo Sur", "ORG")]
+
+
+def test_a_name_the_model_missed_after_a_persons_of_is_their_organisation():
+    from pipeline.entities import clean_passage, document_context
+
+    text = ("Energy expert Ruth Okafor of Whitlow Partners said the cluster of Lagos firms, backed by Femi "
+            "Adeyemi of Horizon Europe, would grow.")
+    given = [_entity(text, "Ruth Okafor", "PERSON"), _entity(text, "Femi Adeyemi", "PERSON")]
+    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    assert kept == [("Ruth Okafor", "PERSON"), ("Whitlow Partners", "ORG"), ("Femi Adeyemi", "PERSON")]
