@@ -290,7 +290,9 @@ def _split_list(ent: Entity) -> list[Entity]:
                 and _ORG_HEAD_ANYWHERE.search(b)
             # "Covenant of Mayors and C40 Cities": a name opening with a coded word starts a second body
             coded_second = re.match(r"[A-Z][A-Za-z]*\d\w*\s+[A-Z]", b) and a[:1].isupper()
-            if two_full_names or first_ends_in_head or brand_then_body or coded_second:
+            # "Arena Eyde and Arena Arctic Winter Adventures", "NCE Raufoss and NCE Maritime": two names of a kind
+            same_first = " " in a and " " in b and a.split()[0] == b.split()[0] and a[:1].isupper()
+            if two_full_names or first_ends_in_head or brand_then_body or coded_second or same_first:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
 

@@ -1094,3 +1094,14 @@ def test_a_name_the_model_missed_after_a_persons_of_is_their_organisation():
     given = [_entity(text, "Ruth Okafor", "PERSON"), _entity(text, "Femi Adeyemi", "PERSON")]
     kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
     assert kept == [("Ruth Okafor", "PERSON"), ("Whitlow Partners", "ORG"), ("Femi Adeyemi", "PERSON")]
+
+
+def test_two_names_of_a_kind_joined_by_and_are_two():
+    from pipeline.entity_spans import repair_spans
+
+    text = "Projects went to Arena Eyde and Arena Arctic Winter Adventures, and to NCE Raufoss and NCE Maritime."
+    given = [_entity(text, "Arena Eyde and Arena Arctic Winter Adventures", "ORG"),
+             _entity(text, "NCE Raufoss and NCE Maritime", "ORG")]
+    got = [(e.text, e.label) for e in repair_spans(text, given)]
+    assert got == [("Arena Eyde", "ORG"), ("Arena Arctic Winter Adventures", "ORG"), ("NCE Raufoss", "ORG"),
+                   ("NCE Maritime", "ORG")]
