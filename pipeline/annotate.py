@@ -79,6 +79,20 @@ def read_gazetteer(path) -> list[dict]:
     return patterns
 
 
+# "(Dutz et al., 2014[1])": a reference mark glued to a year, as OECD reports write them.
+REFERENCE_MARK = r"(?<=[0-9])\[(?=[0-9])"
+
+
+def _split_reference_marks(nlp) -> None:
+    """Make "[1]" after a number its own tokens, so that a year's DATE ends at the year; the tokenizer
+    keeps the pattern when the pipeline is saved."""
+    from spacy.util import compile_infix_regex
+
+    infixes = list(nlp.Defaults.infixes or [])
+    if REFERENCE_MARK not in infixes:
+        nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, REFERENCE_MARK]).finditer
+
+
 def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
     """Load the spaCy pipeline with only sentence splitting and NER enabled (plus the gazetteer, if any),
     followed by the refinement components unless ``refine`` is false.
@@ -102,6 +116,7 @@ def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
         ) from None
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
+    _split_reference_marks(nlp)
     if "ner" not in nlp.pipe_names:
         raise SetupError(f"spaCy pipeline {resolved!r} has no 'ner' component", kind="spacy_model")
     tuned = tuned_ner_id(name)

@@ -1263,13 +1263,23 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
         if run and e.label in NAME_LABELS and _LIST_GAP.fullmatch(text[run[-1].end:e.start]):
             run.append(e)
         else:
-            if len(run) >= 3:
+            if len(run) >= 2:
                 runs.append(run)
             run = [e] if e.label in NAME_LABELS else []
-    if len(run) >= 3:
+    if len(run) >= 2:
         runs.append(run)
     changed = {}
     for run in runs:
+        if len(run) == 2:
+            # "(Koenraad Debackere, Petra Andries)", "Inmaculada Periañez-Forte and Mario Cervantes": a pair
+            # inside brackets, one a person, the other named like one, is two people.
+            a, b = run
+            if (_BRACKET_OPEN_BEFORE.search(text[max(0, a.start - 2):a.start]) and text[b.end:b.end + 1] == ")"
+                    and {a.label, b.label} == {"PERSON", "ORG"}):
+                firm = a if a.label == "ORG" else b
+                if _unnamed(firm) and _PERSON_SHAPE.fullmatch(firm.text) and not _ORG_WORDS.search(firm.text):
+                    changed[id(firm)] = replace(firm, label="PERSON")
+            continue
         if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
             for e in run:
                 # Not a person a role follows: "Benoit Esmanne, Policy Officer, DG GROW, European Commission".

@@ -1105,3 +1105,9 @@ def test_two_names_of_a_kind_joined_by_and_are_two():
     got = [(e.text, e.label) for e in repair_spans(text, given)]
     assert got == [("Arena Eyde", "ORG"), ("Arena Arctic Winter Adventures", "ORG"), ("NCE Raufoss", "ORG"),
                    ("NCE Maritime", "ORG")]
+
+
+def test_a_reference_mark_after_a_year_is_no_part_of_the_date(nlp):
+    found = by_text(refined(nlp, ["Such policies often fail to deliver (Dutz et al., 2014[1]; Morgan, 2018[2])."]))
+    assert ("2014", "DATE") in found and ("2018", "DATE") in found
+    assert not any("[" in t for t, _ in found)
