@@ -1160,12 +1160,11 @@ def firm_by_verb(e, text, ctx):
 
 
 RULES: tuple[Rule, ...] = (
-    not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head, organ, title_word,
-    site, common_noun, names_nothing, strong_date, lower_case_word, programme, project, abbreviation, market_code,
-    product, number_word,
-    place_after_preposition, acronym, firm_by_apposition, firm_word, post_nominal, titled_person, person_by_role,
-    person_by_title, job_title, leader_of_government, firm_of_place, town_shape, place_code, time_zone, mp_seat, firm_by_noun,
-    firm_in_list, firm_by_verb,
+    not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head,
+    organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
+    abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
+    post_nominal, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
+    town_shape, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
 )
 
 
@@ -1179,14 +1178,15 @@ def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tu
         e = _apply_rules(e, text, ctx, rules)
         if e is not None:
             out.append(e)
-    return _of_person(text, _lists_agree(text, out))
+    return _affiliations(text, _lists_agree(text, out))
 
 
-def _of_person(text: str, ents: list[Entity]) -> list[Entity]:
-    """"Jan Desmaretz of PwC", "Iztok Seljak of the industrial group Hidria": what a person is "of", unless
-    a known place, is their organisation, whatever the model called it; so is a "person" one works at."""
+def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
+    """People's organisations, whatever the model called them: what a person is "of", unless a known place
+    ("Iztok Seljak of the industrial group Hidria"; also a name the model missed there, "Jan Desmaretz of
+    PwC"), the name after a person's role in a list of attendees, and a "person" one works at."""
     out = list(ents)
-    for i in range(1, len(ents)):
+    for i in range(1, len(ents)):  # "Iztok Seljak of the industrial group Hidria", "..., Executive Director, Ruta N"
         prev, e = ents[i - 1], ents[i]
         if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
                 and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
@@ -1213,8 +1213,6 @@ def _of_person(text: str, ents: list[Entity]) -> list[Entity]:
 
 _AT_BEFORE = re.compile(r"\bat\s+$")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
-
-
 _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")
 _NAME_AFTER_OF = re.compile(r"[ \t]+of[ \t]+(?P<name>[A-Z][\w&'’.-]*[\w&](?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'’.-]*[\w&]){0,4})(?![\w-])")
 # "Juan Camilo Quintero, Executive Director, Ruta N": in a list of attendees the body follows the role.

@@ -126,7 +126,8 @@ _JOINED_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*)[-/‐]$")
 
 
 def _joined(text: str, ent: Entity) -> Entity:
-    """Widen a name over "-Word" and "/Word" joins on either side ("Vitoria" → "Vitoria-Gasteiz")."""
+    """Widen a name over "-Word" and "/Word" joins on either side ("Vitoria" → "Vitoria-Gasteiz"), and a
+    person's given name over a lower-case second syllable ("Ahn Deok-geun")."""
     start, end = ent.start, ent.end
     while True:
         m = re.match(r"[-/‐]([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*|[a-z]{1,2}\b)", text[end:])
@@ -385,8 +386,8 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _legal_form(text, _list_continued(text, _acronym_continued(
-            text, _continued(text, _joined(text, _with_particles(text, e)), names), names)))
+        e = _continued(text, _joined(text, _with_particles(text, e)), names)
+        e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, names)))
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)
