@@ -1135,19 +1135,19 @@ def firm_by_noun(e, text, ctx):
 
 @acts_on("PERSON", "GPE", "LOC")
 def firm_in_list(e, text, ctx):
-    """"supply chain firms like Kent, Asco and Bilfinger": the names listed after firms' plural noun are firms',
-    unless they are known places."""
+    """"supply chain firms like Kent, Asco and Bilfinger", "Three companies, Metronet, Data Soft and ...": the
+    names listed after firms' plural noun are firms', unless they are known places."""
     if e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text):
         before = text[max(0, e.start - 150):e.start]
         # A plain search first: the pattern, anchored at the end, is tried from every position of the window.
-        if any(w in before for w in (" such as ", " like ", " including ")) and _FIRMS_LISTED_BEFORE.search(before):
+        if any(w in before for w in (" such as ", " like ", " including ", ", ", ": ")) and _FIRMS_LISTED_BEFORE.search(before):
             return replace(e, label="ORG")
     return e
 
 
 _LIST_ITEM = r"[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3}(?:\s*\([^()]{2,30}\))?"
 _FIRMS_LISTED_BEFORE = re.compile(
-    rf"\b{alternation(FIRM_PLURALS)}\s+(?:such\s+as|like|including)\s+(?:{_LIST_ITEM}(?:,\s+(?:and\s+)?|\s+and\s+))*$")
+    rf"\b{alternation(FIRM_PLURALS)}(?:\s+(?:such\s+as|like|including)\s+|[,:]\s+)(?:{_LIST_ITEM}(?:,\s+(?:and\s+)?|\s+and\s+))*$")
 
 
 @acts_on("GPE")

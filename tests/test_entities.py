@@ -1111,3 +1111,9 @@ def test_a_reference_mark_after_a_year_is_no_part_of_the_date(nlp):
     found = by_text(refined(nlp, ["Such policies often fail to deliver (Dutz et al., 2014[1]; Morgan, 2018[2])."]))
     assert ("2014", "DATE") in found and ("2018", "DATE") in found
     assert not any("[" in t for t, _ in found)
+
+
+def test_names_listed_right_after_a_plural_noun_for_firms_are_firms():
+    text = "Three companies, Lumora, Data Vantage and Kestrel Systems, won contracts in Lahore."
+    kept = _kept(text, ["Lumora", "Data Vantage", "Lahore"], label="PERSON")
+    assert {("Lumora", "ORG"), ("Data Vantage", "ORG")} <= kept
