@@ -60,7 +60,8 @@ _PROGRAMME = re.compile(
     r"Single Market Programme|Creative Europe)$|\b(?:Fund|Programme|Program|Project|Act|Plan|Strategy|Facility|Deal|"
     r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
     r"Memorandum of Understanding|Letter of Intent|Platform)$"
-    r"|^(?:Plan|Strategy|Programme|Program|Roadmap|Agenda|Act|Law)\s+(?:for|on|of)\s")  # "(Basic) Plan for ..."
+    r"|^(?:Plan|Strategy|Programme|Program|Roadmap|Agenda|Act|Law)\s+(?:for|on|of)\s"  # "(Basic) Plan for ..."
+    r"|^(?:Project|Operation)\s+[A-Z]")  # "Project Beethoven", "Operation Beethoven"
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
@@ -521,6 +522,8 @@ def acronyms_of(text: str) -> dict[str, str]:
     return found
 
 
+_ACRONYM_BEFORE_PROGRAMME = re.compile(r"\(([A-Z][A-Za-z0-9&-]{1,9})\)[ \t]+(?:Plan|Programme|Program|Fund|Strategy|"
+                                       r"Scheme|Facility|Act|Directive|Regulation)\b")
 _ACRONYM_OF_PROGRAMME = re.compile(r"\b(?:fund|programme|program|scheme|loan|grant|projects?|initiative|strategy)"
                                    r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
 # A short name the document defines: (or “the Network”), (the "Partnership").
@@ -670,6 +673,9 @@ def document_context(doc_text: str) -> DocumentContext:
     # body's, names no organisation either.
     programmes |= frozenset(acr for acr, long_form in acronyms.items()
                             if _ORGAN.fullmatch(long_form) or _KIND_OF_BODY.fullmatch(long_form))
+    # "Strategic Energy Technology (SET) Plan": the acronym of a programme's name.
+    if "(" in doc_text:
+        programmes |= frozenset(_ACRONYM_BEFORE_PROGRAMME.findall(doc_text))
     # "the dedicated fund (FUI)", "a loan for cluster projects (PIPC)": named after a word for a programme.
     if "(" in doc_text:
         programmes |= frozenset(_ACRONYM_OF_PROGRAMME.findall(doc_text)) - acronyms.keys()
@@ -897,7 +903,8 @@ def programme(e, text, ctx):
 
 _PHASE = re.compile(r"\s+Phase\s+(?:[IVX]+|\d+)$")  # "... Development Cooperation Program Phase II"
 # "South East Queensland City" + "Deal": the model stopped before the word that makes the name a programme's.
-_PROGRAMME_WORD_AFTER = re.compile(r"[ \t]+(?:Fund|Programme|Program|Project|Scheme|Facility|Deal|Strategy|Plan|Act|"
+_PROGRAMME_WORD_AFTER = re.compile(r"(?:[ \t]+\([A-Z][A-Za-z0-9&-]{1,9}\))?"  # "Strategic Energy Technology (SET) Plan"
+                                   r"[ \t]+(?:Fund|Programme|Program|Project|Scheme|Facility|Deal|Strategy|Plan|Act|"
                                    r"Yojana)\b(?![-’'])")
 
 
@@ -1024,17 +1031,20 @@ def job_title(e, text, ctx):
     return e
 
 
+_WHO_LEADS_AFTER = re.compile(r",?\s+who\s+(?:heads|headed|leads|led|runs|ran|chairs|chaired|founded|co-founded|"
+                              r"manages|managed|directs|directed)\b")
 _JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}(?:{'|'.join(sorted(w.capitalize() for w in ROLES if w.isalpha() and w.islower()))})")
 
 
 @acts_on("ORG", "GPE", "LOC")
 def person_by_role(e, text, ctx):
     """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst", "Indro Mukerjee has been named the new
-    CEO": a person."""
+    CEO", "Wojciech Florczuk, who heads the Institute's ...": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
+                 or _WHO_LEADS_AFTER.match(text, e.end)
                  or _ROLE_BEFORE.search(text[max(0, e.start - 30):e.start]) and not _CAPITALS_WORD.search(e.text)
                  and not _FIRM_WORDS.search(e.text))):
         return replace(e, label="PERSON")

@@ -1117,3 +1117,11 @@ def test_names_listed_right_after_a_plural_noun_for_firms_are_firms():
     text = "Three companies, Lumora, Data Vantage and Kestrel Systems, won contracts in Lahore."
     kept = _kept(text, ["Lumora", "Data Vantage", "Lahore"], label="PERSON")
     assert {("Lumora", "ORG"), ("Data Vantage", "ORG")} <= kept
+
+
+def test_operations_projects_and_a_plan_named_with_its_acronym_are_programmes_and_who_leads_is_a_person():
+    text = ("Under the Strategic Battery Technology (SBT) Plan and Operation Lighthouse, the ministry funds "
+            "Project Meridian; Anneli Korpela, who heads the cluster, welcomed it, as did SBT partners.")
+    kept = _kept(text, ["Strategic Battery Technology", "SBT", "Operation Lighthouse", "Project Meridian",
+                        "Anneli Korpela"])
+    assert kept == {("Anneli Korpela", "PERSON")}
