@@ -412,6 +412,13 @@ def _kept(text, names, label="ORG"):
     return {(e.text, e.label) for e in clean_passage(text, given, document_context(text))}
 
 
+def _cleaned(text, given):
+    """The rules' verdict, in order, on the entities given for one passage."""
+    from pipeline.entities import clean_passage, document_context
+
+    return [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+
+
 def _settled(text, given):
     """The rules' and then the document's verdict on one passage's entities (a one-passage document)."""
     from pipeline.entities import clean_passage, document_context, harmonise
@@ -953,8 +960,6 @@ def test_platforms_workshops_matchmaking_events_and_challenges_are_not_organisat
 
 
 def test_what_a_person_is_of_or_works_at_is_an_organisation():
-    from pipeline.entities import clean_passage, document_context
-
     text = ("Tomaz Kranjc of the parts maker Vodnik Avtodeli said the plant would grow, and Lena Ortmann of "
             "Hamburg agreed. Having left the hydrogen team at Booz Allen, Rui Costa met Ana Silva at Ana Silva's "
             "office.")
@@ -962,7 +967,7 @@ def test_what_a_person_is_of_or_works_at_is_an_organisation():
              _entity(text, "Lena Ortmann", "PERSON"), _entity(text, "Hamburg", "GPE"),
              _entity(text, "Booz Allen", "PERSON"), _entity(text, "Rui Costa", "PERSON")]
     given += [_entity(text, "Ana Silva", "PERSON"), _entity(text, "Ana Silva", "PERSON", nth=1)]
-    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    kept = _cleaned(text, given)
     assert kept == [("Tomaz Kranjc", "PERSON"), ("Vodnik Avtodeli", "ORG"), ("Lena Ortmann", "PERSON"),
                     ("Hamburg", "GPE"), ("Booz Allen", "ORG"), ("Rui Costa", "PERSON"), ("Ana Silva", "PERSON"),
                     ("Ana Silva", "PERSON")]
@@ -984,13 +989,11 @@ def test_a_ministrys_list_of_portfolios_continues_its_name_but_a_list_of_bodies_
 def test_in_a_list_of_people_the_models_firms_named_like_people_are_people():
     text = ("The start-up was founded by Marta Kuusk, Indrek Sepp, Kaarel Tamm and Liis Org, with seed money "
             "from Nordic Ventures, Baltic Angels and Tera Capital.")
-    from pipeline.entities import clean_passage, document_context
-
     given = [_entity(text, "Marta Kuusk", "PERSON"), _entity(text, "Indrek Sepp", "ORG"),
              _entity(text, "Kaarel Tamm", "ORG"), _entity(text, "Liis Org", "PERSON"),
              _entity(text, "Nordic Ventures", "ORG"), _entity(text, "Baltic Angels", "PERSON"),
              _entity(text, "Tera Capital", "ORG")]
-    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    kept = _cleaned(text, given)
     assert kept[:4] == [("Marta Kuusk", "PERSON"), ("Indrek Sepp", "PERSON"), ("Kaarel Tamm", "PERSON"),
                         ("Liis Org", "PERSON")]
     assert kept[4:] == [("Nordic Ventures", "ORG"), ("Baltic Angels", "ORG"), ("Tera Capital", "ORG")]
@@ -1076,23 +1079,19 @@ def test_korean_ministry_names_given_names_areas_and_plans_from_a_cluster_policy
 
 
 def test_in_a_list_of_attendees_the_body_after_a_persons_role_is_an_organisation():
-    from pipeline.entities import clean_passage, document_context
-
     text = "Speakers: Marta Ruiz Ortega, Executive Director, Ruta Verde; Tomás Ibarra, Cluster Manager, Nodo Sur."
     given = [_entity(text, "Marta Ruiz Ortega", "PERSON"), _entity(text, "Ruta Verde", "PERSON"),
              _entity(text, "Tomás Ibarra", "PERSON"), _entity(text, "Nodo Sur", "GPE")]
-    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    kept = _cleaned(text, given)
     assert kept == [("Marta Ruiz Ortega", "PERSON"), ("Ruta Verde", "ORG"), ("Tomás Ibarra", "PERSON"),
                     ("Nodo Sur", "ORG")]
 
 
 def test_a_name_the_model_missed_after_a_persons_of_is_their_organisation():
-    from pipeline.entities import clean_passage, document_context
-
     text = ("Energy expert Ruth Okafor of Whitlow Partners said the cluster of Lagos firms, backed by Femi "
             "Adeyemi of Horizon Europe, would grow.")
     given = [_entity(text, "Ruth Okafor", "PERSON"), _entity(text, "Femi Adeyemi", "PERSON")]
-    kept = [(e.text, e.label) for e in clean_passage(text, given, document_context(text))]
+    kept = _cleaned(text, given)
     assert kept == [("Ruth Okafor", "PERSON"), ("Whitlow Partners", "ORG"), ("Femi Adeyemi", "PERSON")]
 
 
