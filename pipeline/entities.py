@@ -865,8 +865,16 @@ def site(e, text, ctx):
 
 @acts_on(*NAME_LABELS)
 def common_noun(e, text, ctx):
-    """"cooperatives", "the region": a common noun is not a name."""
-    return None if e.label in NAME_LABELS and _unnamed(e) and not any(c.isupper() for c in e.text) else e
+    """"cooperatives", "the region": a common noun is not a name; nor is one after a nationality ("a
+    Hungarian ministry"), nor a direction alone ("Eastern" partner countries)."""
+    if e.label in NAME_LABELS and _unnamed(e) and (not any(c.isupper() for c in e.text) or _LOWER_HEAD.search(e.text)
+                                                   or e.text in _DIRECTIONS):
+        return None
+    return e
+
+
+_LOWER_HEAD = re.compile(rf"^[A-Z][a-z]+(?:an|ish|ese|ch|i)\s+{alternation(h.lower() for h in BODY_HEADS if h.istitle())}$")
+_DIRECTIONS = frozenset({"Eastern", "Western", "Northern", "Southern", "Central"})
 
 
 @acts_on(*NAME_LABELS)

@@ -1124,3 +1124,11 @@ def test_operations_projects_and_a_plan_named_with_its_acronym_are_programmes_an
     kept = _kept(text, ["Strategic Battery Technology", "SBT", "Operation Lighthouse", "Project Meridian",
                         "Anneli Korpela"])
     assert kept == {("Anneli Korpela", "PERSON")}
+
+
+def test_a_common_noun_after_a_nationality_and_a_direction_alone_are_not_names():
+    text = ("A Hungarian ministry leads the project with Eastern partner countries, while the MSME ministry "
+            "and the Western Cape government fund the Danish Agency for Digitisation.")
+    kept = _kept(text, ["Hungarian ministry", "Eastern", "MSME ministry", "Western Cape",
+                        "Danish Agency for Digitisation"])
+    assert {name for name, _ in kept} == {"MSME ministry", "Western Cape", "Danish Agency for Digitisation"}
