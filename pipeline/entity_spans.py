@@ -236,13 +236,23 @@ _BODY_TITLE_PERSON = re.compile(rf"(?P<body>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|
 
 
 def _split_title(ent: Entity) -> list[Entity]:
-    """The body and the person of "Edison International SVP Caroline Choi"."""
+    """The body and the person of "Edison International SVP Caroline Choi", and of "Heidrun Hochreiter of
+    Food Cluster Business Upper Austria" (not "Technical University of Munich": a body's word in the first part)."""
     m = _BODY_TITLE_PERSON.fullmatch(ent.text) if ent.label in ("ORG", "PERSON") else None
-    if not m or _ORG_HEAD_ANYWHERE.search(m.group("person")) or is_place(m.group("person")):
-        return [ent]
-    a, b = m.span("person")
-    return [Entity(m.group("body"), "ORG", ent.start, ent.start + m.end("body")),
-            Entity(m.group("person"), "PERSON", ent.start + a, ent.start + b)]
+    if m and not _ORG_HEAD_ANYWHERE.search(m.group("person")) and not is_place(m.group("person")):
+        a, b = m.span("person")
+        return [Entity(m.group("body"), "ORG", ent.start, ent.start + m.end("body")),
+                Entity(m.group("person"), "PERSON", ent.start + a, ent.start + b)]
+    m = _PERSON_OF_BODY.fullmatch(ent.text) if ent.label == "ORG" else None
+    if (m and not _ORG_HEAD_ANYWHERE.search(m.group("person")) and not is_place(m.group("person"))
+            and _ORG_HEAD_ANYWHERE.search(m.group("body"))):
+        a, b = m.span("body")
+        return [Entity(m.group("person"), "PERSON", ent.start, ent.start + m.end("person")),
+                Entity(m.group("body"), "ORG", ent.start + a, ent.start + b)]
+    return [ent]
+
+
+_PERSON_OF_BODY = re.compile(r"(?P<person>[A-ZÀ-Þ][a-zà-ÿ]+(?:[ -][A-ZÀ-Þ][a-zà-ÿ]+){1,2})\s+of\s+(?:the\s+)?(?P<body>[A-Z].+)")
 
 
 def _split_possessive(ent: Entity) -> list[Entity]:

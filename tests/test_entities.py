@@ -1132,3 +1132,14 @@ def test_a_common_noun_after_a_nationality_and_a_direction_alone_are_not_names()
     kept = _kept(text, ["Hungarian ministry", "Eastern", "MSME ministry", "Western Cape",
                         "Danish Agency for Digitisation"])
     assert {name for name, _ in kept} == {"MSME ministry", "Western Cape", "Danish Agency for Digitisation"}
+
+
+def test_a_person_of_a_body_taken_for_one_name_is_split_but_a_university_of_a_city_is_not():
+    from pipeline.entity_spans import repair_spans
+
+    text = "Ingrid Moser of Biotech Cluster Styria met the Technical University of Munich and the Free University of Bozen."
+    given = [_entity(text, "Ingrid Moser of Biotech Cluster Styria", "ORG"),
+             _entity(text, "Technical University of Munich", "ORG"), _entity(text, "Free University of Bozen", "ORG")]
+    got = [(e.text, e.label) for e in repair_spans(text, given)]
+    assert ("Ingrid Moser", "PERSON") in got and ("Biotech Cluster Styria", "ORG") in got
+    assert ("Technical University of Munich", "ORG") in got and ("Free University of Bozen", "ORG") in got
