@@ -388,6 +388,13 @@ def _pattern_entities(text: str) -> list[Entity]:
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
 
+def _holds(body: Entity, part: Entity) -> bool:
+    """A body's name holds a shape-named place as part of it ("Regional Development Agency of Usti Region,
+    PLC"): the place does not replace it."""
+    return (body.label == "ORG" and body.start <= part.start and part.end <= body.end and body != part
+            and part.label != "ORG" and bool(_ORG_HEAD_ANYWHERE.search(body.text)))
+
+
 def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """The passage's entities with joins, continuations, possessives and shape-named spans put right."""
     names = [e for e in ents if e.label in NAME_LABELS and e.norm is None]
@@ -401,7 +408,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
     patterns = _pattern_entities(text)
-    out = [e for e in fixed if e.norm is not None or not any(_overlaps(e, p) for p in patterns)]
+    out = [e for e in fixed if e.norm is not None or not any(_overlaps(e, p) and not _holds(e, p) for p in patterns)]
     out += [p for p in patterns if not any(_overlaps(p, e) for e in out)]
     # Names known by their last word fill gaps, or replace model spans they wholly contain
     # ("Aachen University" inside "RWTH Aachen University"), never cut a longer model span.

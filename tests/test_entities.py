@@ -1143,3 +1143,13 @@ def test_a_person_of_a_body_taken_for_one_name_is_split_but_a_university_of_a_ci
     got = [(e.text, e.label) for e in repair_spans(text, given)]
     assert ("Ingrid Moser", "PERSON") in got and ("Biotech Cluster Styria", "ORG") in got
     assert ("Technical University of Munich", "ORG") in got and ("Free University of Bozen", "ORG") in got
+
+
+def test_a_region_named_inside_a_bodys_name_does_not_cut_the_name():
+    from pipeline.entity_spans import repair_spans
+
+    text = "Led by the Regional Development Agency of Usti Region, PLC, the partners met in Karlovy Vary Region."
+    given = [_entity(text, "Regional Development Agency of Usti Region", "ORG"), _entity(text, "PLC", "ORG")]
+    got = [(e.text, e.label) for e in repair_spans(text, given)]
+    assert ("Regional Development Agency of Usti Region, PLC", "ORG") in got
+    assert ("Karlovy Vary Region", "GPE") in got  # a region standing alone is still found by its shape
