@@ -1098,8 +1098,15 @@ def firm_of_place(e, text, ctx):
 @acts_on("ORG", "PERSON")
 def town_shape(e, text, ctx):
     """"Ratcliffe-on-Soar", "Stratford-upon-Avon", "Southend-on-Sea", "Seoul Metropolitan Area": a place's
-    name by its shape."""
-    return replace(e, label="GPE") if _unnamed(e) and (_TOWN_SHAPE.fullmatch(e.text) or _AREA_SHAPE.search(e.text)) else e
+    name by its shape; "the Tenth of Ramadan city", "Borg El-Arab town": a name the text calls a town."""
+    if _unnamed(e) and (_TOWN_SHAPE.fullmatch(e.text) or _AREA_SHAPE.search(e.text)
+                        or _TOWN_AFTER.match(text, e.end) and not _NATIONALITY_END.search(e.text)):  # "a Medieval Italian city"
+        return replace(e, label="GPE")
+    return e
+
+
+_TOWN_AFTER = re.compile(r"[ \t]+(?:city|town|village|municipality|township)\b(?![-’'])")
+_NATIONALITY_END = re.compile(r"(?:ian|ean|ese|ish)$")
 
 
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
