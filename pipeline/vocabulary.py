@@ -15,7 +15,10 @@ from collections.abc import Iterable
 BODY_HEADS = frozenset("""Academy Agency Alliance Association Authority Bank Board Bureau Center Centre Chamber Cluster
 College Commission Company Consortium Cooperative Corporation Council Department Federation Forum Foundation Government
 Group Hospital Hub Institute Institutes Ministry Network Observatory Office Organisation Organization Platform School
-Secretariat Society Union University""".split())
+Secretariat Society Union University""".split()) | {
+    # The same heads in the languages of the names reports keep untranslated ("Provadis Hochschule").
+    "Hochschule", "Fachhochschule", "Universität", "Universiteit", "Universitet", "Université", "Universidad",
+    "Università", "Instituut", "Stiftung", "Verband", "Kammer"}
 # Heads of official names that go on with "of"/"for" but say less about what the name is.
 OFFICIAL_HEADS = frozenset("""Administration Commissioner Confederation Court Directorate Directorate-General Fund
 Institution Representation Service Services""".split())

@@ -1160,3 +1160,9 @@ def test_a_name_the_text_calls_a_city_or_town_is_a_place():
     kept = _kept(text, ["Sixth of October", "Medieval Italian", "Nordvik"])
     assert ("Sixth of October", "GPE") in kept and ("Nordvik", "GPE") in kept
     assert ("Medieval Italian", "ORG") in kept  # an adjective before "town" names no town: left as the model said
+
+
+def test_a_head_noun_in_the_language_of_the_name_makes_a_body():
+    text = "Contributors came from Provadis Hochschule, the Fraunhofer Stiftung and Saxon Wirtschaftskammer."
+    kept = _kept(text, ["Provadis Hochschule", "Fraunhofer Stiftung"], label="PERSON")
+    assert kept == {("Provadis Hochschule", "ORG"), ("Fraunhofer Stiftung", "ORG")}
