@@ -30,7 +30,7 @@ PLACE_HEADS = frozenset("Bay Cape City Gulf Isle Islands Kingdom Lake Mount Port
 NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre", "Chamber", "Cluster", "Consortium",
                           "Cooperative", "Corporation", "Council", "Enterprise", "Enterprise Forum", "Federation",
                           "Foundation", "Government", "Hub", "Institute", "Institutes", "Network", "Observatory",
-                          "Partnership", "Platform", "Science Park", "Secretariat", "Technology Park", "University",
+                          "Partnership", "Science Park", "Secretariat", "Technology Park", "University",
                           # legal forms
                           "Limited", "Ltd", "Inc", "GmbH", "LLC", "PLC", "plc"})
 # Words inside a name that say "organisation", beyond the heads: legal forms, labs, foreign heads.

@@ -1166,3 +1166,11 @@ def test_a_head_noun_in_the_language_of_the_name_makes_a_body():
     text = "Contributors came from Provadis Hochschule, the Fraunhofer Stiftung and Saxon Wirtschaftskammer."
     kept = _kept(text, ["Provadis Hochschule", "Fraunhofer Stiftung"], label="PERSON")
     assert kept == {("Provadis Hochschule", "ORG"), ("Fraunhofer Stiftung", "ORG")}
+
+
+def test_a_platform_dropped_by_the_rules_is_not_found_again_by_its_last_word(nlp):
+    paras = ["Members signed up to the Baltic Cluster Collaboration Platform, which the Baltic Sea Cluster "
+             "Network runs from Riga."]
+    found = by_text(refined(nlp, paras))
+    assert not any("Platform" in name for name, _ in found)
+    assert ("Baltic Sea Cluster Network", "ORG") in found
