@@ -1168,6 +1168,12 @@ def test_a_head_noun_in_the_language_of_the_name_makes_a_body():
     assert kept == {("Provadis Hochschule", "ORG"), ("Fraunhofer Stiftung", "ORG")}
 
 
+def test_funds_and_programmes_in_the_plural_are_programmes():
+    text = "Money came from the European Structural and Investment Funds (ESIF) and the Nordic Programmes, via Vinnova."
+    kept = _kept(text, ["European Structural and Investment Funds", "ESIF", "Nordic Programmes", "Vinnova"])
+    assert kept == {("Vinnova", "ORG")}
+
+
 def test_a_platform_dropped_by_the_rules_is_not_found_again_by_its_last_word(nlp):
     paras = ["Members signed up to the Baltic Cluster Collaboration Platform, which the Baltic Sea Cluster "
              "Network runs from Riga."]
