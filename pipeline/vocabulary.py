@@ -29,7 +29,7 @@ PLACE_HEADS = frozenset("Bay Cape City Gulf Isle Islands Kingdom Lake Mount Port
 # body heads least often used for anything else, and a few two-word endings.
 NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre", "Chamber", "Cluster", "Consortium",
                           "Cooperative", "Corporation", "Council", "Enterprise", "Enterprise Forum", "Federation",
-                          "Foundation", "Government", "Hub", "Institute", "Institutes", "Network", "Observatory",
+                          "Foundation", "Government", "Hub", "Institute", "Network", "Observatory",
                           "Partnership", "Science Park", "Secretariat", "Technology Park", "University",
                           # legal forms
                           "Limited", "Ltd", "Inc", "GmbH", "LLC", "PLC", "plc"})
