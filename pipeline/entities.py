@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .entity_spans import NAME_LABELS, VERSION_AFTER
+from .entity_spans import NAME_LABELS, PERSON_SHAPE, VERSION_AFTER
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
 from .records import Entity
@@ -673,11 +673,10 @@ def document_context(doc_text: str) -> DocumentContext:
     # body's, names no organisation either.
     programmes |= frozenset(acr for acr, long_form in acronyms.items()
                             if _ORGAN.fullmatch(long_form) or _KIND_OF_BODY.fullmatch(long_form))
-    # "Strategic Energy Technology (SET) Plan": the acronym of a programme's name.
     if "(" in doc_text:
+        # "Strategic Energy Technology (SET) Plan": the acronym of a programme's name.
         programmes |= frozenset(_ACRONYM_BEFORE_PROGRAMME.findall(doc_text))
-    # "the dedicated fund (FUI)", "a loan for cluster projects (PIPC)": named after a word for a programme.
-    if "(" in doc_text:
+        # "the dedicated fund (FUI)", "a loan for cluster projects (PIPC)": named after a word for a programme.
         programmes |= frozenset(_ACRONYM_OF_PROGRAMME.findall(doc_text)) - acronyms.keys()
     return DocumentContext(
         acronyms={acr: long_form for acr, long_form in acronyms.items() if acr not in programmes},
@@ -1041,7 +1040,9 @@ def job_title(e, text, ctx):
 
 _WHO_LEADS_AFTER = re.compile(r",?\s+who\s+(?:heads|headed|leads|led|runs|ran|chairs|chaired|founded|co-founded|"
                               r"manages|managed|directs|directed)\b")
-_JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}(?:{'|'.join(sorted(w.capitalize() for w in ROLES if w.isalpha() and w.islower()))})")
+# Capitalised one- or two-word title ending in a role ("Project Adviser", "Policy Officer").
+_JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}"
+                             rf"{alternation(w.capitalize() for w in ROLES if w.isalpha() and w.islower())}")
 
 
 @acts_on("ORG", "GPE", "LOC")
@@ -1107,8 +1108,6 @@ def town_shape(e, text, ctx):
 
 _TOWN_AFTER = re.compile(r"[ \t]+(?:city|town|village|municipality|township)\b(?![-’'])")
 _NATIONALITY_END = re.compile(r"(?:ian|ean|ese|ish)$")
-
-
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
 _AREA_SHAPE = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Metropolitan|Metro|Capital)\s+(?:Area|Region)$")
 
@@ -1272,7 +1271,6 @@ _LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]
                        r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)$")
 
 
-_PERSON_SHAPE = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[- ][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+){1,2}")
 
 
 def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
@@ -1300,7 +1298,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
             if (_BRACKET_OPEN_BEFORE.search(text[max(0, a.start - 2):a.start]) and text[b.end:b.end + 1] == ")"
                     and {a.label, b.label} == {"PERSON", "ORG"}):
                 firm = a if a.label == "ORG" else b
-                if _unnamed(firm) and _PERSON_SHAPE.fullmatch(firm.text) and not _ORG_WORDS.search(firm.text):
+                if _unnamed(firm) and PERSON_SHAPE.fullmatch(firm.text) and not _ORG_WORDS.search(firm.text):
                     changed[id(firm)] = replace(firm, label="PERSON")
             continue
         if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
@@ -1316,7 +1314,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
             # body, no place), the model's "firms" are people too.
             firms = [e for e in run if e.label == "ORG"]
             if sum(e.label == "PERSON" for e in run) >= 2 and firms and all(
-                    _unnamed(e) and _PERSON_SHAPE.fullmatch(e.text) and not _ORG_WORDS.search(e.text)
+                    _unnamed(e) and PERSON_SHAPE.fullmatch(e.text) and not _ORG_WORDS.search(e.text)
                     and not is_place(e.text) for e in firms):
                 for e in firms:
                     changed[id(e)] = replace(e, label="PERSON")

@@ -45,10 +45,15 @@ if not Doc.has_extension("published"):
 NAMES = "cluster_lessons_names"
 
 
+def _name_value(names: dict, span, field: int):
+    """The canonical name (field 1) or ISO date (field 2) stored for ``span`` in a document's dict of names."""
+    got = names.get(span.start_char)
+    return got[field] if got is not None and got[0] == span.end_char else None
+
+
 def _span_value(field: int):
     def get(span: Span):
-        got = span.doc.user_data.get(NAMES, {}).get(span.start_char)
-        return got[field] if got is not None and got[0] == span.end_char else None
+        return _name_value(span.doc.user_data.get(NAMES, {}), span, field)
 
     def put(span: Span, value) -> None:
         values = span.doc.user_data.setdefault(NAMES, {})
@@ -119,7 +124,7 @@ def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[En
     ents = doc.ents
     out = by_passage(ents, parts, text, lambda span, base, text: Entity(
         text[span.start_char:span.end_char], span.label_, span.start_char - base, span.end_char - base,
-        norm=span.ent_id_ or None, iso=_iso_in(names, span)))
+        norm=span.ent_id_ or None, iso=_name_value(names, span, 2)))
     doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out], [s for s in ents if s.label_ not in KEPT_LABELS])
     return out
 
@@ -129,12 +134,6 @@ def _still_set(doc: Doc) -> tuple | None:
     is still that."""
     cached = doc.user_data.get(_READ)
     return cached if cached is not None and cached[0] == _ents_signature(doc) else None
-
-
-def _iso_in(names: dict, span) -> str | None:
-    """``span._.iso`` read from the document's dict of names."""
-    got = names.get(span.start_char)
-    return got[2] if got is not None and got[0] == span.end_char else None
 
 
 def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False) -> list[list[Entity]]:
@@ -177,7 +176,7 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
     if len(spans) == given and all(_as_given(extra[(s.start_char, s.end_char)], s, text) for s in spans):
         as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]  # nothing widened or dropped
     else:
-        as_set = by_passage(sorted(spans, key=lambda s: s.start), parts, text, lambda span, base, text: _relative(
+        as_set = by_passage(spans, parts, text, lambda span, base, text: _relative(
             extra[(span.start_char, span.end_char)], span, base, text))
     if not final:
         doc.user_data[_READ] = (_ents_signature(doc), as_set, others)

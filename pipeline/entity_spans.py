@@ -32,6 +32,8 @@ from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, NAME_ENDINGS, OFFICES
                          PLACE_HEADS, alternation)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
+# Named like a person: two or three capitalised words of letters ("Toivo Annus", "Inmaculada Periañez-Forte").
+PERSON_SHAPE = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[- ][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+){1,2}")
 _CAP_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*"
 # Nouns that head an official name and may be followed by "of"/"for" + the rest of it.
 _HEADS = re.compile(alternation(BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS) + "$")
@@ -252,7 +254,7 @@ def _split_title(ent: Entity) -> list[Entity]:
     return [ent]
 
 
-_PERSON_OF_BODY = re.compile(r"(?P<person>[A-ZÀ-Þ][a-zà-ÿ]+(?:[ -][A-ZÀ-Þ][a-zà-ÿ]+){1,2})\s+of\s+(?:the\s+)?(?P<body>[A-Z].+)")
+_PERSON_OF_BODY = re.compile(rf"(?P<person>{PERSON_SHAPE.pattern})\s+of\s+(?:the\s+)?(?P<body>[A-Z].+)")
 
 
 def _split_possessive(ent: Entity) -> list[Entity]:

@@ -68,12 +68,12 @@ HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Professor Sir Dame Judge Father Sister
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman Chairperson CEO
 Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 # Further titles that stand before a name but are not left out of it elsewhere ("VP Šefčovič",
-# "Consul General Cassie Doyle", "Sen. Evan Bayh").
+# "Consul General Cassie Doyle", "Sen. Evan Bayh", "World Bank Representative Sameer Goyal", "Industry PS
+# Juma Mukhwana": a Principal Secretary).
 OTHER_TITLES = frozenset({"VP", "Vice President", "Consul General", "Ambassador", "Sen", "Rep", "Deputy",
                           "State Secretary", "Honourable", "Honorable", "Hon", "Alderman", "Alderwoman",
                           "Councillor", "Councilor", "Cllr", "Premier", "First Lady", "Congressman", "Congresswoman",
-                          "Sheikh", "Sheikha", "Representative", "PS"})  # "World Bank Representative Sameer Goyal",
-# "Industry PS Juma Mukhwana" (a Principal Secretary)
+                          "Sheikh", "Sheikha", "Representative", "PS"})
 # Offices whose "of/for ..." names a portfolio, not an organisation ("Minister of ICT and Innovation").
 PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
 # Second words of a two-word title ("Cabinet Secretary"): the first word is no organisation.
