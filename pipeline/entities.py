@@ -514,7 +514,8 @@ def acronyms_of(text: str) -> dict[str, str]:
                 if words[i].endswith(",") and not re.search(r"\s(?:and|&)\s", long_form[spans[i][0]:]):
                     break  # "Idemitsu Kosan, Hokkaido Electric Power": a list of names, not one name
                 caps = sum(w[0].isupper() for w in words[i:])
-                if words[i][0].isupper() and caps >= len(letters) - 1:
+                # From a word with the acronym's first letter: not "Senator Ron Wyden (D-OR)".
+                if words[i][0].isupper() and caps >= len(letters) - 1 and words[i][0] == letters[0].upper():
                     best = long_form[spans[i][0]:]
                     break
         if best:

@@ -939,6 +939,18 @@ def test_a_share_listing_and_a_senators_party_in_brackets_name_nothing():
     assert kept == {("Gulf Hydrogen", "ORG"), ("Solvane SA", "ORG"), ("Orsted", "ORG")}
 
 
+def test_a_name_before_brackets_is_no_long_form_of_an_acronym_it_does_not_start_like(nlp):
+    # The loose fit (nearly as many capitals as letters) once read "Ron Wyden (D-OR)" as a definition:
+    # the senator became an organisation, and so did his party and state.
+    text = "In the release, U.S. Senator Ron Wyden (D-OR) argued that federal money for small firms must grow."
+    assert acronyms_of(text) == {}
+    ents = by_text(refined(nlp, [text]))
+    assert ("Ron Wyden", "PERSON") in ents and not {e for e in ents if e[1] == "ORG"}
+    # A long form that starts as its acronym does still fits loosely ("and" for "&").
+    assert acronyms_of("The Foreign, Commonwealth and Development Office (FCDO) funds it.") == {
+        "FCDO": "Foreign, Commonwealth and Development Office"}
+
+
 def test_a_makers_name_before_a_models_number_is_the_product():
     text = ("The valley's firms build parts for the Airbus A350 and the Boeing 777 Freighter, while Leonardo "
             "and Safran run repair shops near the airport.")
