@@ -978,9 +978,15 @@ def place_after_preposition(e, text, ctx):
     """"in Rubavu", "across Nuevo León": a place, whatever the model said."""
     if (e.label in ("PERSON", "ORG") and _unnamed(e) and _PLACE_PREPOSITION.search(text[max(0, e.start - 12):e.start])
             and not _ORG_WORDS.search(e.text) and not e.text.isupper() and len(e.text.split()) <= 3
-            and not _INNER_CAPITAL.search(e.text)):  # "Diversity in ClimateTech": a brand's spelling, no town's
+            and not _INNER_CAPITAL.search(e.text)  # "Diversity in ClimateTech": a brand's spelling, no town's
+            and not _STAKE_BEFORE.search(text, max(0, e.start - 60), e.start)):
         return replace(e, label="GPE")
     return e
+
+
+# "a minority holding in Elcogen", "invested EUR 24 million in Elcogen": one holds shares in a firm, not a town.
+_STAKE_BEFORE = re.compile(r"\b(?:stakes?|holdings?|shares?|shareholdings?|equity|investments?|invest(?:s|ed|ing)?)"
+                           r"(?:\s+[\w$€£.,%-]+){0,5}\s+in\s+$")
 
 
 @acts_on("GPE", "LOC", "PERSON")

@@ -1056,6 +1056,13 @@ def test_a_name_spelled_with_an_inner_capital_after_in_is_no_town():
     assert _kept("The plant opened in Rubavu last year.", ["Rubavu"]) == {("Rubavu", "GPE")}
 
 
+def test_a_firm_one_holds_shares_in_is_no_town_after_in():
+    text = "The fund invested EUR 18 million in Solvenergi and now holds a minority stake in Kalvo, near Tartu."
+    assert _kept(text, ["Solvenergi", "Kalvo"]) == {("Solvenergi", "ORG"), ("Kalvo", "ORG")}
+    # Money spent in a town still leaves the town a place.
+    assert _kept("The firm spent EUR 3 million on a plant in Rubavu.", ["Rubavu"]) == {("Rubavu", "GPE")}
+
+
 def test_a_phase_number_and_kinds_of_place_are_not_names_and_a_region_may_be_written_without_hyphens():
     from pipeline.places import is_place
 
