@@ -42,7 +42,8 @@ ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "
 FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Power Wind Solar Hydrogen
 Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
-Media Software Networks Robotics Materials Chemicals Steel Mining Resources""".split())
+Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation
+Aerospace Automotive Electronics Semiconductors Biotech Analytics""".split())
 # Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
 FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
 retailer consultancy spin-off spinoff spin-out spinout""".split())
@@ -60,7 +61,7 @@ Governing Interim Management Monitoring Organising Organizing Programme Project 
 Supervisory Technical""".split())
 
 # Last words of the names of sites ("Dogger Bank Wind Farm"): places without a government, LOC.
-SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",
+SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",
                           "Power Station", "Nuclear Power Plant"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").

@@ -390,6 +390,15 @@ def test_a_wind_farm_is_a_site_not_the_company_that_runs_it(nlp):
     assert {("Equinor", "ORG"), ("SSE Renewables", "ORG")} <= found[0]
 
 
+def test_a_windfarm_written_as_one_word_is_a_site_and_a_sector_word_makes_a_firm_no_person():
+    text = ("Pre-assembly for the Kelpie Offshore Windfarm went to Tarn Subsea, while Loch Automation and "
+            "Brodie Packaging made the cable trays.")
+    given = ["Kelpie Offshore Windfarm", "Tarn Subsea", "Loch Automation", "Brodie Packaging"]
+    assert _kept(text, given[:1]) == {("Kelpie Offshore Windfarm", "LOC")}
+    assert _kept(text, given[1:], label="PERSON") == {(n, "ORG") for n in given[1:]}
+    assert _kept("Ailsa Brodie chairs the board.", ["Ailsa Brodie"], label="PERSON") == {("Ailsa Brodie", "PERSON")}
+
+
 def test_a_name_tagged_as_an_organisation_once_is_one_wherever_the_document_writes_it():
     """One name, one label across the document: the mentions the model missed are added (given the
     model's spans, so the test is about the consistency rule)."""
