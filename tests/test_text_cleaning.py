@@ -160,6 +160,37 @@ def test_spacy_finds_the_repaired_place_names(tmp_path, nlp):
     assert ("Malmö", "GPE") in found and ("Skåne", "GPE") in found
 
 
+@pytest.mark.parametrize("name", ["news.txt", "news.html", "news.docx"])  # Markdown reads "__" as markup
+def test_long_runs_of_symbols_are_cut_and_the_words_around_them_kept(tmp_path, name):
+    """A hostile or badly exported file: a rule of 15,000 "=", a form line of underscores, a row of stars.
+    spaCy's tokenizer takes time growing with the square of such a run's length (a minute for this one)."""
+    import re
+
+    from pipeline.ingest.normalize import SYMBOL_RUN_MAX
+
+    paragraphs = ["Nordic Energy Cluster plans " + "=" * 15_000 + " a shared test site in Aalborg for 2025.",
+                  "Members sign here " + "_" * 5_000 + " and the board reviews every request " + "★" * 300 + " soon.",
+                  "Short marks stay as written: (see p. 3) ... !? — “quoted” ==== fine."]
+    write_files(tmp_path, {name: FORMATS[name](paragraphs)})
+    [(_, doc)] = read_documents(tmp_path / name, name)
+    texts = [p.text for p in split_passages(doc)]
+    runs = re.compile(r"(?:[^\w\s]|_){10,}")
+    assert [runs.sub("~", t) for t in texts] == [runs.sub("~", p) for p in paragraphs]  # the words, in order
+    assert [len(runs.findall(t)) for t in texts] == [1, 2, 0]  # each long run is still marked
+    assert max(len(r) for t in texts for r in runs.findall(t)) <= SYMBOL_RUN_MAX
+    assert texts[2] == paragraphs[2]
+
+
+def test_characters_escaped_in_a_pages_text_are_the_characters(tmp_path):
+    """trafilatura escapes what would read as Markdown in a page's text: the passages hold the text."""
+    write_files(tmp_path, {"news.html": _page(["Reports [1] by VDI/VDE Innovation+Technik GmbH list C++ tools, "
+                                               "the file data_set_v2, 5*3 units and a literal [link](x) in text."])})
+    [(_, doc)] = read_documents(tmp_path / "news.html", "news.html")
+    assert [p.text for p in split_passages(doc)] == [
+        "Reports [1] by VDI/VDE Innovation+Technik GmbH list C++ tools, the file data_set_v2, 5*3 units and a "
+        "literal [link](x) in text."]
+
+
 LANGUAGES = [json.loads(line) for line in (DATA / "languages.jsonl").open(encoding="utf-8")]
 
 

@@ -82,7 +82,7 @@ def _ftfy_config():
 
 def clean_characters(text: str) -> str:
     """Unify newlines, drop terminal escape sequences, repair mojibake ("MalmÃ¶" is "Malmö"), drop
-    control characters, compose Unicode."""
+    control characters, cut long runs of symbols, compose Unicode."""
     import ftfy
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -93,7 +93,15 @@ def clean_characters(text: str) -> str:
     text = ftfy.fix_text(text.replace("â€\ufffd", "â€\x9d"), _ftfy_config())
     text = text.replace("\t", " ").replace("\xa0", " ")
     text = _CONTROL.sub("", text)
+    text = _SYMBOL_RUN.sub(lambda m: m.group()[:SYMBOL_RUN_MAX], text)
     return unicodedata.normalize("NFC", text)
+
+
+# Rules drawn with "=" or "#", form lines, rows of stars: a run of symbols with no letter, digit or space
+# says nothing, and spaCy's tokenizer splits such a run one character at a time, in time that grows with
+# the square of its length (a line of 15,000 "=" took a minute). Longer runs are cut to this many characters.
+SYMBOL_RUN_MAX = 20
+_SYMBOL_RUN = re.compile(rf"(?:[^\w\s]|_){{{SYMBOL_RUN_MAX + 1},}}")
 
 
 # First parts that make compounds ("cross-border", "long-term"): a line break after them keeps the hyphen.

@@ -19,7 +19,13 @@ _RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$", re.M)
 
 
 def strip_markdown_inline(text: str) -> str:
-    """Remove Markdown markup that is not words (emphasis, links, images, quotes) but keep headings and lists."""
+    """Remove Markdown markup that is not words (emphasis, links, images, quotes) but keep headings and lists.
+
+    A backslash-escaped character is the character itself ("\\[1\\]", "first\\_last"): trafilatura escapes
+    what would read as markup in a page's text, and Markdown authors do the same. The escapes are set
+    aside while the markup goes, so that an escaped bracket or star is never taken for markup.
+    """
+    text = _ESCAPED.sub(lambda m: chr(_SET_ASIDE + ord(m.group(1))), text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _BOLD.sub(r"\2", text)
@@ -27,7 +33,15 @@ def strip_markdown_inline(text: str) -> str:
     text = _CODE.sub(r"\1", text)
     text = _TAG.sub("", text)
     text = _QUOTE.sub("", text)
-    return _RULE.sub("", text)
+    text = _RULE.sub("", text)
+    return _SET_ASIDE_CHAR.sub(lambda m: chr(ord(m.group()) - _SET_ASIDE), text)
+
+
+# CommonMark's escapable characters (ASCII punctuation), set aside meanwhile as characters of a
+# private-use plane that news and reports do not hold.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SET_ASIDE = 0xF0000
+_SET_ASIDE_CHAR = re.compile("[\U000F0021-\U000F007E]")
 
 
 def _front_matter(text: str) -> tuple[str, dict[str, str]]:
