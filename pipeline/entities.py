@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from .entity_spans import NAME_LABELS, PERSON_SHAPE, VERSION_AFTER
 from .ingest.metadata import MONTHS
-from .places import KNOWN_PLACES, WORLD_REGIONS, is_place
+from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
                          FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS,
@@ -224,7 +224,8 @@ def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
     if m and label != "DATE" and m.start() > 0:
         text = text[:m.start()]
     # No name ends in a preposition: "... National Research Council in" (Saskatoon) stops before it.
-    stripped = (re.sub(r"(?:\s+(?:of|and|for|the|de|&|in|at|on|to|with|by|from))+$", "", text.rstrip(" .,;:"))
+    # Nor in a dash after a space: "Tsai Ming-kai - for their work".
+    stripped = (re.sub(r"(?:\s+(?:of|and|for|the|de|&|in|at|on|to|with|by|from|[-–—]+))+$", "", text.rstrip(" .,;:"))
                 if label != "DATE" else text)
     if label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
         stripped = re.sub(r"(?<=\w)(?:\s+(?:province|region|district|county|state|city|municipality|area))+$", "",
@@ -519,7 +520,8 @@ def acronyms_of(text: str) -> dict[str, str]:
                     best = long_form[spans[i][0]:]
                     break
         if best:
-            found[acr] = _LEADING_THE.sub("", best)
+            # "the 'Industrial Cluster Development Scheme' (ICDS)": the quotes are not the name's.
+            found[acr] = _LEADING_THE.sub("", best).strip("'\"‘’“”")
     return found
 
 
@@ -1020,10 +1022,13 @@ def post_nominal(e, text, ctx):
         m = _POST_NOMINAL.search(e.text)
         if m and _PERSON_NAME.fullmatch(e.text[:m.start()]) and not _ORG_WORDS.search(e.text[:m.start()]):
             return replace(e, text=e.text[:m.start()], end=e.start + m.start(), label="PERSON")
+        if _POST_NOMINAL.fullmatch(" " + e.text) and _NAME_AND_COMMA_BEFORE.search(text, max(0, e.start - 40), e.start):
+            return None  # "Heather Humphreys, TD, today": the letters alone, after the name
     return e
 
 
 _POST_NOMINAL = re.compile(r",?\s+(?:MP|MEP|MSP|MLA|MPP|TD|OBE|MBE|CBE|KBE|DBE|FRS|FREng|FRSE|PhD|QC|KC)$")
+_NAME_AND_COMMA_BEFORE = re.compile(r"[A-Z][\w'’-]+,\s*$")
 
 
 @acts_on(*NAME_LABELS)
@@ -1113,6 +1118,19 @@ def town_shape(e, text, ctx):
     return e
 
 
+@acts_on("ORG", "PERSON", "LOC")
+def dateline(e, text, ctx):
+    """"MUSCAT: Hydrogen Oman ...", "NAIROBI, Kenya, 3 May": the town a story is filed from, in capitals at
+    the start of the text, is a place."""
+    if (_unnamed(e) and e.text.isupper() and len(e.text) > 2 and not text[:e.start].strip()
+            and _DATELINE_AFTER.match(text, e.end) and is_place(e.text.title())):
+        return replace(e, label=place_label(e.text.title()))
+    return e
+
+
+_DATELINE_AFTER = re.compile(r"\s*(?::|[–—]|-\s|\(|,\s*(?:[A-Z]|\d))")  # not "CESAR, rated Brazil's ..."
+
+
 _TOWN_AFTER = re.compile(r"[ \t]+(?:city|town|village|municipality|township)\b(?![-’'])")
 _NATIONALITY_END = re.compile(r"(?:ian|ean|ese|ish)$")
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
@@ -1195,7 +1213,7 @@ RULES: tuple[Rule, ...] = (
     organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
     abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
     post_nominal, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
-    town_shape, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
+    town_shape, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
 )
 
 
@@ -1404,7 +1422,8 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
     # "Camila Araya" ... later "Araya": a surname on its own stays a person.
     surnames = {k.split()[-1] for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
     for k in label_of:
-        if len(k.split()) == 1 and k in surnames and label_of[k] != "GPE":  # "Mexillón de Galicia" ≠ Galicia
+        # Not a known place ("Mexillón de Galicia" ≠ Galicia); an unknown one is the surname ("Claux said").
+        if len(k.split()) == 1 and k in surnames and (label_of[k] != "GPE" or not any(is_place(v) for v in variants[k])):
             label_of[k] = "PERSON"
     # A one-word "person" who is never given a first name or a title in the document is, in
     # reports about clusters, nearly always a company the model did not know ("Tauron", "Equinor").

@@ -274,8 +274,16 @@ def _split_possessive(ent: Entity) -> list[Entity]:
     return out
 
 
+_WITH = re.compile(r"(?<=[\w.)])\s+with\s+(?:the\s+)?(?=[A-Z])")
+
+
 def _split_list(ent: Entity) -> list[Entity]:
     """"Aberdeen, Inverness" → two places; "Ministry of X and the Lake Region Forum" → two bodies."""
+    if ent.label == "ORG" and " with " in ent.text:
+        m = _WITH.search(ent.text)
+        if m:  # "created by the Ministry of Economy with Corfo": no official name holds "with" a name
+            a, b = ent.text[:m.start()], ent.text[m.end():]
+            return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     if "," not in ent.text and not _AND.search(ent.text):
         return [ent]  # most names: nothing to split
     parts = [(m.start(), m.group(0)) for m in re.finditer(r"[^,]+?(?=\s*,\s*|\s+and\s+|$)", ent.text)

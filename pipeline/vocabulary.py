@@ -43,7 +43,7 @@ FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Ene
 Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
 Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation
-Aerospace Automotive Electronics Semiconductors Biotech Analytics""".split())
+Aerospace Automotive Electronics Semiconductors Biotech Analytics Technopole Technopark Technopolis""".split())
 # Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
 FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
 retailer consultancy spin-off spinoff spin-out spinout""".split())

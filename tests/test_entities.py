@@ -1208,3 +1208,40 @@ def test_a_platform_dropped_by_the_rules_is_not_found_again_by_its_last_word(nlp
     found = by_text(refined(nlp, paras))
     assert not any("Platform" in name or "Institutes" in name for name, _ in found)
     assert ("Baltic Sea Cluster Network", "ORG") in found
+
+
+def test_errors_read_on_real_pages_of_three_continents():
+    """Each from a class seen running new real pages (paraphrased here): a dash after a person's name,
+    a scheme's name in quotes, a dateline in capitals, a surname the model took for a town, letters after
+    a name standing alone, a science park taken for a person, two bodies joined by "with"."""
+    from pipeline.entity_spans import repair_spans
+
+    text = "The prize went to chip pioneer Lin Mei-hua - for her work on sensors."
+    assert _kept(text, ["Lin Mei-hua - for"], label="PERSON") == {("Lin Mei-hua", "PERSON")}
+
+    text = "The ministry named it the 'Coastal Cluster Upgrade Scheme' (CCUS); the CCUS starts in May."
+    assert acronyms_of(text) == {"CCUS": "Coastal Cluster Upgrade Scheme"}
+    assert _kept(text, ["CCUS"]) == set()  # a scheme's acronym names no body
+
+    assert _kept("MUSCAT: Hydrogen Oman signed three deals.", ["MUSCAT"]) == {("MUSCAT", "GPE")}
+    assert _kept("LAGOS, Nigeria, 3 May - The hub opened.", ["LAGOS"]) == {("LAGOS", "GPE")}
+    assert _kept("CESAR, rated the most innovative institute, moved.", ["CESAR"]) == {("CESAR", "ORG")}
+
+    text = "Pauline Verdier, head of hydrogen at Solvane, signed the deal. Verdier said more would follow in Lyon."
+    given = [_entity(text, "Pauline Verdier", "PERSON"), _entity(text, "Solvane", "ORG"),
+             _entity(text, "Verdier", "GPE", nth=1), _entity(text, "Lyon", "GPE")]
+    assert {(e.text, e.label) for e in _settled(text, given)} == {
+        ("Pauline Verdier", "PERSON"), ("Solvane", "ORG"), ("Verdier", "PERSON"), ("Lyon", "GPE")}
+
+    text = "Minister for Enterprise Mary Doyle, TD, today opened the centre."
+    assert _kept(text, ["TD"], label="GPE") == set()
+
+    text = "Tenants of Lothian Technopole praised the site."
+    assert _kept(text, ["Lothian Technopole"], label="PERSON") == {("Lothian Technopole", "ORG")}
+
+    text = "The scheme was created by the Ministry of Economy with Corfo, which funds it."
+    got = [(e.text, e.label) for e in repair_spans(text, [_entity(text, "Ministry of Economy with Corfo", "ORG")])]
+    assert got == [("Ministry of Economy", "ORG"), ("Corfo", "ORG")]
+    # "with" between a name and a common noun joins nothing
+    text = "Ports with Nordic Energy Cluster members grew."
+    assert [e.text for e in repair_spans(text, [_entity(text, "Nordic Energy Cluster", "ORG")])] == ["Nordic Energy Cluster"]
