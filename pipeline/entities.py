@@ -860,9 +860,17 @@ _NAME_NEXT = re.compile(r",?\s+[A-Z][\w'’-]+\s+[A-Z]")  # "..., Vic Crone"
 @acts_on("ORG", "GPE", "PERSON")
 def site(e, text, ctx):
     """"Dogger Bank Wind Farm": a site, a place without a government (LOC), not the company running it."""
-    if e.label in ("ORG", "GPE", "PERSON") and _unnamed(e) and _SITE.search(e.text):
+    if e.label in ("ORG", "GPE", "PERSON") and _unnamed(e) and (
+            _SITE.search(e.text)
+            # "the 1,075MW Seagreen wind farm", "Hornsea One offshore windfarm"; not its operator's name,
+            # which holds a firm's word ("the 588MW SSE Renewables wind farm")
+            or _SITE_AFTER.match(text, e.end) and not _FIRM_WORDS.search(e.text) and not is_place(e.text)):
         return replace(e, label="LOC")
     return e
+
+
+_SITE_AFTER = re.compile(r"[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?(?:wind[ \t]*farms?|wind[ \t]+parks?|"
+                         r"solar[ \t]+farms?|solar[ \t]+parks?)\b", re.I)
 
 
 @acts_on(*NAME_LABELS)

@@ -28,8 +28,8 @@ from spacy.util import filter_spans
 from .ingest.metadata import MONTHS
 from .places import is_place, place_label
 from .records import Entity
-from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS, OTHER_TITLES,
-                         PLACE_HEADS, alternation)
+from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, FIRM_WORDS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS,
+                         OTHER_TITLES, PLACE_HEADS, alternation)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 # Named like a person: two or three capitalised words of letters ("Toivo Annus", "Inmaculada Periañez-Forte").
@@ -74,6 +74,13 @@ _FEATURE_BEFORE = re.compile(
 _FEATURE_AFTER = re.compile(
     rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
     r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon)(?![\w-])")
+# "the 1,075MW Seagreen wind farm", "Hornsea One offshore windfarm": a site named before its kind in lower case.
+_SITE_BEFORE = re.compile(
+    rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+{_CAP_WORD})*(?:[ \t]+\d+)?(?=[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?"
+    r"(?:wind[ \t]*farms?|wind[ \t]+parks?|solar[ \t]+farms?|solar[ \t]+parks?)\b)")
+_FIRM_WORD_IN = re.compile(rf"\b{alternation(FIRM_WORDS | BODY_HEADS)}\b")
+_NOT_SITE_LEAD = re.compile(r"(?:The|A|An|Its|Our|Their|This|That|These|New|Offshore|Onshore|Floating|"
+                            r"[A-Z][a-z]*(?:ian|ean|ese|ish|ch)|\S+['’]s|[kMGT]W[hp]?)[ \t]+")  # "588 MW Kincardine"
 _FOLLOWED_BY_NAME = re.compile(rf"^\s+{_CAP_WORD}")
 _SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughout|The|Both|Unlike|Like|For|With|"
                             r"To|And|But|While|When|Since|By|Of|On)\s+")
@@ -367,6 +374,7 @@ _NEEDS = {
     _ADMIN_AREA: ("Region", "Voivodeship", "Province", "County", "Oblast", "Prefecture", "Governorate", "Canton",
                   "Department"),
     _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt"),
+    _SITE_BEFORE: (" wind", " windfarm", " solar"),
     _FEATURE_AFTER: ("River", "Bay", "Gulf", "Firth", "Fjord", "Estuary", "Island", "Peninsula", "Pass", "Alps",
                      "Mountains", "Strait", "Lagoon"),
 }
@@ -387,6 +395,13 @@ def _pattern_entities(text: str) -> list[Entity]:
             lead = _SENTENCE_LEAD.match(m.group(0))
             start = m.start() + (lead.end() if lead else 0)
             found.append(Entity(text[start:m.end()], "GPE", start, m.end()))
+    for m in _matches(_SITE_BEFORE, text):
+        start = m.start()
+        while lead := _NOT_SITE_LEAD.match(text, start, m.end()):  # "The", "Scottish", "DONG Energy's"
+            start = lead.end()
+        name = text[start:m.end()]
+        if name and not _NOT_SITE_LEAD.match(name + " ") and not _FIRM_WORD_IN.search(name) and not is_place(name):
+            found.append(Entity(name, "LOC", start, m.end()))  # not an operator's name, nor a town's
     for rx in (_FEATURE_BEFORE, _FEATURE_AFTER):
         for m in _matches(rx, text):
             if _FOLLOWED_BY_NAME.match(text[m.end():]):

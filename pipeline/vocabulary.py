@@ -39,7 +39,7 @@ ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "
 
 # Words of firms' names that no person's name holds ("Hamburg Airport", "Lufthansa Technik", "Vineyard Wind"),
 # beyond the body heads and organisation markers, which the rules add to them.
-FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Power Wind Solar Hydrogen
+FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Power Wind Solar Hydrogen Renewables
 Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
 Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation

@@ -1245,3 +1245,13 @@ def test_errors_read_on_real_pages_of_three_continents():
     # "with" between a name and a common noun joins nothing
     text = "Ports with Nordic Energy Cluster members grew."
     assert [e.text for e in repair_spans(text, [_entity(text, "Nordic Energy Cluster", "ORG")])] == ["Nordic Energy Cluster"]
+
+
+def test_a_site_named_before_wind_farm_in_lower_case_is_a_place_but_not_its_operator(nlp):
+    paras = ["Suppliers queue for Nordvik Energi's 1.4GW Skarvhavet One offshore windfarm, and the 588 MW Kelpie "
+             "wind farm and the East Anglia 3 offshore wind farm need cables too.",
+             "Siemens will make the Skarvhavet One turbines, while the 300MW Loch Renewables wind farm waits."]
+    found = by_text(refined(nlp, paras))
+    assert {("Skarvhavet One", "LOC"), ("Kelpie", "LOC"), ("East Anglia 3", "LOC")} <= found
+    assert ("Skarvhavet One", "ORG") not in found  # the second mention follows the first
+    assert not {e for e in found if e[0] in ("Nordvik Energi's 1.4GW Skarvhavet One", "Loch Renewables") and e[1] == "LOC"}
