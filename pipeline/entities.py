@@ -1126,6 +1126,21 @@ def town_shape(e, text, ctx):
     return e
 
 
+@acts_on("ORG", "PERSON")
+def part_of_a_place(e, text, ctx):
+    """"Atlantic Canada", "Greater Baltimore", "Northern Netherlands": a known place with a word for a part
+    of it is a place (a region without a government of its own, unless known as one)."""
+    m = _PART_OF.match(e.text)
+    if m and _unnamed(e) and is_place(m.group(1)) and not _ORG_WORDS.search(e.text):
+        return replace(e, label="GPE" if is_place(e.text) else "LOC")
+    return e
+
+
+_PART_OF = re.compile(r"(?:Atlantic|Pacific|Greater|Northern|Southern|Eastern|Western|Central|Upper|Lower|North|South|"
+                      r"East|West|Northeast|Northwest|Southeast|Southwest|North-East|North-West|South-East|"
+                      r"South-West|Coastal|Inner|Outer)\s+(.+)")
+
+
 @acts_on("ORG", "PERSON", "LOC")
 def dateline(e, text, ctx):
     """"MUSCAT: Hydrogen Oman ...", "NAIROBI, Kenya, 3 May": the town a story is filed from, in capitals at
@@ -1221,7 +1236,7 @@ RULES: tuple[Rule, ...] = (
     organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
     abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
     post_nominal, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
-    town_shape, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
+    town_shape, part_of_a_place, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
 )
 
 

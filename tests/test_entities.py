@@ -1255,3 +1255,9 @@ def test_a_site_named_before_wind_farm_in_lower_case_is_a_place_but_not_its_oper
     assert {("Skarvhavet One", "LOC"), ("Kelpie", "LOC"), ("East Anglia 3", "LOC")} <= found
     assert ("Skarvhavet One", "ORG") not in found  # the second mention follows the first
     assert not {e for e in found if e[0] in ("Nordvik Energi's 1.4GW Skarvhavet One", "Loch Renewables") and e[1] == "LOC"}
+
+
+def test_a_known_place_with_a_word_for_a_part_of_it_is_a_place():
+    text = "The supercluster links Atlantic Canada and Greater Baltimore with Central Finland Cluster members."
+    assert _kept(text, ["Atlantic Canada", "Greater Baltimore"]) == {("Atlantic Canada", "LOC"), ("Greater Baltimore", "LOC")}
+    assert _kept(text, ["Central Finland Cluster"]) == {("Central Finland Cluster", "ORG")}  # a body's name
