@@ -526,7 +526,9 @@ def acronyms_of(text: str) -> dict[str, str]:
 
 
 _ACRONYM_BEFORE_PROGRAMME = re.compile(r"\(([A-Z][A-Za-z0-9&-]{1,9})\)[ \t]+(?:Plan|Programme|Program|Fund|Strategy|"
-                                       r"Scheme|Facility|Act|Directive|Regulation)\b")
+                                       r"Scheme|Facility|Act|Directive|Regulation|"
+                                       # "the Kigali Innovation City (KIC) project": the project's own acronym
+                                       r"project|projects|programme|program|initiative|scheme)\b")
 _ACRONYM_OF_PROGRAMME = re.compile(r"\b(?:fund|programme|program|scheme|loan|grant|projects?|initiative|strategy)"
                                    r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
 # A short name the document defines: (or “the Network”), (the "Partnership").

@@ -1261,3 +1261,12 @@ def test_a_known_place_with_a_word_for_a_part_of_it_is_a_place():
     text = "The supercluster links Atlantic Canada and Greater Baltimore with Central Finland Cluster members."
     assert _kept(text, ["Atlantic Canada", "Greater Baltimore"]) == {("Atlantic Canada", "LOC"), ("Greater Baltimore", "LOC")}
     assert _kept(text, ["Central Finland Cluster"]) == {("Central Finland Cluster", "ORG")}  # a body's name
+
+
+def test_an_acronym_in_brackets_before_project_or_programme_names_that_project(nlp):
+    paras = ["Ten clusters finished the Coastal Innovation Routes (CIR) project in 2023, and the Nordic Growth "
+             "Hubs (NGH) programme follows.",
+             "The CIR partners will meet again, with the Midlands Mobility (MM) consortium."]
+    found = by_text(refined(nlp, paras))
+    assert not {e for e in found if e[0] in ("CIR", "NGH") and e[1] == "ORG"}
+    assert ("MM", "ORG") in found or ("Midlands Mobility", "ORG") in found  # a consortium is a body
