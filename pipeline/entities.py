@@ -1202,9 +1202,13 @@ def firm_by_noun(e, text, ctx):
     """"carbon capture firm Svante", "the portfolio company Agentis", "EV drivetrain developer Exro": the
     noun before the name says what it is."""
     if (e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
-            and _FIRM_NOUN_BEFORE.search(text[max(0, e.start - 20):e.start])):
+            and (_FIRM_NOUN_BEFORE.search(text[max(0, e.start - 20):e.start])
+                 or _BASED_BEFORE.search(text, max(0, e.start - 40), e.start))):  # "the Singapore-based Ascendas"
         return replace(e, label="ORG")
     return e
+
+
+_BASED_BEFORE = re.compile(r"[A-Z][\w.’'-]*-based\s+$")
 
 
 @acts_on("PERSON", "GPE", "LOC")
@@ -1434,12 +1438,15 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
     # a year in brackets ("Agadir (2021)") may be a place. So do people after a title ("Governor Lamont").
     cited = {key(e) for text, ents in zip(passage_texts, cleaned) for e in ents if e.label == "PERSON"
              and (_co_authored(text, e) or _after_title(text, e))}
+    # "the company Albemarle": a firm, though a county has its name.
+    firms = {key(e) for text, ents in zip(passage_texts, cleaned) for e in ents if e.label == "ORG"
+             and _FIRM_NOUN_BEFORE.search(text, max(0, e.start - 20), e.start)}
     for k in label_of:
         if k in cited and label_of[k] == "PERSON":
             continue
         if k in _PLACE_KEYS:  # "Poland" is never a person, whatever one sentence suggested
             label_of[k] = "LOC" if k in _REGION_KEYS else "GPE" if label_of[k] != "LOC" else "LOC"
-        elif label_of[k] in ("ORG", "PERSON") and k not in long_to_acr and any(
+        elif label_of[k] in ("ORG", "PERSON") and k not in long_to_acr and k not in firms and any(
                 is_place(v) and not _ORG_WORDS.search(v) for v in variants[k]):
             label_of[k] = "GPE"  # "Ouarzazate", "Pará": the name of a town or region, written exactly
     for k in long_to_acr:

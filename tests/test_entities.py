@@ -1270,3 +1270,11 @@ def test_an_acronym_in_brackets_before_project_or_programme_names_that_project(n
     found = by_text(refined(nlp, paras))
     assert not {e for e in found if e[0] in ("CIR", "NGH") and e[1] == "ORG"}
     assert ("MM", "ORG") in found or ("Midlands Mobility", "ORG") in found  # a consortium is a body
+
+
+def test_a_firm_marked_by_its_noun_or_by_where_it_is_based_is_a_firm_even_if_a_place_has_its_name():
+    text = "Startups won contracts from CORFO and the company Albemarle, while the Singapore-based Ascendas invested."
+    given = [_entity(text, "CORFO", "ORG"), _entity(text, "Albemarle", "ORG"), _entity(text, "Singapore", "GPE"),
+             _entity(text, "Ascendas", "GPE")]
+    assert {(e.text, e.label) for e in _settled(text, given)} == {
+        ("CORFO", "ORG"), ("Albemarle", "ORG"), ("Singapore", "GPE"), ("Ascendas", "ORG")}
