@@ -853,7 +853,8 @@ _OF_AT_END = re.compile(r"\b(?:of|for)(?:\s+the)?$")
 
 
 _HEAD_TITLE = (r"\s+(?:Chief\s+Executive(?:\s+Officer)?|CEO|Chair(?:man|woman|person)?|President|"
-               r"(?:Managing\s+|Executive\s+|Country\s+)?Director(?:\s+General)?|General\s+Manager)")
+               r"(?:Managing\s+|Executive\s+|Country\s+)?Director(?:\s+General)?|General\s+Manager|"
+               r"Spokes(?:person|man|woman))")
 _TITLE_AT_END = re.compile(_HEAD_TITLE + "$")
 _TITLE_NEXT = re.compile(_HEAD_TITLE + r"\b")  # "says Callaghan Innovation" + " Chief Executive": not a person
 _NAME_NEXT = re.compile(r",?\s+[A-Z][\w'’-]+\s+[A-Z]")  # "..., Vic Crone"

@@ -65,7 +65,8 @@ SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "W
                           "Power Station", "Nuclear Power Plant"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
-HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Professor Sir Dame Judge Father Sister".split())
+# "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
+HONORIFICS = frozenset("Mr Mrs Ms Mx Dr Prof Professor Sir Dame Judge Father Sister Ato Shri Smt".split())
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman Chairperson CEO
 Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 # Further titles that stand before a name but are not left out of it elsewhere ("VP Šefčovič",

@@ -1278,3 +1278,11 @@ def test_a_firm_marked_by_its_noun_or_by_where_it_is_based_is_a_firm_even_if_a_p
              _entity(text, "Ascendas", "GPE")]
     assert {(e.text, e.label) for e in _settled(text, given)} == {
         ("CORFO", "ORG"), ("Albemarle", "ORG"), ("Singapore", "GPE"), ("Ascendas", "ORG")}
+
+
+def test_a_spokesperson_after_a_bodys_name_and_courtesy_titles_of_other_languages_are_no_part_of_names():
+    text = "Chinese Foreign Ministry Spokesperson, Zhao Lijian welcomed it."
+    assert _kept(text, ["Chinese Foreign Ministry Spokesperson"]) == {("Chinese Foreign Ministry", "ORG")}
+    text = "The region's president, Ato Dessie Dalkie, and Shri Piyush Goyal spoke."
+    assert _kept(text, ["Ato Dessie Dalkie", "Shri Piyush Goyal"], label="PERSON") == {
+        ("Dessie Dalkie", "PERSON"), ("Piyush Goyal", "PERSON")}
