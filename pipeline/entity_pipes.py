@@ -161,7 +161,8 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
     cached = _still_set(doc)
     others = cached[2] if cached is not None else [s for s in doc.ents if s.label_ not in KEPT_LABELS]
     others = [s for s in others if not taken.intersection(range(s.start, s.end))]
-    doc.ents = sorted(spans + others, key=lambda s: s.start) if others else spans
+    # set_ents itself: the doc.ents setter would first copy every span into a new Span.
+    doc.set_ents(sorted(spans + others, key=lambda s: s.start) if others else spans)
     # Span._.norm and Span._.iso, set for all spans at once (what their setters do one by one). Until
     # ``final`` only the dates' ISO forms are carried; at the end every entity has its canonical name.
     names = {} if final else doc.user_data.setdefault(NAMES, {})
