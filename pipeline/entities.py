@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .entity_spans import NAME_LABELS, PERSON_SHAPE, VERSION_AFTER
 from .ingest.metadata import MONTHS
@@ -595,6 +595,52 @@ def whole_words(text: str, phrase: str) -> list[tuple[int, int]]:
     return found
 
 
+_WORD_RUN = re.compile(r"[\w-]+")  # a run of the characters _is_word_char accepts
+
+
+def whole_words_of(text: str, phrases: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    """``whole_words(text, p)`` for every phrase ``p`` found in ``text`` (read once)."""
+    return WholeWords(phrases).find(text)
+
+
+class WholeWords:
+    """Phrases to find as whole words in many texts, each text read once.
+
+    A whole-word occurrence of a phrase starting with a word character starts where a run of word
+    characters does, and that run is the phrase's first run; so a text's runs are looked up among the
+    phrases' first runs. Searching every text once per phrase instead costs phrases x texts, which in a
+    long report with thousands of names took most of the refinement's time.
+    """
+
+    def __init__(self, phrases: Iterable[str]):
+        self.phrases = list(dict.fromkeys(phrases))
+        self.by_first: dict[str, list[str]] = defaultdict(list)
+        self.plain = []  # opening with a symbol (or empty): the plain search
+        for phrase in self.phrases:
+            first = _WORD_RUN.match(phrase)
+            if first is None:
+                self.plain.append(phrase)
+            else:
+                self.by_first[first.group()].append(phrase)
+
+    def find(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        """The places of the phrases found in ``text`` (a phrase not found is not a key)."""
+        out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for phrase in self.plain:
+            found = whole_words(text, phrase)
+            if found:
+                out[phrase] = found
+        if self.by_first:
+            size, by_first = len(text), self.by_first
+            for run in _WORD_RUN.finditer(text):
+                for phrase in by_first.get(run.group(), ()):
+                    i = run.start()
+                    end = i + len(phrase)
+                    if text.startswith(phrase, i) and (end == size or not _is_word_char(text[end])):
+                        out[phrase].append((i, end))
+        return out
+
+
 def _project_names(doc_text: str) -> set[str]:
     """Names the document only ever writes before "project", "programme", "consortium" and the like
     ("ClusterXchange, a scheme that ..." too): projects and schemes, not organisations. A name also written alone ("APEC ... the APEC project")
@@ -602,11 +648,11 @@ def _project_names(doc_text: str) -> set[str]:
     found = set()
     if not _PROJECT_AFTER_RX.search(doc_text):
         return found  # no word for a project: the name pattern, tried from every capital, would find nothing
-    for m in _NAME_BEFORE.finditer(doc_text):
-        name = _LEADING_THE.sub("", m.group(1))  # "The Korean Industrial Cluster programme"
-        if not name or name in found or _GOVERNING_HEAD.search(name):
-            continue  # "European Commission programmes": the body's programmes
-        if all(_PROJECT_AFTER_RX.match(doc_text, end) for _, end in whole_words(doc_text, name)):
+    names = [_LEADING_THE.sub("", m.group(1)) for m in _NAME_BEFORE.finditer(doc_text)]  # "The Korean ... programme"
+    names = [n for n in dict.fromkeys(names) if n and not _GOVERNING_HEAD.search(n)]  # not "European Commission programmes"
+    spots = whole_words_of(doc_text, names)
+    for name in names:
+        if all(_PROJECT_AFTER_RX.match(doc_text, end) for _, end in spots.get(name, ())):
             found.add(name)
     return found
 
@@ -634,10 +680,11 @@ def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> l
               and any(c.isupper() for c in e.text)}
     if not forms:
         return cleaned
+    finder = WholeWords(sorted(forms))
     out = []
     for text, ents in zip(passage_texts, cleaned):
         # Leftmost first, the longest spelling where two start together, none inside another.
-        spots = sorted((at for form in forms for at in whole_words(text, form)), key=lambda at: (at[0], -at[1]))
+        spots = sorted((at for found in finder.find(text).values() for at in found), key=lambda at: (at[0], -at[1]))
         matches: list[tuple[int, int]] = []
         for a, b in spots:
             if not matches or a >= matches[-1][1]:
@@ -662,6 +709,11 @@ class DocumentContext:
     @property
     def long_to_acr(self) -> dict[str, str]:
         return {fold(v): k for k, v in self.acronyms.items()}
+
+    @cached_property
+    def acronym_finder(self) -> WholeWords:
+        """The long forms and acronyms, indexed once to be found in each passage."""
+        return WholeWords([*self.acronyms.values(), *self.acronyms])
 
 
 @lru_cache(maxsize=8)
@@ -1381,8 +1433,9 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
     model missed right after a noun that says it is a firm, or after "founded"."""
     out = list(ents)
     taken = [(e.start, e.end) for e in out]
+    spots = ctx.acronym_finder.find(text)
     for long_form in ctx.acronyms.values():
-        for a, b in whole_words(text, long_form):
+        for a, b in spots.get(long_form, ()):
             overlapping = [e for e in out if e.start < b and a < e.end]
             # The author spelled the name out: pieces the model made of it give way to it whole.
             if all(a <= e.start and e.end <= b and e.norm is None for e in overlapping):
@@ -1390,7 +1443,7 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
                 out.append(Entity(long_form, "ORG", a, b))
                 taken = [(e.start, e.end) for e in out]
     for acr in ctx.acronyms:
-        for a, b in whole_words(text, acr):
+        for a, b in spots.get(acr, ()):
             if not any(s < b and a < t for s, t in taken):
                 out.append(Entity(acr, "ORG", a, b))
                 taken.append((a, b))

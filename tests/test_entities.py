@@ -1286,3 +1286,25 @@ def test_a_spokesperson_after_a_bodys_name_and_courtesy_titles_of_other_language
     text = "The region's president, Ato Dessie Dalkie, and Shri Piyush Goyal spoke."
     assert _kept(text, ["Ato Dessie Dalkie", "Shri Piyush Goyal"], label="PERSON") == {
         ("Dessie Dalkie", "PERSON"), ("Piyush Goyal", "PERSON")}
+
+
+def test_phrases_found_in_one_pass_are_those_each_plain_search_finds():
+    """WholeWords reads a text once for all its phrases (names of a long report): the same places as
+    searching the text once per phrase, at word edges, hyphens, digits, repeats and symbols."""
+    import random
+
+    from pipeline.entities import WholeWords, whole_words
+
+    phrases = ["Olio", "Connected Clusters", "ConnectedClusters", "EIT", "EIT Climate-KIC", "Climate-KIC", "KIC",
+               "C40 Cities", "(CPI", "'s Hub", "R&D", "Ålesund Cluster", "Olio Olio", "", "e-mobil BW"]
+    texts = ["Olio and Olio-based firms, OlioX, Olio Olio Olio; ConnectedClusters met Connected Clusters.",
+             "EIT Climate-KIC (EIT) and KIC-2 with C40 Cities, C40 Citiesx, (CPI and Partner's Hub, R&D.",
+             "Ålesund Cluster, e-mobil BW and xe-mobil BW, _Olio, Olio_, 2Olio, Olio2, -Olio and Olio-"]
+    rng = random.Random(7)
+    words = ["Olio", "EIT", "Climate-KIC", "KIC", "C40", "Cities", "Connected", "Clusters", "R&D", "-", "_", "(CPI",
+             "'s", "Hub", "Ålesund", "Cluster", "e-mobil", "BW", ",", ".", "x"]
+    texts += [" ".join(rng.choice(words) for _ in range(60)).replace(" ,", ",") for _ in range(200)]
+    finder = WholeWords(phrases)
+    for text in texts:
+        found = finder.find(text)
+        assert {p: found.get(p, []) for p in phrases} == {p: whole_words(text, p) for p in phrases}, text
