@@ -244,8 +244,15 @@ _DATE_ANCHOR = re.compile(
     r"current|past)\s+(?:year|month|week|quarter|decade|spring|summer|autumn|winter)\b", re.I)
 
 
+_YEARS_LISTED = re.compile(r"(?:19|20)\d\d[a-z]?(?:,\s*(?:19|20)\d\d[a-z]?)+(?:,?\s+and\s+(?:19|20)\d\d[a-z]?)?")
+_CITED_YEAR_RX = re.compile(r"(?:19|20)\d\d[a-z]?")
+
+
 def _date_pieces(ent: Entity) -> list[Entity]:
     """A span running across a layout separator ("12 | 14 June 2024") is several, or none."""
+    if _YEARS_LISTED.fullmatch(ent.text):  # "Porter (1990, 1998)": two years cited, two dates
+        return [replace(ent, text=m.group(), start=ent.start + m.start(), end=ent.start + m.end())
+                for m in _CITED_YEAR_RX.finditer(ent.text)]
     out, pos = [], 0
     for part in re.split(r"(\s*[|\n•·]\s*)", ent.text):
         if part and not re.fullmatch(r"\s*[|\n•·]\s*", part) and _DATE_ANCHOR.search(part) \
@@ -1374,8 +1381,9 @@ def _rules_for(rules: tuple[Rule, ...], label: str, start: int) -> tuple[int, ..
 
 # What may stand between two items of a list of names: a comma or "and", and a country in brackets.
 _BRACKET = r"(?:\s*\([^()]{2,30}\))?"
+_COUNTRY_CODE = re.compile(r"[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?")  # "the UK's ministry", "U.S.": a country in any list
 _LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){{0,3}}{_BRACKET})*"  # an item the model missed
-                       r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)$")
+                       r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)(?:the\s+)?$")  # "..., the Port of Tallinn"
 
 
 
@@ -1413,7 +1421,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
                 # Not a person a role follows: "Benoit Esmanne, Policy Officer, DG GROW, European Commission".
                 if _unnamed(e) and (e.label == "PERSON" and not _after_title(text, e)
                                     and not _ROLE_AFTER.match(text[e.end:e.end + 80])
-                                    or e.label == "GPE" and not is_place(e.text)):
+                                    or e.label == "GPE" and not is_place(e.text) and not _COUNTRY_CODE.fullmatch(e.text)):
                     changed[id(e)] = replace(e, label="ORG")
         else:
             # "Jaan Tallinn, Toivo Annus, Ahti Heinla and Priit Kasesalu": in a list with two people or more

@@ -39,7 +39,8 @@ ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "
 
 # Words of firms' names that no person's name holds ("Hamburg Airport", "Lufthansa Technik", "Vineyard Wind"),
 # beyond the body heads and organisation markers, which the rules add to them.
-FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Power Wind Solar Hydrogen Renewables
+FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Energia Energie Power Wind Solar
+Hydrogen Renewables
 Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
 Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation
@@ -56,9 +57,9 @@ insurers retailers consultancies spin-offs spinoffs spin-outs spinouts""".split(
 # organisations: an organ word after nothing but generic modifiers. A named one ("Rwanda Development
 # Board") is a body.
 ORGANS = frozenset({"Board", "Assembly", "Committee"})
-ORGAN_MODIFIERS = frozenset("""Advisory Audit Coordinating Coordination Editorial Evaluation Executive Founding General
-Governing Interim Management Monitoring Organising Organizing Programme Project Scientific Selection Steering
-Supervisory Technical""".split())
+ORGAN_MODIFIERS = frozenset("""Advisory Annual Audit Coordinating Coordination Editorial Evaluation Executive Extraordinary
+Founding General Governing Interim Management Monitoring Ordinary Organising Organizing Plenary Programme Project
+Scientific Selection Steering Supervisory Technical""".split())
 
 # Last words of the names of sites ("Dogger Bank Wind Farm"): places without a government, LOC.
 SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",

@@ -1308,3 +1308,21 @@ def test_phrases_found_in_one_pass_are_those_each_plain_search_finds():
     for text in texts:
         found = finder.find(text)
         assert {p: found.get(p, []) for p in phrases} == {p: whole_words(text, p) for p in phrases}, text
+
+
+def test_errors_read_on_real_pages_of_the_second_round():
+    """A firm's word of another language, an extraordinary assembly, a list whose items open with "the",
+    a country's code in such a list, and years cited together."""
+    assert _kept("Members Tartu Energia and Loode Energie signed.", ["Tartu Energia", "Loode Energie"],
+                 label="PERSON") == {("Tartu Energia", "ORG"), ("Loode Energie", "ORG")}
+    assert _kept("At an Extraordinary Assembly, the partners renamed it.", ["Extraordinary Assembly"]) == set()
+    text = "Signatories: Alexela, Eesti Energia, the Port of Tallinn and the University of Tartu."
+    given = [_entity(text, "Alexela", "GPE"), _entity(text, "Eesti Energia", "ORG"),
+             _entity(text, "Port of Tallinn", "ORG"), _entity(text, "University of Tartu", "ORG")]
+    assert ("Alexela", "ORG") in _cleaned(text, given)
+    text = "Donors include GIZ, the Mastercard Foundation and the UK's development office."
+    given = [_entity(text, "GIZ", "ORG"), _entity(text, "Mastercard Foundation", "ORG"), _entity(text, "UK", "GPE")]
+    assert ("UK", "GPE") in _cleaned(text, given)
+    text = "Cluster policy grew ever since Porter (1990, 1998), and 2019, 2020 and 2021 were good years."
+    assert [e for e in _cleaned(text, [_entity(text, "1990, 1998", "DATE"), _entity(text, "2019, 2020 and 2021", "DATE")])] \
+        == [("1990", "DATE"), ("1998", "DATE"), ("2019", "DATE"), ("2020", "DATE"), ("2021", "DATE")]
