@@ -975,10 +975,16 @@ def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e)
             and (_PROGRAMME.search(_PHASE.sub("", e.text)) or e.text in ctx.programmes
-                 or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end))
+                 or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end)
+                 # "the Basque Cluster Policy"; not "Ministry of Economic Affairs and Climate Policy"
+                 or _POLICY_END.search(e.text) and not _BODY_OF.search(e.text))
             and not _UN_BODY.match(e.text)):
         return None
     return e
+
+
+_POLICY_END = re.compile(r"\s(?:Policy|Policies)$")
+_BODY_OF = re.compile(r"\s(?:of|for|on|in)\s")  # "Institute for Industrial Policy", "School of Public Policy"
 
 
 _PHASE = re.compile(r"\s+Phase\s+(?:[IVX]+|\d+)$")  # "... Development Cooperation Program Phase II"

@@ -1326,3 +1326,10 @@ def test_errors_read_on_real_pages_of_the_second_round():
     text = "Cluster policy grew ever since Porter (1990, 1998), and 2019, 2020 and 2021 were good years."
     assert [e for e in _cleaned(text, [_entity(text, "1990, 1998", "DATE"), _entity(text, "2019, 2020 and 2021", "DATE")])] \
         == [("1990", "DATE"), ("1998", "DATE"), ("2019", "DATE"), ("2020", "DATE"), ("2021", "DATE")]
+
+
+def test_a_policy_named_like_a_body_is_a_policy_but_a_body_for_a_policy_is_a_body():
+    text = ("The Basque Cluster Policy began in the 1990s; the Ministry of Economic Affairs and Climate Policy "
+            "and the Dhaka Institute for Industrial Policy studied it.")
+    names = ["Basque Cluster Policy", "Ministry of Economic Affairs and Climate Policy", "Dhaka Institute for Industrial Policy"]
+    assert _kept(text, names) == {(n, "ORG") for n in names[1:]}
