@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import NAME_LABELS, PERSON_SHAPE, VERSION_AFTER
+from .entity_spans import NAME_LABELS, PERSON_SHAPE, SITE_KIND_AFTER, VERSION_AFTER
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -931,8 +931,7 @@ def site(e, text, ctx):
     return e
 
 
-_SITE_AFTER = re.compile(r"[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?(?:wind[ \t]*farms?|wind[ \t]+parks?|"
-                         r"solar[ \t]+farms?|solar[ \t]+parks?)\b", re.I)
+_SITE_AFTER = re.compile(SITE_KIND_AFTER, re.I)
 
 
 @acts_on(*NAME_LABELS)

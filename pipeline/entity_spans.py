@@ -74,10 +74,11 @@ _FEATURE_BEFORE = re.compile(
 _FEATURE_AFTER = re.compile(
     rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
     r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon)(?![\w-])")
+# The kind of site written after its name in lower case ("... offshore windfarm"); the rules use it too.
+SITE_KIND_AFTER = (r"[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?"
+                   r"(?:wind[ \t]*farms?|wind[ \t]+parks?|solar[ \t]+farms?|solar[ \t]+parks?)\b")
 # "the 1,075MW Seagreen wind farm", "Hornsea One offshore windfarm": a site named before its kind in lower case.
-_SITE_BEFORE = re.compile(
-    rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+{_CAP_WORD})*(?:[ \t]+\d+)?(?=[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?"
-    r"(?:wind[ \t]*farms?|wind[ \t]+parks?|solar[ \t]+farms?|solar[ \t]+parks?)\b)")
+_SITE_BEFORE = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+{_CAP_WORD})*(?:[ \t]+\d+)?(?={SITE_KIND_AFTER})")
 _FIRM_WORD_IN = re.compile(rf"\b{alternation(FIRM_WORDS | BODY_HEADS)}\b")
 _NOT_SITE_LEAD = re.compile(r"(?:The|A|An|Its|Our|Their|This|That|These|New|Offshore|Onshore|Floating|"
                             r"[A-Z][a-z]*(?:ian|ean|ese|ish|ch)|\S+['’]s|[kMGT]W[hp]?)[ \t]+")  # "588 MW Kincardine"
