@@ -614,21 +614,25 @@ class WholeWords:
     """Phrases to find as whole words in many texts, each text read once.
 
     A whole-word occurrence of a phrase starting with a word character starts where a run of word
-    characters does, and that run is the phrase's first run; so a text's runs are looked up among the
-    phrases' first runs. Searching every text once per phrase instead costs phrases x texts, which in a
-    long report with thousands of names took most of the refinement's time.
+    characters does, and that run is the phrase's first run. The phrases are kept in a trie of their
+    pieces (runs of word characters, and every other character alone), so each run of a text is
+    followed only as far as some phrase goes on. Searching every text once per phrase costs phrases x
+    texts; following every phrase that shares a first word ("University of ...") costs their number at
+    each of its occurrences, which a glossary of thousands of names sharing one word made quadratic.
     """
 
     def __init__(self, phrases: Iterable[str]):
         self.phrases = list(dict.fromkeys(phrases))
-        self.by_first: dict[str, list[str]] = defaultdict(list)
+        self.trie: dict = {}  # piece -> child; the key None holds the phrase ending there
         self.plain = []  # opening with a symbol (or empty): the plain search
         for phrase in self.phrases:
-            first = _WORD_RUN.match(phrase)
-            if first is None:
+            if _WORD_RUN.match(phrase) is None:
                 self.plain.append(phrase)
-            else:
-                self.by_first[first.group()].append(phrase)
+                continue
+            node = self.trie
+            for piece in _PIECE.findall(phrase):
+                node = node.setdefault(piece, {})
+            node[None] = phrase
 
     def find(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """The places of the phrases found in ``text`` (a phrase not found is not a key)."""
@@ -637,15 +641,24 @@ class WholeWords:
             found = whole_words(text, phrase)
             if found:
                 out[phrase] = found
-        if self.by_first:
-            size, by_first = len(text), self.by_first
+        if self.trie:
+            size, trie = len(text), self.trie
             for run in _WORD_RUN.finditer(text):
-                for phrase in by_first.get(run.group(), ()):
-                    i = run.start()
-                    end = i + len(phrase)
-                    if text.startswith(phrase, i) and (end == size or not _is_word_char(text[end])):
-                        out[phrase].append((i, end))
+                node = trie.get(run.group())
+                end = run.end()
+                while node is not None:
+                    phrase = node.get(None)
+                    if phrase is not None and (end == size or not _is_word_char(text[end])):
+                        out[phrase].append((run.start(), end))
+                    if end == size:
+                        break
+                    piece = _PIECE.match(text, end)
+                    node = node.get(piece.group())
+                    end = piece.end()
         return out
+
+
+_PIECE = re.compile(r"[\w-]+|[^\w-]")  # the pieces of the trie: a run of word characters, or one other character
 
 
 def _project_names(doc_text: str) -> set[str]:
