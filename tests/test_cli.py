@@ -161,6 +161,19 @@ def test_an_empty_input_folder_says_so_even_when_quiet(tmp_path, model_dir):
     assert "no documents found in" in result.stderr
 
 
+def test_a_folder_whose_files_are_all_set_aside_says_why(tmp_path, model_dir):
+    """A folder of files that are all skipped is not "no documents found": the warning names the reasons."""
+    root = write_files(tmp_path / "docs", {
+        "bericht.txt": ("Das Cluster hat im vergangenen Jahr zwölf neue Mitglieder aufgenommen und zwei Projekte "
+                        "mit den Hochschulen der Region begonnen. Die Finanzierung kommt überwiegend vom Land."),
+        "table.xyz": "a,b\n1,2\n"})
+    result = runner.invoke(app, ["run", str(root), "--out", str(tmp_path / "o"), "--model", str(model_dir), "-q"])
+    assert result.exit_code == 0
+    assert "no documents found" not in result.stderr
+    assert "no documents written from" in result.stderr
+    assert "1 not in English" in result.stderr and "1 of types not read (.xyz)" in result.stderr
+
+
 def test_review_of_a_missing_folder_says_it_is_not_found(tmp_path):
     result = runner.invoke(app, ["review", str(tmp_path / "nowhere")])
     assert result.exit_code == EXIT_FAILED

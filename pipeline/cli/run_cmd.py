@@ -84,9 +84,23 @@ def run(
         _print_run_summary(console, summary)
     if summary.documents_ok == 0 and summary.documents_failed == 0:
         # said even with --quiet: an empty result is more often a wrong folder than an empty one
-        console.print(f"warning: no documents found in {printable(str(docs_dir))} (read: .txt, .md, .html, .htm, "
-                      ".pdf, .docx, and .json/.jsonl news feeds)", markup=False, soft_wrap=True)
+        console.print(_nothing_written(summary, printable(str(docs_dir))), markup=False, soft_wrap=True)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_PARTIAL)
+
+
+def _nothing_written(s, folder: str) -> str:
+    """Why a run wrote no document: an empty (or wrong) folder, or files it found and set aside, and why."""
+    kinds = ".txt, .md, .html, .htm, .pdf, .docx, and .json/.jsonl news feeds"
+    reasons = [f"{n} {what}" for n, what in (
+        (s.skipped_language, "not in English"),
+        (sum(s.skipped_unsupported.values()), "of types not read (" + ", ".join(sorted(s.skipped_unsupported)) + ")"),
+        (s.skipped_hidden, "hidden or lock files"),
+        (s.skipped_links, "links outside the folder, broken or looping"),
+        (s.skipped_output_folders, "in earlier lessons outputs"),
+    ) if n]
+    if not reasons:
+        return f"warning: no documents found in {folder} (read: {kinds})"
+    return f"warning: no documents written from {folder}: everything found was set aside: {'; '.join(reasons)} (read: {kinds})"
 
 
 def _print_run_summary(console, s) -> None:
