@@ -148,9 +148,19 @@ def test_a_limited_sorted_review_still_counts_every_match(out, passages):
 
 
 def test_show_completion_prints_a_bash_script_for_lessons():
-    result = runner.invoke(app, ["--show-completion", "bash"], prog_name="lessons")
-    assert result.exit_code == 0, result.output
-    assert "complete -o default -F _lessons_completion lessons" in result.stdout
+    """``lessons --show-completion`` detects the shell it is run from (Typer takes no shell name there), so
+    it is run from bash as a user would: run in-process, it would print the script of whatever shell
+    started the tests (zsh, fish) or fail where none did (a detached CI job)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lessons = Path(sys.executable).with_name("lessons")
+    # Two commands, so that bash stays the parent instead of exec-ing the only one.
+    done = subprocess.run(["bash", "-c", f"'{lessons}' --show-completion; true"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "complete -o default -F _lessons_completion lessons" in done.stdout, done.stdout + done.stderr
 
 
 def test_completion_script_for_a_named_shell_needs_no_shell_detection():
