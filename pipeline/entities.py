@@ -622,10 +622,9 @@ class WholeWords:
     """
 
     def __init__(self, phrases: Iterable[str]):
-        self.phrases = list(dict.fromkeys(phrases))
         self.trie: dict = {}  # piece -> child; the key None holds the phrase ending there
         self.plain = []  # opening with a symbol (or empty): the plain search
-        for phrase in self.phrases:
+        for phrase in dict.fromkeys(phrases):
             if _WORD_RUN.match(phrase) is None:
                 self.plain.append(phrase)
                 continue
@@ -658,7 +657,7 @@ class WholeWords:
         return out
 
 
-_PIECE = re.compile(r"[\w-]+|[^\w-]")  # the pieces of the trie: a run of word characters, or one other character
+_PIECE = re.compile(rf"{_WORD_RUN.pattern}|[^\w-]")  # the trie's pieces: a run of word characters, or one other character
 
 
 def _project_names(doc_text: str) -> set[str]:
