@@ -62,14 +62,18 @@ def confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, theme_ids: list[str],
 
 
 def best_threshold(y: np.ndarray, scores: np.ndarray, grid: np.ndarray | None = None) -> float:
-    """The score cut-off that maximises F1 (ties go to the higher, more precise cut-off)."""
-    grid = THRESHOLD_GRID if grid is None else grid
+    """The score cut-off that maximises F1 (ties go to the later, in the ascending grid the more
+    precise, cut-off).
+
+    All cut-offs are counted in one array operation, with sklearn's own formula for binary F1
+    (2·tp / (positives + predicted), in float64), so each value is bit-identical to
+    ``f1_score(y, scores >= th)``: calling ``f1_score`` once per grid point spent a third of a
+    training run in its input checks."""
+    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
     y = np.asarray(y, bool)
     if not y.any():
         return 0.5
-    best, best_f = 0.5, -1.0
-    for th in grid:
-        f = f1_score(y, scores >= th, zero_division=0)
-        if f >= best_f:
-            best, best_f = float(th), f
-    return best
+    predicted = np.asarray(scores)[None, :] >= grid[:, None]
+    tp = (predicted & y[None, :]).sum(axis=1)
+    f = (2.0 * tp) / (float(y.sum()) + predicted.sum(axis=1))
+    return float(grid[np.flatnonzero(f == f.max())[-1]])

@@ -166,3 +166,32 @@ def test_encoder_gives_unit_vectors_and_similar_texts_sit_close():
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
     np.testing.assert_array_equal(enc.encode(["Coffee is served at 8:30 in the foyer."])[0], v[2])
+
+
+def test_best_threshold_is_the_cut_off_sklearns_f1_score_would_choose():
+    """The one-pass sweep must pick exactly what a loop over f1_score picks, ties included."""
+    from sklearn.metrics import f1_score
+
+    from pipeline.evaluate import THRESHOLD_GRID, best_threshold
+
+    def by_loop(y, scores):
+        best, best_f = 0.5, -1.0
+        for th in THRESHOLD_GRID:
+            f = f1_score(y, scores >= th, zero_division=0)
+            if f >= best_f:
+                best, best_f = float(th), f
+        return best
+
+    rng = np.random.default_rng(0)
+    for case in range(30):
+        n = int(rng.integers(3, 400))
+        y = rng.random(n) < rng.uniform(0.02, 0.6)
+        if not y.any():
+            y[0] = True
+        if case % 3 == 0:  # scores on the grid itself, and many equal: ties and >= at the boundary
+            scores = rng.choice(THRESHOLD_GRID, n)
+        else:
+            scores = np.clip(y * rng.uniform(0, 0.5) + rng.random(n) * 0.7, 0, 1)
+        assert best_threshold(y, scores) == by_loop(y, scores), case
+    assert best_threshold(np.zeros(5, bool), np.linspace(0, 1, 5)) == 0.5
+    assert best_threshold(np.array([1, 0, 1, 0]), np.array([0.9, 0.1, 0.8, 0.2])) == 0.8
