@@ -52,6 +52,21 @@ def test_html_layout_table_is_read_as_paragraphs_not_one_row(tmp_path):
     assert [p.section for p in ps][:3] == ["Mobility lab closes", "What the trials showed", "What the trials showed"]
 
 
+@pytest.mark.parametrize("bulk", ["script", "image"])
+def test_a_page_saved_whole_keeps_its_article_behind_a_huge_inline_script_or_image(tmp_path, bulk):
+    """Browsers' "save page, complete" and SingleFile inline bundles and data: images of many MB;
+    libxml2's 10 MB limit on one node used to drop the whole article after it, without a word."""
+    filler = ("<script>window.__STATE__=" + '{"k":1},' * 1_600_000 + "</script>" if bulk == "script"
+              else "<img alt='map' src='data:image/png;base64," + "iVBORw0KGgo" * 1_100_000 + "'>")
+    page = ARTICLE.replace("<main>", filler + "<main>")
+    assert len(page) > 12_000_000
+    write_files(tmp_path, {"saved.html": page})
+    d = read_document(tmp_path / "saved.html", "saved.html")
+    texts = " ".join(p.text for p in split_passages(d))
+    assert "pool their hydrogen test facilities" in texts and "funded by Interreg Central Baltic" in texts
+    assert d.title == "Baltic partners sign hydrogen pact" and "__STATE__" not in texts
+
+
 def test_markdown_front_matter_gives_title_and_date_and_markup_is_removed(tmp_path):
     md = ("---\ntitle: Annual report 2023\ndate: 2024-02-01\n---\n\n# Letter from the director\n\n"
           "Our **test platform** in [La Negra](https://example.org) ran *fourteen* pilots with members in 2023.\n")

@@ -45,10 +45,14 @@ def parse_page(markup: str, doc_id: str):
     from lxml import etree
 
     try:
-        tree = lxml.html.document_fromstring(markup)
+        # huge_tree: without it libxml2 silently drops everything after a text node or attribute
+        # over 10 MB: the article of a page saved whole, behind an inline script bundle or a
+        # data: image, came out as "no article text". Nesting stays bounded by the check below.
+        tree = lxml.html.document_fromstring(markup, parser=_page_parser())
     except (etree.ParserError, ValueError) as exc:
         raise IngestError(f"{doc_id}: the HTML could not be parsed ({exc})", kind="parse_error") from None
-    # libxml2 stops descending at 256 levels and silently drops the rest: say so instead.
+    # libxml2 stops descending at a fixed depth (256 levels, 2048 with huge_tree) and silently drops
+    # the rest: say so instead.
     depth = deepest = 0
     for event, _ in etree.iterwalk(tree, events=("start", "end")):
         depth += 1 if event == "start" else -1
@@ -59,6 +63,13 @@ def parse_page(markup: str, doc_id: str):
     unwrap_layout_tables(tree)
     mark_main_content(tree)
     return tree
+
+
+@functools.cache
+def _page_parser():
+    import lxml.html
+
+    return lxml.html.HTMLParser(huge_tree=True)
 
 
 @functools.cache
@@ -85,8 +96,7 @@ def fragment_text(markup: str) -> str:
     from lxml import etree
 
     try:
-        # huge_tree: without it libxml2 silently drops a text node over 10 MB and returns nothing.
-        root = lxml.html.fragment_fromstring(markup, create_parent="div", parser=lxml.html.HTMLParser(huge_tree=True))
+        root = lxml.html.fragment_fromstring(markup, create_parent="div", parser=_page_parser())  # huge_tree
     except (etree.ParserError, ValueError):  # nothing an HTML parser can make a tree of
         return ""
     _fragment_cleaner()(root)
