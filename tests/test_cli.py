@@ -75,6 +75,25 @@ def test_one_unreadable_file_among_good_ones_is_a_partial_failure(tmp_path, mode
     assert docs == ["news/alliance.md", "notes/budget.txt"]
 
 
+def test_a_page_without_an_article_is_one_error_record_and_no_library_chatter(tmp_path, model_dir):
+    """The user reads our summary and errors.jsonl; trafilatura's own "discarding data: None" said
+    nothing about which file, and only with --verbose is it worth showing."""
+    import subprocess
+    import sys
+
+    gallery = "<html><head><title>Photos</title></head><body><img src='a.png'><img src='b.png'></body></html>"
+    root = write_files(tmp_path / "docs", {**GOOD, "gallery.html": gallery})
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline", "run", str(root), "--out", str(out), "--model", str(model_dir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == EXIT_PARTIAL, proc.stderr[-2000:]
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert [(e["doc_id"], e["error"]) for e in errors] == [("gallery.html", "empty")]
+    assert "gallery.html: no article text found" in errors[0]["message"]
+    assert "trafilatura" not in proc.stderr and "discarding" not in proc.stderr, proc.stderr
+    assert "documents failed" in proc.stdout + proc.stderr
+
+
 def test_missing_input_folder_cannot_run(tmp_path, model_dir):
     result = runner.invoke(app, ["run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--model", str(model_dir)])
     assert result.exit_code == EXIT_FAILED

@@ -77,6 +77,9 @@ class _PrintableFormatter(logging.Formatter):
         return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 
+QUIET_LIBRARIES = ("pypdf", "trafilatura", "htmldate", "courlan", "justext")
+
+
 def _print_version(value: bool) -> None:
     if value:
         print(__version__)
@@ -92,9 +95,11 @@ def _root(
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler], force=True)
-    # pypdf warns about every slightly malformed PDF ("EOF marker not found"); our own error
-    # records say what matters, so its chatter is shown only with --verbose.
-    logging.getLogger("pypdf").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    # pypdf warns about every slightly malformed PDF ("EOF marker not found") and trafilatura about
+    # every page it finds no article in ("discarding data: None"); our own error records say what
+    # matters, with the file's name, so their chatter is shown only with --verbose.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 
 # ---- run --------------------------------------------------------------------------------------
