@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from .names import escape_name
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls and line separators, and the bidirectional controls: "report \u202ecod.md" shows in a
+# terminal or spreadsheet as "report dm.doc" ("Trojan Source" names), so they are shown escaped too.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes of a file name that are not UTF-8
 
 
@@ -136,7 +138,8 @@ def document_json(doc: Document, n_passages: int, status: str = "ok") -> dict:
 
 
 def printable(text: str, *, keep_lines: bool = False) -> str:
-    """Control characters shown as escapes ("evil\\x1b[31m.txt"), so a file name cannot drive a terminal.
+    """Control characters shown as escapes ("evil\\x1b[31m.txt"), so a file name cannot drive a terminal
+    or reorder what it shows.
 
     ``keep_lines`` leaves newlines and tabs alone, for text whose layout matters (a CSV cell)."""
     def shown(m: re.Match) -> str:

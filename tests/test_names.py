@@ -49,9 +49,10 @@ def test_a_folder_of_hostile_names_is_processed_and_every_name_recorded(tmp_path
         b"-leading-dash.md": "-leading-dash.md",
         b"--force.md": "--force.md",
         b"red\x1b[31m.md": "red\x1b[31m.md",
+        b"report \xe2\x80\xaecod.md": "report \u202ecod.md",  # a terminal obeying it shows "report dm.doc"
         b"sub \xe8/inner.md": "sub \\xe8/inner.md",  # a folder whose name is not UTF-8
     }
-    places = iter(["Tartu", "Lahti", "Kaunas", "Ghent", "Aalborg", "Graz", "Vigo", "Brno", "Turku"])
+    places = iter(["Tartu", "Lahti", "Kaunas", "Ghent", "Aalborg", "Graz", "Vigo", "Brno", "Turku", "Ulm"])
     for raw in names:
         path = Path(os.fsdecode(bytes(docs) + b"/" + raw))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,3 +88,4 @@ def test_a_folder_of_hostile_names_is_processed_and_every_name_recorded(tmp_path
     rows = list(csv.DictReader(io.StringIO(review.stdout.decode("utf-8-sig"))))
     # In a spreadsheet a leading "-" is quoted and an escape sequence shown, never obeyed.
     assert {r["doc_id"] for r in rows} == {spreadsheet_safe(printable(n, keep_lines=True)) for n in names.values()}
+    assert "report \\u202ecod.md" in {r["doc_id"] for r in rows} and b"\xe2\x80\xae" not in review.stdout
