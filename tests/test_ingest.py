@@ -108,6 +108,21 @@ def test_unreadable_files_raise_ingest_error_with_kind(tmp_path, name, content, 
     assert name in str(err.value)
 
 
+@pytest.mark.parametrize("damage", ["stray", "zeroed tail", "utf-16 zeroed tail"])
+def test_a_text_file_with_nul_bytes_from_a_damaged_save_is_still_read(tmp_path, damage):
+    """A crash while saving leaves a block of zeros; a bad copy a few NULs. The text is still text."""
+    para = f"{TEXT} The office now advises members on Japanese certification rules.\n\n"
+    if damage == "stray":
+        data = (para * 3).encode().replace(b"Osaka", b"Os\x00\x00aka", 1)
+    elif damage == "zeroed tail":
+        data = (para * 3).encode() + bytes(4096)
+    else:
+        data = (para * 3).encode("utf-16-le") + bytes(300)
+    (tmp_path / "notes.txt").write_bytes(data)
+    d = read_document(tmp_path / "notes.txt", "notes.txt")
+    assert d.text.count(TEXT) == 3 and "\x00" not in d.text
+
+
 def test_file_over_size_limit_is_refused(tmp_path):
     (tmp_path / "big.txt").write_text(TEXT * 100)
     with pytest.raises(IngestError) as err:

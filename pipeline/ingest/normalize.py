@@ -20,6 +20,7 @@ class Extracted:
     url: str | None = None
 
 
+_NUL_RUN = re.compile(rb"\x00+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff\u2028\u2029]")
 _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 LIST_ITEM = re.compile(r"^\s{0,6}(?:[-*+•▪◦‣–]|\d{1,3}[.)]|[a-z][.)])\s+\S")
@@ -36,15 +37,16 @@ def decode(data: bytes, doc_id: str) -> str:
             raise IngestError(f"{doc_id}: has a UTF-16 mark but is not valid UTF-16", kind="decode_error") from None
     head = data[:8192]
     if b"\x00" in head:
-        # UTF-16 without a mark puts a NUL in every other byte of Latin text; other NULs mean binary.
-        for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
-            if zeros.count(0) > 0.6 * len(zeros):
+        # UTF-16 without a mark puts a NUL in every other byte of Latin text, and few in the others.
+        for encoding, zeros, chars in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+            if zeros.count(0) > 0.6 * len(zeros) and chars.count(0) < 0.3 * len(chars):
                 try:
                     return data.decode(encoding)
                 except UnicodeDecodeError:
                     break
-        raise IngestError(f"{doc_id}: looks like a binary file, not text", kind="binary")
-    if sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20:
+    # Binary files are dense in control bytes. A run of NULs counts once: a crash while saving
+    # leaves a block of zeros in a text file, which stays text (clean_characters drops them).
+    if sum(b < 9 or 13 < b < 32 for b in head.replace(b"\x00", b"")) + len(_NUL_RUN.findall(head)) > len(head) // 20:
         raise IngestError(f"{doc_id}: looks like a binary file, not text", kind="binary")
     try:
         return data.decode("utf-8-sig")
