@@ -41,6 +41,19 @@ def test_html_article_keeps_text_and_headings_and_drops_chrome(tmp_path):
     assert "\n" not in ps[-1].text  # the wrapped <p> became one line
 
 
+@pytest.mark.parametrize("name", ["saved-page.txt", "download.md"])
+def test_a_web_page_saved_under_a_text_name_is_read_as_a_web_page(tmp_path, name):
+    write_files(tmp_path, {name: "\ufeff\n  <!-- saved from url=(0042)https://example.org/news -->\n" + ARTICLE})
+    d = read_document(tmp_path / name, name)
+    texts = " ".join(p.text for p in split_passages(d))
+    assert d.format == "html" and d.title == "Baltic partners sign hydrogen pact"
+    assert "pool their hydrogen test facilities" in texts
+    assert "<" not in texts and "cookies" not in texts
+    # Text that only mentions markup stays text.
+    write_files(tmp_path, {"notes.txt": f"<html> tags are not what this note is about. {TEXT}\n"})
+    assert read_document(tmp_path / "notes.txt", "notes.txt").format == "txt"
+
+
 def test_html_layout_table_is_read_as_paragraphs_not_one_row(tmp_path):
     page = ("<html><body><div id='nav'><a href='/'>Home</a> <a href='/news'>News</a></div>"
             "<table width='100%'><tr><td><div id='item'><h1>Mobility lab closes</h1>"

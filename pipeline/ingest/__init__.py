@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +32,9 @@ READERS = {
     ".docx": ("docx", docx.read_docx),
 }
 FEED_SUFFIXES = (".json", ".jsonl")
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]",
+                         re.IGNORECASE | re.DOTALL)
+_HTML_PART = re.compile(rb"<(?:head|body)[\s>]|</html>", re.IGNORECASE)
 SUPPORTED_SUFFIXES = tuple(READERS) + FEED_SUFFIXES
 DEFAULT_MAX_BYTES = Settings().max_bytes
 DEFAULT_MAX_PDF_PAGES = pdf.DEFAULT_MAX_PAGES
@@ -146,6 +150,8 @@ def read_document(path: str | Path, doc_id: str | None = None, *, max_bytes: int
         raise IngestError(f"{doc_id}: unsupported file type {suffix or '(none)'!r}", kind="unsupported", path=doc_id)
     fmt, reader = READERS[suffix]
     data = _read_bytes(path, doc_id, max_bytes)
+    if fmt in ("txt", "md") and _HTML_START.match(data[:1024]) and _HTML_PART.search(data[:65536]):
+        fmt, reader = READERS[".html"]  # a web page saved under a text name: its markup is not text
     extracted = pdf.read_pdf(data, doc_id, max_pages=max_pdf_pages) if fmt == "pdf" else reader(data, doc_id)
     return _document(doc_id, path, fmt, extracted, hashlib.sha256(data).hexdigest())
 
