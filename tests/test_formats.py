@@ -49,6 +49,36 @@ def test_docx_heading_styles_become_sections_and_lists_stay_together(tmp_path):
     assert ps[1].text.endswith("- paid pilots on the La Negra platform")
 
 
+def test_docx_reads_the_text_word_shows_tracked_changes_accepted_and_content_controls_opened(tmp_path):
+    """A draft report circulated with its changes tracked, on a template with content controls."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    w = ns + ' w:author="Reviewer" w:id'  # a tracked change, its id to follow
+    document = docx.Document()
+    document.add_heading("Mid-term review of the Basque battery cluster", level=1)
+    abstract = parse_xml(f'<w:sdt {ns}><w:sdtPr><w:alias w:val="Abstract"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+                         '<w:t>The cluster pooled a test bench for its small members in Bilbao.</w:t></w:r></w:p>'
+                         '</w:sdtContent></w:sdt>')
+    document.element.body.insert(1, abstract)
+    para = document.add_paragraph("Members agreed with ")
+    para._p.append(parse_xml(f'<w:ins {w}="1"><w:r><w:t xml:space="preserve">the Port of Bilbao </w:t></w:r></w:ins>'))
+    para._p.append(parse_xml(f'<w:del {w}="2"><w:r><w:delText xml:space="preserve">the city council </w:delText>'
+                             '</w:r></w:del>'))
+    para.add_run("to share the costs until 2027.")
+    para._p.append(parse_xml(f'<w:moveFrom {w}="3"><w:r><w:t xml:space="preserve"> Old place.</w:t></w:r></w:moveFrom>'))
+    buf = io.BytesIO()
+    document.save(buf)
+    (tmp_path / "draft.docx").write_bytes(buf.getvalue())
+    text = read_document(tmp_path / "draft.docx", "draft.docx").text
+    assert "The cluster pooled a test bench for its small members in Bilbao." in text
+    assert "Members agreed with the Port of Bilbao to share the costs until 2027." in text
+    assert "city council" not in text and "Old place" not in text
+
+
 @pytest.fixture(scope="module")
 def bad_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad")

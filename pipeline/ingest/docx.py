@@ -55,9 +55,10 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx surfaces many kinds of error on a damaged package
         raise IngestError(f"{doc_id}: the Word document is damaged ({exc.__class__.__name__})", kind="damaged_docx") from None
+    body = document.element.body
+    accept_changes(body)
     looks = _HeadingLooks(document)
     blocks: list[str] = []
-    body = document.element.body
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
             para = docx.text.paragraph.Paragraph(child, document)
@@ -84,6 +85,41 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
     title = (document.core_properties.title or "").strip() or next(
         (b[2:] for b in blocks if b.startswith("# ")), None)
     return Extracted(text=text, title=title, published=published_near_top(text) or _created(document))
+
+
+# Wrappers whose content is the document's text, which python-docx's paragraphs and body walk skip:
+# tracked insertions and moves (shown by Word, kept when changes are accepted), content controls
+# (the title and abstract boxes of report templates), smart tags, custom XML and simple fields.
+_UNWRAP = ("w:ins", "w:moveTo", "w:sdt", "w:smartTag", "w:customXml", "w:fldSimple")
+# Tracked deletions and the old place of moved text: not the document's text.
+_DROP = ("w:del", "w:moveFrom")
+
+
+def accept_changes(body) -> None:
+    """Edit the body's XML as Word's "accept all changes" and "remove content controls" would, so
+    that the text read is the text a reader of the document sees."""
+    from docx.oxml.ns import qn
+
+    for el in list(body.iter(*(qn(t) for t in _DROP))):
+        if el.getparent() is not None and not _is_marker(el):
+            el.getparent().remove(el)
+    sdt, sdt_content = qn("w:sdt"), qn("w:sdtContent")
+    for el in list(body.iter(*(qn(t) for t in _UNWRAP))):
+        parent = el.getparent()
+        if parent is None or _is_marker(el):
+            continue
+        holders = [c for c in el if c.tag == sdt_content] if el.tag == sdt else [el]
+        inner = [c for h in holders for c in h if not (isinstance(c.tag, str) and c.tag.endswith("Pr"))]
+        at = parent.index(el)
+        parent.remove(el)
+        for offset, child in enumerate(inner):
+            parent.insert(at + offset, child)
+
+
+def _is_marker(el) -> bool:
+    """<w:ins/> and <w:del/> inside run, paragraph or row properties only mark a change there."""
+    parent = el.getparent()
+    return parent is not None and isinstance(parent.tag, str) and parent.tag.endswith("Pr")
 
 
 # python-docx stamps this on every file made from its own template: it says nothing about the document.
