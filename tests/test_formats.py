@@ -79,6 +79,37 @@ def test_docx_reads_the_text_word_shows_tracked_changes_accepted_and_content_con
     assert "city council" not in text and "Old place" not in text
 
 
+def test_docx_text_boxes_are_read_once_after_their_paragraph(tmp_path):
+    """Reports put case studies in boxes; Word saves each box as a drawing and again as VML."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+
+    box = ("<w:txbxContent><w:p><w:r><w:t>Box 1: lessons learned</w:t></w:r></w:p><w:p><w:r><w:t>Sharing one "
+           "test bench cut the members' costs by a third.</w:t></w:r></w:p></w:txbxContent>")
+    run = parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><mc:AlternateContent>'
+        f'<mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>'
+        '</mc:AlternateContent></w:r>')
+    document = docx.Document()
+    para = document.add_paragraph("The cluster's members bought their equipment together.")
+    para._p.append(run)
+    document.add_paragraph("The next section turns to funding.")
+    buf = io.BytesIO()
+    document.save(buf)
+    (tmp_path / "boxed.docx").write_bytes(buf.getvalue())
+    text = read_document(tmp_path / "boxed.docx", "boxed.docx").text
+    blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
+    assert [b.lstrip("# ") for b in blocks] == [
+        "The cluster's members bought their equipment together.", "Box 1: lessons learned",
+        "Sharing one test bench cut the members' costs by a third.", "The next section turns to funding."]
+
+
 @pytest.fixture(scope="module")
 def bad_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad")

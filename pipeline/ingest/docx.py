@@ -59,21 +59,25 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
     accept_changes(body)
     looks = _HeadingLooks(document)
     blocks: list[str] = []
-    for child in body.iterchildren():
-        if child.tag == qn("w:p"):
-            para = docx.text.paragraph.Paragraph(child, document)
-            text = " ".join(clean_characters(para.text).split())
-            if not text:
-                continue
+    def add_paragraph(element) -> None:
+        para = docx.text.paragraph.Paragraph(element, document)
+        text = " ".join(clean_characters(para.text).split())
+        if text:
             style = (para.style.name if para.style is not None else "") or ""
             if style.startswith(("Heading", "Title")) or style == "Subtitle":
                 blocks.append("# " + text)
-            elif style.startswith("List") or child.find(qn("w:pPr") + "/" + qn("w:numPr")) is not None:
+            elif style.startswith("List") or element.find(qn("w:pPr") + "/" + qn("w:numPr")) is not None:
                 blocks.append("- " + text)
             elif looks.is_heading(para, text):
                 blocks.append("# " + text)
             else:
                 blocks.append(text)
+        for inner in text_box_paragraphs(element):
+            add_paragraph(inner)
+
+    for child in body.iterchildren():
+        if child.tag == qn("w:p"):
+            add_paragraph(child)
         elif child.tag == qn("w:tbl"):
             table = docx.table.Table(child, document)
             for row in table.rows:
@@ -114,6 +118,28 @@ def accept_changes(body) -> None:
         parent.remove(el)
         for offset, child in enumerate(inner):
             parent.insert(at + offset, child)
+
+
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def text_box_paragraphs(paragraph) -> list:
+    """Paragraphs of the text boxes anchored in ``paragraph`` (a report's "Box 1: lessons learned"),
+    read after it. Word writes each box twice, as a drawing and as a VML fallback: the fallback is
+    skipped. Boxes inside a box are reached when their own paragraph is read."""
+    from docx.oxml.ns import qn
+
+    box, p = qn("w:txbxContent"), qn("w:p")
+    found = []
+    for content in paragraph.iter(box):
+        between = []
+        for ancestor in content.iterancestors():
+            if ancestor is paragraph:
+                break
+            between.append(ancestor.tag)
+        if _FALLBACK not in between and box not in between:
+            found += [c for c in content if c.tag == p]
+    return found
 
 
 def _is_marker(el) -> bool:
