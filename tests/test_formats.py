@@ -110,6 +110,23 @@ def test_docx_text_boxes_are_read_once_after_their_paragraph(tmp_path):
         "Sharing one test bench cut the members' costs by a third.", "The next section turns to funding."]
 
 
+def test_a_docx_python_docx_cannot_open_is_read_from_its_main_part_or_reported_damaged(tmp_path):
+    """Some converters write document.xml and little else; its text is still the document."""
+    from .badfiles import zip_with
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = (f'<w:document {w}><w:body><w:p><w:r><w:t>Cluster review 2024</w:t></w:r></w:p><w:p><w:r><w:t>The '
+            'members shared a test bench in Bilbao</w:t></w:r><w:ins w:id="1"><w:r><w:t> from March 2023</w:t>'
+            '</w:r></w:ins><w:r><w:t>.</w:t></w:r></w:p></w:body></w:document>').encode()
+    (tmp_path / "converted.docx").write_bytes(zip_with({"word/document.xml": body, "[Content_Types].xml": b"<Types/>"}))
+    d = read_document(tmp_path / "converted.docx", "converted.docx")
+    assert d.text == "Cluster review 2024\n\nThe members shared a test bench in Bilbao from March 2023.\n"
+    (tmp_path / "cut.docx").write_bytes(zip_with({"word/document.xml": body[:60], "[Content_Types].xml": b"<Types/>"}))
+    with pytest.raises(IngestError) as err:
+        read_document(tmp_path / "cut.docx", "cut.docx")
+    assert err.value.kind == "damaged_docx" and "cut.docx: the Word document is damaged" in str(err.value)
+
+
 @pytest.fixture(scope="module")
 def bad_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad")

@@ -8,6 +8,7 @@ is missing. XML with a DOCTYPE is refused, so no entity can be expanded or fetch
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from collections import Counter
 from datetime import datetime
@@ -15,6 +16,8 @@ from datetime import datetime
 from ..errors import IngestError
 from .metadata import published_near_top
 from .normalize import Extracted, clean_characters
+
+log = logging.getLogger(__name__)
 
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200
@@ -54,11 +57,12 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx surfaces many kinds of error on a damaged package
-        raise IngestError(f"{doc_id}: the Word document is damaged ({exc.__class__.__name__})", kind="damaged_docx") from None
+        return _salvage(data, doc_id, exc)
     body = document.element.body
     accept_changes(body)
     looks = _HeadingLooks(document)
     blocks: list[str] = []
+
     def add_paragraph(element) -> None:
         para = docx.text.paragraph.Paragraph(element, document)
         text = " ".join(clean_characters(para.text).split())
@@ -89,6 +93,47 @@ def read_docx(data: bytes, doc_id: str) -> Extracted:
     title = (document.core_properties.title or "").strip() or next(
         (b[2:] for b in blocks if b.startswith("# ")), None)
     return Extracted(text=text, title=title, published=published_near_top(text) or _created(document))
+
+
+def _salvage(data: bytes, doc_id: str, exc: Exception) -> Extracted:
+    """The paragraphs of word/document.xml read directly, when python-docx cannot open the package
+    (its relationships or content types are missing or broken, as some converters leave them).
+    No styles, so no sections; an archive whose main part holds no text is ``damaged_docx``."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    damaged = IngestError(f"{doc_id}: the Word document is damaged ({exc.__class__.__name__}) and its main part "
+                          "holds no readable text", kind="damaged_docx")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = etree.fromstring(archive.read(MAIN_PART), parser)
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, ValueError):
+        raise damaged from None
+    body = root.find(qn("w:body"))
+    if body is None:
+        raise damaged
+    accept_changes(body)
+    text_tags = {qn("w:t"): None, qn("w:tab"): " ", qn("w:br"): " ", qn("w:noBreakHyphen"): "-"}
+    blocks = []
+    for para in body.iter(qn("w:p")):
+        parts = [text_tags[el.tag] or el.text or "" for el in para.iter(*text_tags) if _owner(el) is para]
+        line = " ".join(clean_characters("".join(parts)).split())
+        if line:
+            blocks.append(line)
+    if not blocks:
+        raise damaged
+    log.info("%s: python-docx could not open it (%s); its text was read from %s without styles",
+             doc_id, exc.__class__.__name__, MAIN_PART)
+    text = "\n\n".join(blocks) + "\n"
+    return Extracted(text=text, title=None, published=published_near_top(text))
+
+
+def _owner(el):
+    """The nearest paragraph holding ``el`` (a text box's words belong to its own paragraphs)."""
+    from docx.oxml.ns import qn
+
+    return next(a for a in el.iterancestors(qn("w:p")))
 
 
 # Wrappers whose content is the document's text, which python-docx's paragraphs and body walk skip:
