@@ -127,6 +127,21 @@ def test_json_feed_and_rss_field_names_are_read(tmp_path):
         "The Catalan food cluster won an award.", "2023-01-30", "https://news.example/cat")
 
 
+@pytest.mark.parametrize("wrapped", [
+    lambda items: {"status": "ok", "data": {"total": 2, "items": items}},  # a REST API's envelope
+    lambda items: {"data": {"posts": {"nodes": items}}},  # a GraphQL export
+    lambda items: {"meta": {"page": 1}, "data": {"articles": items}, "links": {"next": None}},
+])
+def test_feed_items_inside_an_apis_wrapper_objects_are_found(tmp_path, wrapped):
+    items = [{"title": "Tartu cluster opens Riga office", "body": "The Tartu ICT cluster opened an office in Riga."},
+             {"title": "Galway medtech grows", "body": "The Galway medtech cluster has added 15 new members."}]
+    write_files(tmp_path, {"export.json": json.dumps(wrapped(items))})
+    docs = dict(read_documents(tmp_path / "export.json", "export.json"))
+    assert sorted(docs) == ["export.json:1", "export.json:2"]
+    assert docs["export.json:2"].text.strip() == "The Galway medtech cluster has added 15 new members."
+    assert docs["export.json:1"].title == "Tartu cluster opens Riga office"
+
+
 @pytest.mark.parametrize("text,languages", [
     ("A review of the Estonian ICT cluster found that shared export services were valued most by its 60 members, "
      "while joint research attracted little interest.", ("en",)),

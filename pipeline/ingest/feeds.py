@@ -38,7 +38,8 @@ def feed_fields(extra: dict[str, list[str]] | None = None) -> dict[str, list[str
             for name, defaults in DEFAULT_FEED_FIELDS.items()}
 
 
-_LIST_KEYS = ("items", "articles", "entries", "data", "results", "news", "posts")
+_LIST_KEYS = ("items", "articles", "entries", "data", "results", "news", "posts", "nodes")
+_WRAPPER_DEPTH = 4
 _TAGS = re.compile(r"<[A-Za-z/!][^>]{0,500}>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.I)
 MAX_DEPTH = 50
@@ -90,6 +91,21 @@ def item_text(item: dict, where: str, fields: dict[str, list[str]] = DEFAULT_FEE
                      url=_first(item, fields["url"]))
 
 
+def _item_list(obj):
+    """The list of items in a feed export: the file itself, or the list under a wrapper key, also
+    inside wrapper objects an API adds ({"data": {"items": [...]}}, {"data": {"posts": {"nodes":
+    [...]}}}); an object holding no such list is one item."""
+    found = obj
+    for _ in range(_WRAPPER_DEPTH):
+        if not isinstance(found, dict):
+            break
+        lists = [found[k] for k in _LIST_KEYS if isinstance(found.get(k), list)]
+        if lists:
+            return lists[0]
+        found = next((found[k] for k in _LIST_KEYS if isinstance(found.get(k), dict)), None)
+    return [obj] if isinstance(obj, dict) else obj
+
+
 def read_feed(data: bytes, doc_id: str, suffix: str,
               fields: dict[str, list[str]] = DEFAULT_FEED_FIELDS) -> list[tuple[str, Extracted | IngestError]]:
     """``(item_id, extracted text or the error for that item)`` for every item of a feed file."""
@@ -108,9 +124,7 @@ def read_feed(data: bytes, doc_id: str, suffix: str,
             except IngestError as exc:
                 out.append((item_id, exc))
         return out
-    obj = _loads(raw, doc_id)
-    if isinstance(obj, dict):
-        obj = next((obj[k] for k in _LIST_KEYS if isinstance(obj.get(k), list)), [obj])
+    obj = _item_list(_loads(raw, doc_id))
     if not isinstance(obj, list):
         raise IngestError(f"{doc_id}: expected a list of news items", kind="bad_json")
     for n, item in enumerate(obj, 1):
