@@ -136,6 +136,16 @@ def test_a_text_file_with_nul_bytes_from_a_damaged_save_is_still_read(tmp_path, 
     assert d.text.count(TEXT) == 3 and "\x00" not in d.text
 
 
+def test_a_short_windows_1252_export_keeps_its_quotes_accents_and_euro_sign(tmp_path):
+    """Word and Windows exports of English; on a short file charset-normalizer guessed a Mac code page."""
+    text = "The cluster’s “test bench” in Málaga cost €2 million – a lesson for others."
+    (tmp_path / "note.txt").write_bytes(f"{text}\n\n{text}\n".encode("cp1252"))
+    assert read_document(tmp_path / "note.txt", "note.txt").text.split("\n\n")[0] == text
+    greek = "Το σύμπλεγμα υπέγραψε. " * 3
+    (tmp_path / "greek.txt").write_bytes(greek.encode("cp1253"))  # not Western: still guessed
+    assert read_document(tmp_path / "greek.txt", "greek.txt").text.startswith("Το")
+
+
 def test_file_over_size_limit_is_refused(tmp_path):
     (tmp_path / "big.txt").write_text(TEXT * 100)
     with pytest.raises(IngestError) as err:

@@ -58,6 +58,9 @@ def decode(data: bytes, doc_id: str) -> str:
     utf8_chars = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
     if lenient.count("\ufffd") <= max(3, len(data) // 500) and utf8_chars >= lenient.count("\ufffd"):
         return lenient.replace("\ufffd", " ")
+    western = _windows_1252(data)
+    if western is not None:
+        return western
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:2_000_000]).best()
@@ -80,6 +83,20 @@ def _ftfy_config():
     # fullwidth Latin ("ＡＢＣ") becomes the ASCII spaCy's English model knows.
     return TextFixerConfig(uncurl_quotes=False, unescape_html=False, fix_character_width=True,
                            normalization="NFC", explain=False)
+
+
+def _windows_1252(data: bytes) -> str | None:
+    """``data`` as Windows-1252 when that reads as Western text: every byte defined, and accented
+    letters at most a fifth of the letters (quotes and dashes do not count). Old Word and Windows exports of English
+    are this, and on short files charset-normalizer guesses a Mac or Central European code page for
+    them ("clusterís ìtest benchî"). Cyrillic or Greek bytes read this way are nearly all non-ASCII
+    letters, so they go on to charset-normalizer."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are not Windows-1252
+        return None
+    letters = [c for c in text if c.isalpha()]
+    return text if letters and sum(ord(c) > 127 for c in letters) <= 0.2 * len(letters) else None
 
 
 def clean_characters(text: str) -> str:
