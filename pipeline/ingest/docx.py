@@ -99,41 +99,29 @@ def _salvage(data: bytes, doc_id: str, exc: Exception) -> Extracted:
     """The paragraphs of word/document.xml read directly, when python-docx cannot open the package
     (its relationships or content types are missing or broken, as some converters leave them).
     No styles, so no sections; an archive whose main part holds no text is ``damaged_docx``."""
+    from docx.oxml import parse_xml
     from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
     from lxml import etree
 
     damaged = IngestError(f"{doc_id}: the Word document is damaged ({exc.__class__.__name__}) and its main part "
                           "holds no readable text", kind="damaged_docx")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
-    try:
+    try:  # python-docx's own parser: no entities resolved (check_archive refused any DOCTYPE)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = etree.fromstring(archive.read(MAIN_PART), parser)
+            body = parse_xml(archive.read(MAIN_PART)).find(qn("w:body"))
     except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, ValueError):
         raise damaged from None
-    body = root.find(qn("w:body"))
     if body is None:
         raise damaged
     accept_changes(body)
-    text_tags = {qn("w:t"): None, qn("w:tab"): " ", qn("w:br"): " ", qn("w:noBreakHyphen"): "-"}
-    blocks = []
-    for para in body.iter(qn("w:p")):
-        parts = [text_tags[el.tag] or el.text or "" for el in para.iter(*text_tags) if _owner(el) is para]
-        line = " ".join(clean_characters("".join(parts)).split())
-        if line:
-            blocks.append(line)
+    blocks = [line for p in body.iter(qn("w:p"))
+              if (line := " ".join(clean_characters(Paragraph(p, None).text).split()))]
     if not blocks:
         raise damaged
     log.info("%s: python-docx could not open it (%s); its text was read from %s without styles",
              doc_id, exc.__class__.__name__, MAIN_PART)
     text = "\n\n".join(blocks) + "\n"
     return Extracted(text=text, title=None, published=published_near_top(text))
-
-
-def _owner(el):
-    """The nearest paragraph holding ``el`` (a text box's words belong to its own paragraphs)."""
-    from docx.oxml.ns import qn
-
-    return next(a for a in el.iterancestors(qn("w:p")))
 
 
 # Wrappers whose content is the document's text, which python-docx's paragraphs and body walk skip:

@@ -87,10 +87,10 @@ def _ftfy_config():
 
 def _windows_1252(data: bytes) -> str | None:
     """``data`` as Windows-1252 when that reads as Western text: every byte defined, and accented
-    letters at most a fifth of the letters (quotes and dashes do not count). Old Word and Windows exports of English
-    are this, and on short files charset-normalizer guesses a Mac or Central European code page for
-    them ("clusterís ìtest benchî"). Cyrillic or Greek bytes read this way are nearly all non-ASCII
-    letters, so they go on to charset-normalizer."""
+    letters at most a fifth of the letters (quotes and dashes do not count). Old Word and Windows
+    exports of English are this, and on short files charset-normalizer guesses a Mac or Central
+    European code page for them ("clusterís ìtest benchî"). Cyrillic or Greek bytes read this way
+    are nearly all non-ASCII letters, so they go on to charset-normalizer."""
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are not Windows-1252
