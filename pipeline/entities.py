@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import NAME_LABELS, PERSON_SHAPE, SITE_KIND_AFTER, VERSION_AFTER
+from .entity_spans import NAME_LABELS, PERSON_SHAPE, SITE_KIND_AFTER, VERSION_AFTER, SpanIndex
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -640,20 +640,27 @@ class WholeWords:
             found = whole_words(text, phrase)
             if found:
                 out[phrase] = found
-        if self.trie:
-            size, trie = len(text), self.trie
-            for run in _WORD_RUN.finditer(text):
-                node = trie.get(run.group())
-                end = run.end()
-                while node is not None:
-                    phrase = node.get(None)
-                    if phrase is not None and (end == size or not _is_word_char(text[end])):
-                        out[phrase].append((run.start(), end))
-                    if end == size:
-                        break
-                    piece = _PIECE.match(text, end)
-                    node = node.get(piece.group())
-                    end = piece.end()
+        if not self.trie:
+            return out
+        size, trie = len(text), self.trie
+        # The runs that open some phrase, found by a set of the text's runs; each is then looked for with
+        # a plain search: following every run of a long text in Python cost more than all the rest.
+        for first in trie.keys() & set(_WORD_RUN.findall(text)):
+            start = text.find(first)
+            while start >= 0:
+                end = start + len(first)
+                if (start == 0 or not _is_word_char(text[start - 1])) and (end == size or not _is_word_char(text[end])):
+                    node = trie[first]  # a whole run: follow the phrases it opens
+                    while node is not None:
+                        phrase = node.get(None)
+                        if phrase is not None and (end == size or not _is_word_char(text[end])):
+                            out[phrase].append((start, end))
+                        if end == size:
+                            break
+                        piece = _PIECE.match(text, end)
+                        node = node.get(piece.group())
+                        end = piece.end()
+                start = text.find(first, start + 1)
         return out
 
 
@@ -708,8 +715,8 @@ def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> l
         for a, b in spots:
             if not matches or a >= matches[-1][1]:
                 matches.append((a, b))
-        added = [Entity(text[a:b], "ORG", a, b) for a, b in matches
-                 if not any(e.start < b and a < e.end for e in ents)]
+        taken = SpanIndex(ents)
+        added = [Entity(text[a:b], "ORG", a, b) for a, b in matches if not taken.any(a, b)]
         out.append(sorted(ents + added, key=lambda e: e.start) if added else ents)
     return out
 

@@ -110,23 +110,25 @@ def by_passage(spans, parts: list[tuple[int, int]], text: str, entity) -> list[l
     return out
 
 
-def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> list[list[Entity]]:
-    """The kept entities of each passage, offsets into the passage's text (ents and passages are in order).
+def _entities_by_passage(doc: Doc, parts: list[tuple[int, int]]) -> tuple[list[list[Entity]], list[Span]]:
+    """The kept entities of each passage, offsets into the passage's text (ents and passages are in order),
+    and the spans of other labels.
 
     The stage that set doc.ents leaves what it set in ``doc.user_data``, with the entities of other labels;
     they are read from doc.ents again only if another component changed them since.
     """
     cached = _still_set(doc)
     if cached is not None:
-        return [list(x) for x in cached[1]]
+        return [list(x) for x in cached[1]], cached[2]
     text = _layout(doc)[0]
     names = doc.user_data.get(NAMES, {})  # what Span._.iso reads, without a lookup per span
     ents = doc.ents
     out = by_passage(ents, parts, text, lambda span, base, text: Entity(
         text[span.start_char:span.end_char], span.label_, span.start_char - base, span.end_char - base,
         norm=span.ent_id_ or None, iso=_name_value(names, span, 2)))
-    doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out], [s for s in ents if s.label_ not in KEPT_LABELS])
-    return out
+    others = [s for s in ents if s.label_ not in KEPT_LABELS]
+    doc.user_data[_READ] = (_ents_signature(doc), [list(x) for x in out], others)
+    return out, others
 
 
 def _still_set(doc: Doc) -> tuple | None:
@@ -136,12 +138,14 @@ def _still_set(doc: Doc) -> tuple | None:
     return cached if cached is not None and cached[0] == _ents_signature(doc) else None
 
 
-def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False) -> list[list[Entity]]:
+def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
+                 others: list[Span] | None = None) -> list[list[Entity]]:
     """Make ``per_passage`` (offsets into each passage) the kept-label entities of ``doc``; returns them as
     set, passage by passage in text order, which is what reading ``doc.ents`` back would give.
 
     Spans widen to whole tokens ("U.S" → "U.S."). Until ``final``, ``norm`` is a gazetteer id carried
-    as the span's ``id``; at the end it becomes ``Span._.norm``.
+    as the span's ``id``; at the end it becomes ``Span._.norm``. ``others``: the spans of other labels in
+    doc.ents, if the caller has just read them (:func:`_entities_by_passage`).
     """
     text, parts = _layout(doc)
     spans, extra, given = [], {}, 0
@@ -157,10 +161,12 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False)
     spans = sorted(spans, key=lambda s: s.start)
     if any(b.start < a.end for a, b in zip(spans, spans[1:])):
         spans = filter_spans(spans)  # two entities in one token, or a span widened over the next
-    taken = {i for s in spans for i in range(s.start, s.end)}
-    cached = _still_set(doc)
-    others = cached[2] if cached is not None else [s for s in doc.ents if s.label_ not in KEPT_LABELS]
-    others = [s for s in others if not taken.intersection(range(s.start, s.end))]
+    if others is None:
+        cached = _still_set(doc)
+        others = cached[2] if cached is not None else [s for s in doc.ents if s.label_ not in KEPT_LABELS]
+    if others:
+        taken = {i for s in spans for i in range(s.start, s.end)}
+        others = [s for s in others if not taken.intersection(range(s.start, s.end))]
     # set_ents itself: the doc.ents setter would first copy every span into a new Span.
     doc.set_ents(sorted(spans + others, key=lambda s: s.start) if others else spans)
     # Span._.norm and Span._.iso, set for all spans at once (what their setters do one by one). Until
@@ -207,13 +213,14 @@ class PassageStage:
         text, parts = _layout(doc)
         ctx = document_context(text)
         outs, changed = [], False
-        for (a, b), ents in zip(parts, _entities_by_passage(doc, parts)):
+        per_passage, others = _entities_by_passage(doc, parts)
+        for (a, b), ents in zip(parts, per_passage):
             extra = (a,) if self.with_offset else ()
             out = self.fn(text[a:b], ents, ctx, *extra)
             changed = changed or out != ents
             outs.append(out)
         if changed:  # most documents give most stages nothing to do: doc.ents is then left as it is
-            set_entities(doc, outs)
+            set_entities(doc, outs, others=others)
         return doc
 
 
@@ -292,9 +299,9 @@ class Consistency:
 
     def __call__(self, doc: Doc) -> Doc:
         text, parts = _layout(doc)
-        settled = harmonise([text[a:b] for a, b in parts], _entities_by_passage(doc, parts), document_context(text),
-                            doc._.published)
-        as_set = set_entities(doc, settled, final=True)
+        per_passage, others = _entities_by_passage(doc, parts)
+        settled = harmonise([text[a:b] for a, b in parts], per_passage, document_context(text), doc._.published)
+        as_set = set_entities(doc, settled, final=True, others=others)
         self._last = (weakref.ref(doc), parts, as_set)
         _forget_stages(doc)
         return doc

@@ -21,6 +21,8 @@ split a span at a possessive, or add spans for shapes that are names in any repo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import replace
 
 from spacy.util import filter_spans
@@ -111,8 +113,50 @@ _FISCAL_YEAR = re.compile(r"(?<![\w-])(?:FY\s?|[Ff](?:iscal|inancial)\s+[Yy]ear\
 _WORD = re.compile(r"(?<![\w’'-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*)*")
 
 
-def _overlaps(a: Entity, b: Entity) -> bool:
-    return a.start < b.end and b.start < a.end
+class SpanIndex:
+    """A passage's entities by start, asked which overlap a range: a bisection over the starts instead
+    of a scan of every entity, which made a passage of hundreds of names (a glossary, a member list)
+    quadratic. Entities added and removed keep their order of arrival for :meth:`live`."""
+
+    def __init__(self, ents: Iterable[Entity] = ()):
+        self._order = list(ents)  # arrival order, removed ones included
+        self._dead: set[int] = set()  # ids of removed entities (alive in _order, so ids stay unique)
+        self._by_start = sorted(self._order, key=lambda e: e.start)
+        self._starts = [e.start for e in self._by_start]
+        self._longest = max((e.end - e.start for e in self._order), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[Entity]:
+        """The entities overlapping ``[start, end)``, by start. One that does starts after ``start``
+        less the longest entity's length, and before ``end``."""
+        lo = bisect_right(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        return [e for e in self._by_start[lo:hi] if e.end > start]
+
+    def any(self, start: int, end: int) -> bool:
+        """Whether some entity overlaps ``[start, end)``."""
+        lo = bisect_right(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        return any(e.end > start for e in self._by_start[lo:hi])
+
+    def add(self, ent: Entity) -> None:
+        i = bisect_right(self._starts, ent.start)
+        self._starts.insert(i, ent.start)
+        self._by_start.insert(i, ent)
+        self._order.append(ent)
+        self._longest = max(self._longest, ent.end - ent.start)
+
+    def remove(self, ents: Iterable[Entity]) -> None:
+        """Remove these entities (the very objects, as :meth:`overlapping` gave them)."""
+        for ent in ents:
+            i = bisect_left(self._starts, ent.start)
+            while self._by_start[i] is not ent:
+                i += 1
+            del self._starts[i], self._by_start[i]
+            self._dead.add(id(ent))
+
+    def live(self) -> list[Entity]:
+        """The entities still in, in order of arrival."""
+        return [e for e in self._order if id(e) not in self._dead] if self._dead else list(self._order)
 
 
 _PARTICLES = r"(?:van|von|der|den|de|la|le|da|di|du|del|dos|das|ter|ten|bin|ibn|al|el)"
@@ -162,7 +206,7 @@ def _joined(text: str, ent: Entity) -> Entity:
     return replace(ent, text=joined, start=start, end=end)
 
 
-def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
+def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
     """Carry an official name over "of/for/and + Capitalised words" when those words are part of it."""
     if ent.label not in ("ORG", "GPE", "LOC"):
         return ent
@@ -173,7 +217,7 @@ def _continued(text: str, ent: Entity, others: list[Entity]) -> Entity:
     last = ent.text.split()[-1]
     words_start = ent.end + m.start("words")
     words_end = ent.end + m.end("words")
-    inside = [o for o in others if o is not ent and o.start < words_end and words_start < o.end]
+    inside = [o for o in others.overlapping(words_start, words_end) if o is not ent]
     # "Kenya Agricultural" cannot end a name: an adjective before "and" always continues it.
     adjective_before = link in ("and", "&") and bool(_ADJECTIVE.search(last)) and not is_place(last)
     if not adjective_before and any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC"))
@@ -424,32 +468,37 @@ def _holds(body: Entity, part: Entity) -> bool:
 def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """The passage's entities with joins, continuations, possessives and shape-named spans put right."""
     names = [e for e in ents if e.label in NAME_LABELS and e.norm is None]
+    named = SpanIndex(names)
     fixed: list[Entity] = []
     for e in ents:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _continued(text, _joined(text, _with_particles(text, e)), names)
+        e = _continued(text, _joined(text, _with_particles(text, e)), named)
         e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, names)))
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
-    patterns = _pattern_entities(text)
-    out = [e for e in fixed if e.norm is not None or not any(_overlaps(e, p) and not _holds(e, p) for p in patterns)]
-    out += [p for p in patterns if not any(_overlaps(p, e) for e in out)]
+    patterns = SpanIndex(_pattern_entities(text))
+    out = [e for e in fixed if e.norm is not None or all(_holds(e, p) for p in patterns.overlapping(e.start, e.end))]
+    kept = SpanIndex(out)
+    out = SpanIndex(out + [p for p in patterns.live() if not kept.any(p.start, p.end)])
     # Names known by their last word fill gaps, or replace model spans they wholly contain
     # ("Aachen University" inside "RWTH Aachen University"), never cut a longer model span.
     for p in _named_organisations(text):
         conj = list(re.finditer(r"\s+(?:and|&)\s+", p.text))
-        if conj and any(e.start >= p.start and e.end <= p.start + conj[-1].start() for e in out):
+        if conj and any(e.start >= p.start for e in out.overlapping(p.start, p.start + conj[-1].start())
+                        if e.end <= p.start + conj[-1].start()):
             # "Novo Nordisk and Lund University": the model already named the first one
             cut = conj[-1].end()
             p = Entity(p.text[cut:], "ORG", p.start + cut, p.end)
             if len(p.text.split()) < 2:
                 continue
-        inside = [e for e in out if _overlaps(p, e)]
+        inside = out.overlapping(p.start, p.end)
         if all(p.start <= e.start and e.end <= p.end and e.norm is None for e in inside):
-            out = [e for e in out if e not in inside] + [_continued(text, p, out)]
-    return filter_spans(out)  # two model spans that the widening made overlap: the longer stays
+            p = _continued(text, p, out)
+            out.remove(inside)
+            out.add(p)
+    return filter_spans(out.live())  # two model spans that the widening made overlap: the longer stays
 
 
 def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -> list[Entity]:
@@ -463,6 +512,7 @@ def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -
         return []
     wanted = set(found)
     starts = {a for a, _ in found}
+    taken = SpanIndex(ents)
     added = []
     for m in _WORD.finditer(text):
         run = m.group(0)
@@ -474,8 +524,9 @@ def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -
         if not name or (start, start + len(name)) not in wanted:
             continue
         cand = Entity(name, place_label(name), start, start + len(name))
-        if not any(_overlaps(cand, e) for e in ents + added):
+        if not taken.any(cand.start, cand.end):
             added.append(cand)
+            taken.add(cand)
     return added
 
 
@@ -502,14 +553,17 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
         shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
     if any(w in lower for w in ("spring", "summer", "autumn", "fall", "winter")):
         shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
-    out = list(ents)
+    if not shapes:
+        return sorted(ents, key=lambda e: e.start)
+    out = SpanIndex(ents)
     for m, need in sorted(shapes, key=lambda s: (s[0].start(), -s[0].end())):
         found = Entity(m.group(0), "DATE", m.start(), m.end())
-        inside = [e for e in out if _overlaps(found, e)]
+        inside = out.overlapping(found.start, found.end)
         if any(e.label != "DATE" or e.start < found.start or e.end > found.end or e.end - e.start == len(found.text)
                for e in inside):
             continue
         if need is not None and not any(re.search(need, e.text) for e in inside):
             continue
-        out = [e for e in out if e not in inside] + [found]
-    return sorted(out, key=lambda e: e.start)
+        out.remove(inside)
+        out.add(found)
+    return sorted(out.live(), key=lambda e: e.start)

@@ -1312,6 +1312,36 @@ def test_phrases_found_in_one_pass_are_those_each_plain_search_finds():
         assert {p: found.get(p, []) for p in phrases} == {p: whole_words(text, p) for p in phrases}, text
 
 
+def test_span_index_answers_as_a_scan_of_every_entity_does():
+    """SpanIndex (a passage's entities by start, asked which overlap a range) gives what comparing every
+    entity gives, as entities come and go: overlapping and nested spans, equal spans, zero-width ranges."""
+    import random
+
+    from pipeline.entity_spans import SpanIndex
+    from pipeline.records import Entity
+
+    rng = random.Random(11)
+    for _ in range(300):
+        ents = []
+        for _ in range(rng.randint(0, 25)):
+            a = rng.randint(0, 120)
+            ents.append(Entity("x", rng.choice(["ORG", "GPE", "DATE"]), a, a + rng.randint(1, 30)))
+        index, alive = SpanIndex(ents), list(ents)
+        for _ in range(20):
+            a = rng.randint(0, 150)
+            b = a + rng.randint(0, 40)
+            scan = [e for e in alive if e.start < b and a < e.end]
+            assert sorted(map(id, index.overlapping(a, b))) == sorted(map(id, scan))
+            assert index.any(a, b) == bool(scan)
+            if scan and rng.random() < 0.5:  # a wider name replaces what it holds, as the repairs do
+                index.remove(scan)
+                alive = [e for e in alive if all(e is not s for s in scan)]
+                new = Entity("y", "ORG", min(e.start for e in scan), max(e.end for e in scan))
+                index.add(new)
+                alive.append(new)
+        assert [id(e) for e in index.live()] == [id(e) for e in alive]
+
+
 def test_errors_read_on_real_pages_of_the_second_round():
     """A firm's word of another language, an extraordinary assembly, a list whose items open with "the",
     a country's code in such a list, and years cited together."""
