@@ -643,9 +643,11 @@ class WholeWords:
         if not self.trie:
             return out
         size, trie = len(text), self.trie
-        # The runs that open some phrase, found by a set of the text's runs; each is then looked for with
-        # a plain search: following every run of a long text in Python cost more than all the rest.
-        for first in trie.keys() & set(_WORD_RUN.findall(text)):
+        # The runs that open some phrase, each then looked for with a plain search: following every run of
+        # a long text in Python cost more than all the rest. A few phrases' first runs are looked for
+        # directly; thousands (a glossary) by the set of the text's runs.
+        firsts = [w for w in trie if w in text] if len(trie) <= _FEW_FIRSTS else trie.keys() & set(_WORD_RUN.findall(text))
+        for first in firsts:
             start = text.find(first)
             while start >= 0:
                 end = start + len(first)
@@ -664,6 +666,7 @@ class WholeWords:
         return out
 
 
+_FEW_FIRSTS = 64  # up to this many first runs, a substring test each is cheaper than listing the text's runs
 _PIECE = re.compile(rf"{_WORD_RUN.pattern}|[^\w-]")  # the trie's pieces: a run of word characters, or one other character
 
 

@@ -1306,10 +1306,14 @@ def test_phrases_found_in_one_pass_are_those_each_plain_search_finds():
     words = ["Olio", "EIT", "Climate-KIC", "KIC", "C40", "Cities", "Connected", "Clusters", "R&D", "-", "_", "(CPI",
              "'s", "Hub", "Ålesund", "Cluster", "e-mobil", "BW", ",", ".", "x", "Climate", "("]
     texts += [" ".join(rng.choice(words) for _ in range(60)).replace(" ,", ",") for _ in range(200)]
-    finder = WholeWords(phrases)
-    for text in texts:
-        found = finder.find(text)
-        assert {p: found.get(p, []) for p in phrases} == {p: whole_words(text, p) for p in phrases}, text
+    # A few phrases' first words are looked for one by one; many (a glossary) through the text's words.
+    many = phrases + [f"Hub{i} Cluster" for i in range(80)]
+    texts.append(" ".join(f"Hub{i} Cluster and Hub{i}" for i in range(0, 90, 3)))
+    for wanted in (phrases, many):
+        finder = WholeWords(wanted)
+        for text in texts:
+            found = finder.find(text)
+            assert {p: found.get(p, []) for p in wanted} == {p: whole_words(text, p) for p in wanted}, text
 
 
 def test_span_index_answers_as_a_scan_of_every_entity_does():
