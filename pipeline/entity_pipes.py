@@ -17,8 +17,10 @@ import re
 import weakref
 from bisect import bisect_right
 from collections.abc import Callable
+from typing import NamedTuple
 
-from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
+import numpy
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -34,6 +36,7 @@ PLACE_RULER = "cluster_lessons_place_names"
 PASSAGE_BREAK = "\n\n"
 _LAYOUT = "cluster_lessons_layout"  # doc.user_data keys, dropped by the last component
 _READ = "cluster_lessons_read"
+_TOKENS = "cluster_lessons_tokens"
 TEXT = "cluster_lessons_text"  # doc.user_data: the document's text, when the caller has it
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
@@ -86,7 +89,7 @@ def _layout(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
 
 def _forget_stages(doc: Doc) -> None:
     """Drop the state the stages pass on in ``doc.user_data`` (before the first, after the last)."""
-    for key in (_LAYOUT, _READ):
+    for key in (_LAYOUT, _READ, _TOKENS):
         doc.user_data.pop(key, None)
 
 
@@ -138,6 +141,88 @@ def _still_set(doc: Doc) -> tuple | None:
     return cached if cached is not None and cached[0] == _ents_signature(doc) else None
 
 
+_MANY_TOKENS = 5000  # from this length on, a document's entities are set from token arrays
+
+
+class _Placed(NamedTuple):
+    """An entity on whole tokens, what set_entities reads of a Span: token and character offsets, label
+    (as text and as the StringStore's id) and the span id carried until the last stage."""
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+    label_: str
+    label: int
+    id: int
+
+
+class _TokenBounds:
+    """Where each token of a document starts and ends, to place entities on tokens as
+    ``doc.char_span(..., alignment_mode="expand")`` does, for all of them at once."""
+
+    def __init__(self, doc: Doc):
+        rows = doc.to_array([IDX, LENGTH, SPACY]).reshape(len(doc), 3).astype(numpy.int64)
+        self.strings = doc.vocab.strings
+        self.starts = rows[:, 0]
+        self.ends = rows[:, 0] + rows[:, 1]
+        self.reach = self.ends + rows[:, 2]  # with the token's trailing space
+
+    def _token_at(self, chars: numpy.ndarray) -> numpy.ndarray:
+        """The token holding each character (its trailing space included), or -1 (spaCy's token_by_char)."""
+        i = numpy.searchsorted(self.starts, chars, side="right") - 1
+        return numpy.where((i >= 0) & (chars < self.reach[i.clip(0)]), i, -1)
+
+    def place(self, flat: list[tuple[Entity, int]], final: bool) -> list[_Placed | None]:
+        """Each ``(entity, passage start)`` on the tokens char_span's "expand" aligns it to (None where there
+        are none; an empty span where the entity is only a token's trailing space)."""
+        if not flat:
+            return []
+        a = numpy.array([e.start + base for e, base in flat], dtype=numpy.int64)
+        b = numpy.array([e.end + base for e, base in flat], dtype=numpy.int64)
+        first, last = self._token_at(a), self._token_at(b - 1)
+        first = first + ((first >= 0) & (a == self.ends[first.clip(0)]))  # in a token's trailing space: after it
+        n = len(self.starts)
+        start_char = self.starts[first.clip(0, n - 1)].tolist()
+        end_char = self.ends[last.clip(0)].tolist()
+        ids = {label: self.strings.add(label) for label in {e.label for e, _ in flat}}
+        return [None if s < 0 or t < 0 else _Placed(s, t + 1, c if s <= t else d, d, e.label, ids[e.label],
+                                                     self.strings.add(e.norm) if e.norm and not final else 0)
+                for (e, _), s, t, c, d in zip(flat, first.tolist(), last.tolist(), start_char, end_char)]
+
+
+def _token_bounds(doc: Doc) -> _TokenBounds:
+    """The document's :class:`_TokenBounds`, made once for all stages (its tokens do not change)."""
+    if _TOKENS not in doc.user_data:
+        doc.user_data[_TOKENS] = _TokenBounds(doc)
+    return doc.user_data[_TOKENS]
+
+
+def _write_ents(doc: Doc, spans: list[_Placed], others: list[Span]) -> bytes:
+    """What ``doc.set_ents(spans + others)`` does (none overlapping), with one ``from_array``; returns the
+    :func:`_ents_signature` of the result. As in set_ents, a token outside every entity keeps its ids,
+    and a span without an id keeps its tokens' id."""
+    if not len(doc):
+        return _ents_signature(doc)
+    rows = [(s.start, s.end, s.label, 0, s.id) for s in spans] + [(s.start, s.end, s.label, s.kb_id, s.id) for s in others]
+    array = numpy.zeros((len(doc), 4), dtype=numpy.uint64)
+    array[:, 0] = 2  # outside
+    array[:, 2:] = doc.to_array([ENT_ID, ENT_KB_ID]).reshape(len(doc), 2)
+    rows = [r for r in rows if r[1] > r[0]]
+    if rows:
+        starts, ends, labels, kb_ids, ids = (numpy.array(col, dtype=numpy.uint64) for col in zip(*rows))
+        lengths = (ends - starts).astype(numpy.int64)
+        tokens = (numpy.repeat(starts.astype(numpy.int64), lengths) + numpy.arange(lengths.sum())
+                  - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths))  # every token of every span
+        array[tokens, 0] = 1  # inside
+        array[starts.astype(numpy.int64), 0] = 3  # begin
+        array[tokens, 1] = numpy.repeat(labels, lengths)
+        array[tokens, 3] = numpy.repeat(kb_ids, lengths)
+        with_id = numpy.repeat(ids, lengths)
+        array[tokens[with_id != 0], 2] = with_id[with_id != 0]
+    doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID, ENT_KB_ID], array)
+    return array[:, :3].tobytes()
+
+
 def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
                  others: list[Span] | None = None) -> list[list[Entity]]:
     """Make ``per_passage`` (offsets into each passage) the kept-label entities of ``doc``; returns them as
@@ -148,16 +233,20 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
     doc.ents, if the caller has just read them (:func:`_entities_by_passage`).
     """
     text, parts = _layout(doc)
-    spans, extra, given = [], {}, 0
-    for (base, _), ents in zip(parts, per_passage):
-        for e in ents:
-            given += 1
-            span = doc.char_span(e.start + base, e.end + base, label=e.label, alignment_mode="expand",
-                                 span_id=e.norm if e.norm and not final else 0)
-            if span is None or not text[span.start_char:span.end_char].strip():
-                continue
-            spans.append(span)
-            extra[(span.start_char, span.end_char)] = e
+    flat = [(e, base) for (base, _), ents in zip(parts, per_passage) for e in ents]
+    given = len(flat)
+    # A long document's entities are placed and written from token arrays: building a Span for each of
+    # thousands and set_ents' own loops over the tokens were a third of the refinement on a long report.
+    # A short one's go through char_span and set_ents, which cost less than the arrays' set-up there.
+    long_doc = len(doc) >= _MANY_TOKENS
+    spans, extra = [], {}
+    for e, span in zip((e for e, _ in flat), _token_bounds(doc).place(flat, final) if long_doc else (
+            doc.char_span(e.start + base, e.end + base, label=e.label, alignment_mode="expand",
+                          span_id=e.norm if e.norm and not final else 0) for e, base in flat)):
+        if span is None or not text[span.start_char:span.end_char].strip():
+            continue
+        spans.append(span)
+        extra[(span.start_char, span.end_char)] = e
     spans = sorted(spans, key=lambda s: s.start)
     if any(b.start < a.end for a, b in zip(spans, spans[1:])):
         spans = filter_spans(spans)  # two entities in one token, or a span widened over the next
@@ -167,8 +256,11 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
     if others:
         taken = {i for s in spans for i in range(s.start, s.end)}
         others = [s for s in others if not taken.intersection(range(s.start, s.end))]
-    # set_ents itself: the doc.ents setter would first copy every span into a new Span.
-    doc.set_ents(sorted(spans + others, key=lambda s: s.start) if others else spans)
+    if long_doc:
+        signature = _write_ents(doc, spans, others)
+    else:  # set_ents itself: the doc.ents setter would first copy every span into a new Span
+        doc.set_ents(sorted(spans + others, key=lambda s: s.start) if others else spans)
+        signature = None
     # Span._.norm and Span._.iso, set for all spans at once (what their setters do one by one). Until
     # ``final`` only the dates' ISO forms are carried; at the end every entity has its canonical name.
     names = {} if final else doc.user_data.setdefault(NAMES, {})
@@ -186,7 +278,7 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
         as_set = by_passage(spans, parts, text, lambda span, base, text: _relative(
             extra[(span.start_char, span.end_char)], span, base, text))
     if not final:
-        doc.user_data[_READ] = (_ents_signature(doc), as_set, others)
+        doc.user_data[_READ] = (signature or _ents_signature(doc), as_set, others)
     return as_set
 
 

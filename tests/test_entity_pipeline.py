@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import annotate
-from pipeline.annotate import document_entities
+from pipeline.annotate import document_entities, load_spacy
 from pipeline.entity_pipes import COMPONENTS, PASSAGES
 
 REPORT = [
@@ -75,6 +75,42 @@ def test_a_long_document_is_tagged_in_pieces_but_refined_as_one(nlp, monkeypatch
     pieces = next(document_entities(nlp, [(passages, None)]))
     assert pieces == whole
     assert ("EIT", "ORG", "European Institute of Innovation & Technology") in {(e.text, e.label, e.norm) for e in pieces[-1]}
+
+
+def test_a_long_document_gets_the_same_entities_from_token_arrays(tmp_path, monkeypatch):
+    """A long document's entities are set from token arrays rather than span by span with char_span and
+    set_ents: doc.ents (token annotation, gazetteer ids, canonical names, ISO dates) and the passages'
+    entities are the same either way, on a report of real-grounded passages with acronyms, money and dates."""
+    import json
+    from pathlib import Path
+
+    from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE
+
+    from pipeline import entity_pipes
+
+    gaz = tmp_path / "g.toml"
+    gaz.write_text('[[entity]]\nname = "European Commission"\nlabel = "ORG"\naliases = ["the Commission"]\n\n'
+                   '[[entity]]\nname = "Brussels"\nlabel = "GPE"\n')
+    nlp = load_spacy(gazetteer=gaz)
+    gold = Path(__file__).resolve().parent.parent / "corpus" / "entities_gold.jsonl"
+    passages = [json.loads(line)["text"] for line in gold.read_text(encoding="utf-8").splitlines()[:120]]
+    text = "\n\n".join(passages)
+
+    def tagged():
+        doc = nlp.make_doc(text)
+        doc._.published = "2024-05-01"
+        doc = nlp(doc)
+        return (doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID, ENT_KB_ID]).tolist(),
+                [(e.start, e.end, e.label_, e.ent_id_, e._.norm, e._.iso) for e in doc.ents],
+                next(document_entities(nlp, [(passages, "2024-05-01")])))
+
+    assert len(nlp.make_doc(text)) >= entity_pipes._MANY_TOKENS
+    arrays = tagged()
+    monkeypatch.setattr(entity_pipes, "_MANY_TOKENS", 10 ** 9)
+    spans = tagged()
+    assert arrays == spans
+    assert len(arrays[1]) > 1000 and any(iso for *_, iso in arrays[1])
+    assert any(ent_id == "European Commission" for _, _, _, ent_id, _, _ in arrays[1])  # a gazetteer id, kept by set_ents
 
 
 def test_a_document_without_passages_and_an_empty_passage_give_empty_lists(nlp):
