@@ -24,6 +24,22 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def text_sets(gold: list[dict]) -> dict[str, list[list[str]]]:
+    """Documents (lists of passage texts) to time the refinement on: the gold passages grouped by
+    document; all of them as one long report, where work done per name and passage (a name looked for
+    in every passage) would grow with the square of the length; and a glossary, thousands of defined
+    names sharing their first words, where following every name that shares a word at each of its
+    occurrences would grow with the square of their number."""
+    by_doc = defaultdict(list)
+    for g in gold:
+        by_doc[g.get("doc", "")].append(g["text"])
+    glossary = [" ".join(f"The Regional Innovation Agency of District {i} (RIAD{i}) met the Regional Innovation "
+                         f"Agency of District {i + 1} in Bilbao on {1 + i % 28} May 2024." for i in range(j, j + 100))
+                for j in range(0, 3000, 100)]
+    return {"gold passages": list(by_doc.values()), "one long document": [[g["text"] for g in gold]],
+            "a glossary of 3,000 names": [glossary]}
+
+
 def main() -> None:
     from pipeline import iter_input_files, read_document, split_passages
     from pipeline.annotate import document_entities, load_spacy, resolve_spacy_model
@@ -56,18 +72,8 @@ def main() -> None:
     for path, doc_id in iter_input_files(ROOT / "corpus" / "documents"):
         d = read_document(path, doc_id)
         docs.append((d, [p.text for p in split_passages(d)]))
-    by_doc = defaultdict(list)
-    for g in gold:
-        by_doc[g.get("doc", "")].append(g["text"])
-    # And one long report: every gold passage in one document, where work done per name and passage
-    # (a name looked for in every passage) would grow with the square of the length.
-    # And a glossary: thousands of defined names sharing their first words, where following every name
-    # that shares a word at each of its occurrences would grow with the square of their number.
-    glossary = [" ".join(f"The Regional Innovation Agency of District {i} (RIAD{i}) met the Regional Innovation "
-                         f"Agency of District {i + 1} in Bilbao on {1 + i % 28} May 2024." for i in range(j, j + 100))
-                for j in range(0, 3000, 100)]
-    sets = {"gold passages": list(by_doc.values()), "sample documents": [t for _, t in docs],
-            "one long document": [[g["text"] for g in gold]], "a glossary of 3,000 names": [glossary]}
+    sets = text_sets(gold)
+    sets = {"gold passages": sets.pop("gold passages"), "sample documents": [t for _, t in docs], **sets}
     print("\n| passages | base spaCy s | tuned NER s | tuned / base | refinement s | refinement / tuned spaCy |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, groups in sets.items():
