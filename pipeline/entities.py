@@ -1357,13 +1357,13 @@ def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
                 and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
             out[i] = replace(e, label="ORG")
     # "Jan Desmaretz of PwC", "George Varma of Pinsent Masons": a name the model missed after a person's "of".
-    added = []
+    added, taken = [], SpanIndex(ents)
     for p in ents:
         m = _NAME_AFTER_OF.match(text, p.end) if p.label == "PERSON" else None
         if m:
             a, b = m.span("name")
             name = m.group("name")
-            if (not any(e.start < b and a < e.end for e in ents) and not is_place(name) and not _PROGRAMME.search(name)
+            if (not taken.any(a, b) and not is_place(name) and not _PROGRAMME.search(name)
                     and not _EVENT.search(name) and name.upper() not in COMMON_ABBREVIATIONS):
                 added.append(Entity(name, "ORG", a, b))
     if added:
@@ -1466,31 +1466,27 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:
     """Long forms and bare acronyms the model missed: ORG wherever they stand as words; so is a name the
     model missed right after a noun that says it is a firm, or after "founded"."""
-    out = list(ents)
-    taken = [(e.start, e.end) for e in out]
+    out = SpanIndex(ents)
     spots = ctx.acronym_finder.find(text)
     for long_form in ctx.acronyms.values():
         for a, b in spots.get(long_form, ()):
-            overlapping = [e for e in out if e.start < b and a < e.end]
+            overlapping = out.overlapping(a, b)
             # The author spelled the name out: pieces the model made of it give way to it whole.
             if all(a <= e.start and e.end <= b and e.norm is None for e in overlapping):
-                out = [e for e in out if e not in overlapping]
-                out.append(Entity(long_form, "ORG", a, b))
-                taken = [(e.start, e.end) for e in out]
+                out.remove(overlapping)
+                out.add(Entity(long_form, "ORG", a, b))
     for acr in ctx.acronyms:
         for a, b in spots.get(acr, ()):
-            if not any(s < b and a < t for s, t in taken):
-                out.append(Entity(acr, "ORG", a, b))
-                taken.append((a, b))
+            if not out.any(a, b):
+                out.add(Entity(acr, "ORG", a, b))
     # "EV drivetrain developer Exro Technologies": a name the model missed after a noun saying it is a firm.
     for m in _NAME_AFTER_FIRM_NOUN.finditer(text):
         a, b = m.span("name")
         name = m.group("name")
-        if (not any(s < b and a < t for s, t in taken) and not is_place(name) and not _PROGRAMME.search(name)
+        if (not out.any(a, b) and not is_place(name) and not _PROGRAMME.search(name)
                 and not _EVENT.search(name) and name not in ctx.projects and not re.search(r"\bProgram\b", name)):
-            out.append(Entity(name, "ORG", a, b))
-            taken.append((a, b))
-    return sorted(out, key=lambda e: e.start)
+            out.add(Entity(name, "ORG", a, b))
+    return sorted(out.live(), key=lambda e: e.start)
 
 
 _NAME_AFTER_FIRM_NOUN = re.compile(

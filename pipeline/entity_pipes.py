@@ -207,7 +207,6 @@ def _write_ents(doc: Doc, spans: list[_Placed], others: list[Span]) -> bytes:
     array = numpy.zeros((len(doc), 4), dtype=numpy.uint64)
     array[:, 0] = 2  # outside
     array[:, 2:] = doc.to_array([ENT_ID, ENT_KB_ID]).reshape(len(doc), 2)
-    rows = [r for r in rows if r[1] > r[0]]
     if rows:
         starts, ends, labels, kb_ids, ids = (numpy.array(col, dtype=numpy.uint64) for col in zip(*rows))
         lengths = (ends - starts).astype(numpy.int64)
@@ -223,14 +222,14 @@ def _write_ents(doc: Doc, spans: list[_Placed], others: list[Span]) -> bytes:
     return array[:, :3].tobytes()
 
 
-def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
-                 others: list[Span] | None = None) -> list[list[Entity]]:
+def set_entities(doc: Doc, per_passage: list[list[Entity]], *, others: list[Span],
+                 final: bool = False) -> list[list[Entity]]:
     """Make ``per_passage`` (offsets into each passage) the kept-label entities of ``doc``; returns them as
     set, passage by passage in text order, which is what reading ``doc.ents`` back would give.
 
     Spans widen to whole tokens ("U.S" → "U.S."). Until ``final``, ``norm`` is a gazetteer id carried
     as the span's ``id``; at the end it becomes ``Span._.norm``. ``others``: the spans of other labels in
-    doc.ents, if the caller has just read them (:func:`_entities_by_passage`).
+    doc.ents, as :func:`_entities_by_passage` read them; those the new entities overlap are dropped.
     """
     text, parts = _layout(doc)
     flat = [(e, base) for (base, _), ents in zip(parts, per_passage) for e in ents]
@@ -250,9 +249,6 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], final: bool = False,
     spans = sorted(spans, key=lambda s: s.start)
     if any(b.start < a.end for a, b in zip(spans, spans[1:])):
         spans = filter_spans(spans)  # two entities in one token, or a span widened over the next
-    if others is None:
-        cached = _still_set(doc)
-        others = cached[2] if cached is not None else [s for s in doc.ents if s.label_ not in KEPT_LABELS]
     if others:
         taken = {i for s in spans for i in range(s.start, s.end)}
         others = [s for s in others if not taken.intersection(range(s.start, s.end))]

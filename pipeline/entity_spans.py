@@ -125,18 +125,18 @@ class SpanIndex:
         self._starts = [e.start for e in self._by_start]
         self._longest = max((e.end - e.start for e in self._order), default=0)
 
+    def _near(self, start: int, end: int) -> list[Entity]:
+        """The entities that may overlap ``[start, end)``: those starting before ``end`` and after
+        ``start`` less the longest entity's length."""
+        return self._by_start[bisect_right(self._starts, start - self._longest):bisect_left(self._starts, end)]
+
     def overlapping(self, start: int, end: int) -> list[Entity]:
-        """The entities overlapping ``[start, end)``, by start. One that does starts after ``start``
-        less the longest entity's length, and before ``end``."""
-        lo = bisect_right(self._starts, start - self._longest)
-        hi = bisect_left(self._starts, end)
-        return [e for e in self._by_start[lo:hi] if e.end > start]
+        """The entities overlapping ``[start, end)``, by start."""
+        return [e for e in self._near(start, end) if e.end > start]
 
     def any(self, start: int, end: int) -> bool:
         """Whether some entity overlaps ``[start, end)``."""
-        lo = bisect_right(self._starts, start - self._longest)
-        hi = bisect_left(self._starts, end)
-        return any(e.end > start for e in self._by_start[lo:hi])
+        return any(e.end > start for e in self._near(start, end))
 
     def add(self, ent: Entity) -> None:
         i = bisect_right(self._starts, ent.start)
@@ -257,14 +257,14 @@ def _legal_form(text: str, ent: Entity) -> Entity:
     return replace(ent, text=text[ent.start:m.end()], end=m.end(), label="ORG")
 
 
-def _acronym_continued(text: str, ent: Entity, names: list[Entity]) -> Entity:
+def _acronym_continued(text: str, ent: Entity, names: SpanIndex) -> Entity:
     """"EIT Climate" + " KIC", "Eastern Cluster" + " ICT": a body's name the model stopped before the
     capitals that end it (not an abbreviation, "Hydrogen Europe CEO", nor a name of its own)."""
     if ent.label != "ORG" or ent.text.split()[-1].isupper():  # "ARCHES DOE": two acronyms, two names
         return ent
     m = _CAPITALS_AFTER.match(text, ent.end)
     if (not m or m.group(1) in COMMON_ABBREVIATIONS
-            or any(n.start < m.end() and m.start(1) < n.end for n in names)):
+            or names.any(m.start(1), m.end())):
         return ent
     return replace(ent, text=text[ent.start:m.end()], end=m.end())
 
@@ -467,15 +467,14 @@ def _holds(body: Entity, part: Entity) -> bool:
 
 def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """The passage's entities with joins, continuations, possessives and shape-named spans put right."""
-    names = [e for e in ents if e.label in NAME_LABELS and e.norm is None]
-    named = SpanIndex(names)
+    named = SpanIndex(e for e in ents if e.label in NAME_LABELS and e.norm is None)
     fixed: list[Entity] = []
     for e in ents:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
         e = _continued(text, _joined(text, _with_particles(text, e)), named)
-        e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, names)))
+        e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, named)))
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
     patterns = SpanIndex(_pattern_entities(text))
