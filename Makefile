@@ -45,8 +45,11 @@ model: $(STAMP)
 run: model
 	$(BIN)/lessons run $(DOCS) --out $(OUT) --model $(MODEL) --force
 
+# The suite runs on two processes (pytest-xdist), a test file per process at a time, so a file's
+# module fixtures are built once; TEST_WORKERS=1 runs it in one.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(DASK_STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: model
 	$(BIN)/python bench/throughput.py
