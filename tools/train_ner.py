@@ -3,6 +3,11 @@
     python tools/train_ner.py                     # the shipped recipe → pipeline/data/ner
     python tools/train_ner.py --epochs 10 --no-rehearsal --out /tmp/ner   # a variant, to compare
     python tools/train_ner.py --train corpus/entities_train.jsonl corpus/entities_train_more.jsonl --out /tmp/ner
+    python tools/train_ner.py --base /path/to/en_core_web_md --out /tmp/md-tuned   # another base pipeline
+    lessons evaluate-entities --spacy-model /tmp/md-tuned --gold ../shared/realdev/passages.jsonl
+
+With ``--base``, the whole pipeline is saved (its tuned ``ner`` in it), so ``--spacy-model`` loads and
+measures it; the shipped recipe saves only the ``ner`` that replaces en_core_web_sm's.
 
 The gold passages carry ORG, GPE, LOC, DATE and PERSON (corpus/LABELLING.md's entity rule, as in
 README "Entities"): corpus/entities_train.jsonl plus the in-sample parts AB, C and D of
@@ -110,13 +115,14 @@ def main() -> None:
     ap.add_argument("--no-rehearsal", action="store_true", help="leave out the unannotated grounded passages")
     ap.add_argument("--epochs", type=int, default=EPOCHS)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--base", help="another spaCy pipeline (package name or path) to tune; its whole pipeline is saved")
     args = ap.parse_args()
 
     import spacy
 
     from pipeline.entity_eval import read_gold
 
-    base = resolve_spacy_model()
+    base = args.base or resolve_spacy_model()
     passages = [json.loads(line) for path in args.train
                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rehearsal = [] if args.no_rehearsal else unannotated_passages(passages)
@@ -124,21 +130,24 @@ def main() -> None:
     if gold_parts:
         passages += read_gold(GOLD, gold_parts)
     nlp = train_ner(base, passages, epochs=args.epochs, seed=args.seed, rehearsal=rehearsal)
-    ner = nlp.get_pipe("ner")
     args.out.mkdir(parents=True, exist_ok=True)
-    ner.to_disk(args.out, exclude=["vocab"])
-    digest = hashlib.sha256((args.out / "model").read_bytes()).hexdigest()[:12]
+    if args.base:
+        nlp.to_disk(args.out)
+    else:
+        nlp.get_pipe("ner").to_disk(args.out, exclude=["vocab"])
+    digest = hashlib.sha256((args.out / ("ner" if args.base else "") / "model").read_bytes()).hexdigest()[:12]
     meta = {
         "id": f"ner-tuned-{digest}",
         "base": f"{base} {nlp.meta.get('version')} (spaCy {spacy.__version__})",
-        "licence": "MIT, as en_core_web_sm; the training passages are this project's own writing",
+        "licence": (f"the licence of {base}" if args.base else "MIT, as en_core_web_sm")
+                   + "; the training passages are this project's own writing",
         "train": ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in args.train),
         "gold_parts": gold_parts,
         "passages": len(passages),
         "rehearsal_passages": len(rehearsal),
         "epochs": args.epochs,
         "seed": args.seed,
-        "recipe": "python tools/train_ner.py",
+        "recipe": " ".join(["python tools/train_ner.py", *sys.argv[1:]]),  # the shipped recipe has no options
     }
     (args.out / TUNED_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({meta['id']})", file=sys.stderr)
