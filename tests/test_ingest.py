@@ -237,3 +237,18 @@ def test_plain_text_title_first_is_still_the_title(tmp_path):
     d = read_document(tmp_path / "n.txt", "n.txt")
     assert d.title == "Export office opens in Osaka"
     assert [(p.section, p.text) for p in split_passages(d)] == [("Export office opens in Osaka", TEXT)]
+
+
+@pytest.mark.parametrize("value, holds", [(1e400, "a number"), (None, "null"), (["a", "list"], "a list"),
+                                          ("   ", "only blanks"), ({"rendered": ""}, "an object without text")])
+def test_a_feed_item_whose_text_field_holds_no_text_says_what_it_holds(value, holds):
+    from pipeline.ingest.feeds import item_text
+
+    story = "The cluster opened an incubator for ocean start-ups in Matosinhos with twelve founders."
+    with pytest.raises(IngestError) as err:
+        item_text({"title": "Ports", "body": value}, "wire.jsonl item 3")
+    assert str(err.value) == f"wire.jsonl item 3: the item's 'body' field holds {holds}, not text"
+    assert err.value.kind == "empty"
+    assert item_text({"title": "Ports", "body": value, "summary": story}, "wire.jsonl item 3").text.strip() == story
+    with pytest.raises(IngestError, match="the item has no text field .looked for text, body"):
+        item_text({"title": "Ports"}, "wire.jsonl item 4")

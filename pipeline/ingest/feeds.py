@@ -76,10 +76,29 @@ def _markup_text(value: str) -> str:
     return unescape(value) if _ENTITY.search(value) else value
 
 
+def _holds(value) -> str:
+    """What a JSON value that is no text holds, in a person's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object without text"
+    return "only blanks"
+
+
 def item_text(item: dict, where: str, fields: dict[str, list[str]] = DEFAULT_FEED_FIELDS) -> Extracted:
     """One feed item as extracted text (HTML bodies are reduced to paragraphs)."""
     body = _first(item, fields["text"])
     if body is None:
+        present = [name for name in fields["text"] if name in item]
+        if present:  # {"text": 1e400}, {"body": null}: say what the field holds, not that it is missing
+            raise IngestError(f"{where}: the item's {present[0]!r} field holds {_holds(item[present[0]])}, not text",
+                              kind="empty")
         raise IngestError(f"{where}: the item has no text field (looked for {', '.join(fields['text'])})",
                           kind="empty")
     body = _markup_text(body)
