@@ -160,6 +160,30 @@ def test_spacy_finds_the_repaired_place_names(tmp_path, nlp):
     assert ("Malmö", "GPE") in found and ("Skåne", "GPE") in found
 
 
+def test_encoded_attachments_in_a_saved_note_are_dropped_and_its_words_kept(tmp_path):
+    """A press release saved from an e-mail with its base64 attachment (wrapped at 76 as mail wraps it),
+    and a note holding an image's data: URI: the encoded data is no text and must not decide its language
+    (a short English note with a large attachment was taken for Shona and skipped)."""
+    import base64
+    import random
+    import textwrap
+
+    data = base64.b64encode(random.Random(3).randbytes(600_000)).decode()
+    note = ["The Basque battery cluster and the Port of Bilbao agreed in March 2024 to share test data on shore "
+            "power for ferries.", "Members will meet in Donostia in June to choose the first two berths."]
+    write_files(tmp_path, {
+        "mail.txt": "\n\n".join([note[0], "\n".join(textwrap.wrap(data, 76)), note[1]]) + "\n",
+        "uri.txt": f"{note[0]}\n\n![chart](data:image/png;base64,{data})\n\n{note[1]}\n",
+    })
+    for name in ("mail.txt", "uri.txt"):
+        [(_, doc)] = read_documents(tmp_path / name, name)
+        assert doc.language == "en", name
+        texts = [p.text for p in split_passages(doc)]
+        assert texts[0] == note[0] and texts[-1] == note[1], name
+        assert max(len(w) for t in texts for w in t.split()) < 60, name
+        assert len(doc.text) < 1000, name
+
+
 @pytest.mark.parametrize("name", ["news.txt", "news.html", "news.docx"])  # Markdown reads "__" as markup
 def test_long_runs_of_symbols_are_cut_and_the_words_around_them_kept(tmp_path, name):
     """A hostile or badly exported file: a rule of 15,000 "=", a form line of underscores, a row of stars.

@@ -100,11 +100,12 @@ def _windows_1252(data: bytes) -> str | None:
 
 
 def clean_characters(text: str) -> str:
-    """Unify newlines, drop terminal escape sequences, repair mojibake ("MalmÃ¶" is "Malmö"), drop
-    control characters, cut long runs of symbols, compose Unicode."""
+    """Unify newlines, drop encoded data and terminal escape sequences, repair mojibake ("MalmÃ¶" is
+    "Malmö"), drop control characters, cut long runs of symbols, compose Unicode."""
     import ftfy
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ENCODED_LINES.sub("\n", _ENCODED_RUN.sub(_encoded_or_rule, text))
     text = _ESCAPE.sub("", text)
     # Before the control characters go: mojibake read as Latin-1 holds C1 bytes ("â€\x9d" is "”").
     # "â€" then U+FFFD is "”" whose last byte was lost: ftfy will not guess it, but in news it is
@@ -115,6 +116,21 @@ def clean_characters(text: str) -> str:
     text = _SYMBOL_RUN.sub(lambda m: m.group()[:SYMBOL_RUN_MAX], text)
     return unicodedata.normalize("NFC", text)
 
+
+# Encoded data pasted into text (an e-mail's base64 attachment, an image's data: URI, a key): no word of
+# any language is 400 letters long, and lines of 60 or more such characters with no space, three in a
+# row, are an attachment wrapped at 76 as e-mail wraps it. Dropped before anything reads the text: the
+# language guess took a two-sentence note with a 4 MB attachment for Shona.
+_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/=_-]{400,}")
+_ENCODED_LINES = re.compile(r"(?m)^(?:[A-Za-z0-9+/=]{60,}[ \t]*(?:\n|\Z)){3,}")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _encoded_or_rule(m: re.Match) -> str:
+    """A run that is mostly letters and digits is encoded data (gone); a rule of "=" or "-" is left for
+    :data:`_SYMBOL_RUN` to shorten."""
+    run = m.group()
+    return " " if len(_NOT_ALNUM.sub("", run)) * 2 > len(run) else run
 
 # Rules drawn with "=" or "#", form lines, rows of stars: a run of symbols with no letter, digit or space
 # says nothing, and spaCy's tokenizer splits such a run one character at a time, in time that grows with
