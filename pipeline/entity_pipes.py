@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .annotate import KEPT_LABELS
-from .entities import clean_passage, document_context, harmonise, link_acronyms
+from .entities import clean_passage, document_context, harmonise, link_acronyms, programme
 from .entity_spans import date_spans, missed_places, repair_spans
 from .records import Entity
 
@@ -337,10 +337,19 @@ def make_entity_rules(nlp: Language, name: str) -> PassageStage:
     return PassageStage(clean_passage)
 
 
+def _repaired(text: str, ents: list[Entity], ctx) -> list[Entity]:
+    """:func:`repair_spans`; a place it made that is a programme's name ("Interreg North Sea Region", found
+    by its shape as a region; "The Paper Province 2.0") goes, as the programme rule drops the model's.
+    Not an organisation it made: "Fathom Fund" named by its last word is a firm."""
+    given = set(ents)
+    return [e for e in repair_spans(text, ents)
+            if e in given or e.label not in ("GPE", "LOC") or programme(e, text, ctx) is not None]
+
+
 @Language.factory("cluster_lessons_span_repair")
 def make_span_repair(nlp: Language, name: str) -> PassageStage:
     """Names rejoined, continued and split; names known by their shape (:mod:`pipeline.entity_spans`)."""
-    return PassageStage(lambda text, ents, ctx: repair_spans(text, ents))
+    return PassageStage(_repaired)
 
 
 @Language.factory("cluster_lessons_acronyms")
