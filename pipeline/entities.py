@@ -1577,6 +1577,8 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
                 norm = acronyms.get(e.text) or (max(usual.items(), key=lambda kv: (kv[1], not kv[0].isupper()))[0]
                                                 if usual else e.text)
                 label = label_of.get(k, e.label)
+                if label in ("GPE", "LOC") and norm.isupper() and is_place(norm.title()):
+                    norm = norm.title()  # a dateline's "ROTTERDAM" written nowhere else is Rotterdam
                 out.append(e if label == e.label and norm == e.norm else Entity(e.text, label, e.start, e.end, norm, e.iso))
             elif e.label == "DATE":
                 out.append(Entity(e.text, e.label, e.start, e.end, e.text, e.iso or iso_date(e.text, published)))

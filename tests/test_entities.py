@@ -378,6 +378,15 @@ def test_a_hyphenated_name_and_its_spaced_spelling_are_one_organisation_and_a_da
     assert {e.norm for para in out for e in para if e.text.casefold() == "budapest"} == {"Budapest"}
 
 
+def test_a_dateline_in_capitals_written_nowhere_else_is_named_as_the_place_is_spelt(nlp):
+    """entities.jsonl lists one canonical name per place: a town known only from the dateline is "Rotterdam",
+    not "ROTTERDAM"; an acronym in capitals stays as written."""
+    [ents] = refined(nlp, ["ROTTERDAM, 14 May 2024 – The port authority and the hydrogen valley signed a memorandum "
+                           "of understanding, the two organisations announced, with partners in the UK."])
+    norms = {e.text: e.norm for e in ents if e.label in ("GPE", "LOC")}
+    assert norms["ROTTERDAM"] == "Rotterdam" and norms["UK"] == "UK"
+
+
 def test_an_organisations_own_organs_are_not_organisations_but_a_named_board_is():
     """"the Management Board", "the General Assembly" are parts of the cluster (the annotation rule, as in
     the training data); "Rwanda Development Board" is a body. Given the model's spans, so the rule is tested."""
