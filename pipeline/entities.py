@@ -515,6 +515,14 @@ def acronyms_of(text: str) -> dict[str, str]:
                         and all(c in remaining for c in wanted)):
                     best = long_form[spans[i][0]:]
                     break
+        if best is None and len(letters) >= 4:
+            # A syllable, then initials: "Danish International Development Agency (DANIDA)" is DAN-I-D-A.
+            for i in range(len(words) - 2, -1, -1):
+                initials = "".join(w[0] for w in words[i + 1:] if w[0].isupper())
+                if any(words[i][:k].upper() == "".join(letters[:k]).upper() and initials == "".join(letters[k:]).upper()
+                       for k in (2, 3, 4) if len(words[i]) > k):
+                    best = long_form[spans[i][0]:]
+                    break
         if best is None and len(words) >= len(letters) and len(acr) >= 3:  # "Tartu (EE)": too loose for two
             # No exact fit ("Foreign, Commonwealth & Development Office"): the shortest run of words
             # from a capital to the bracket holding nearly as many capitals as the acronym has letters.
@@ -995,7 +1003,7 @@ def lower_case_word(e, text, ctx):
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e)
-            and (_PROGRAMME.search(_PHASE.sub("", e.text)) or e.text in ctx.programmes
+            and (_PROGRAMME.search(_PHASE.sub("", e.text)) and not _BODY_FOR.match(e.text) or e.text in ctx.programmes
                  or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end)
                  # "the Basque Cluster Policy"; not "Ministry of Economic Affairs and Climate Policy"
                  or _POLICY_END.search(e.text) and not _BODY_OF.search(e.text))
@@ -1005,6 +1013,10 @@ def programme(e, text, ctx):
 
 
 _POLICY_END = re.compile(r"\s(?:Policy|Policies)$")
+# "Department for Business, Energy and Industrial Strategy", "Ministry of Planning and Development Fund"...:
+# a government body named for what it is for, whatever its last word.
+_BODY_FOR = re.compile(r"^(?:[A-Z][\w'’-]*\s+){0,2}(?:Ministry|Department|Office|Agency|Authority|Bureau|Board|Commission|"
+                       r"Council|Directorate|Secretariat|Institute|Centre|Center)\s+(?:of|for)\s")
 _BODY_OF = re.compile(r"\s(?:of|for|on|in)\s")  # "Institute for Industrial Policy", "School of Public Policy"
 
 
@@ -1493,6 +1505,20 @@ _NAME_AFTER_FIRM_NOUN = re.compile(
     rf"\b{alternation(FIRM_NOUNS | FOUNDING_VERBS)}\s+(?P<name>[A-Z][\w&'’.-]*[\w&](?:\s+[A-Z][\w&'’-]*){{0,3}})(?![\w-])")
 
 
+def _qualified_long_form(key: str, long_to_acr: dict[str, str], acronyms: dict[str, str]) -> str | None:
+    """The long form an acronym was defined for, when the name (folded) is that long form with words before
+    it: "UK Department for International Development (DFID)" defines DFID for "Department for International
+    Development", and the name and its acronym share that canonical name."""
+    if not long_to_acr or " " not in key:
+        return None
+    words = key.split(" ")
+    for i in range(1, len(words) - 1):
+        acr = long_to_acr.get(" ".join(words[i:]))
+        if acr is not None:
+            return acronyms[acr]
+    return None
+
+
 def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext,
               published: str | None) -> list[list[Entity]]:
     """One label and one canonical name per name across the document; ``iso`` for dates."""
@@ -1574,8 +1600,8 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
                     continue
                 usual = spellings.get(_loose(k))
                 # The most frequent spelling; between equals, not the capitals of a dateline ("BUDAPEST, 4 May").
-                norm = acronyms.get(e.text) or (max(usual.items(), key=lambda kv: (kv[1], not kv[0].isupper()))[0]
-                                                if usual else e.text)
+                norm = acronyms.get(e.text) or _qualified_long_form(k, long_to_acr, acronyms) or (
+                    max(usual.items(), key=lambda kv: (kv[1], not kv[0].isupper()))[0] if usual else e.text)
                 label = label_of.get(k, e.label)
                 if label in ("GPE", "LOC") and norm.isupper() and is_place(norm.title()):
                     norm = norm.title()  # a dateline's "ROTTERDAM" written nowhere else is Rotterdam

@@ -349,7 +349,10 @@ def _split_list(ent: Entity) -> list[Entity]:
         return out  # "Guanajuato and Querétaro", "Aberdeen, Inverness": a list of places
     if ent.label == "ORG" and ent.text.count(", ") == 1 and " and " not in ent.text and " of " not in ent.text:
         a, b = ent.text.split(", ")
-        if a[:1].isupper() and b[:1].isupper() and not re.fullmatch(r"(?:Ltd|Inc|LLC|SA|AG|GmbH|plc|Co)\.?", b):
+        # "Foreign, Commonwealth & Development Office": one body's fields, the last joined by "&"
+        fields = " " not in a and " & " in b and _HEADS.search(b)
+        if (a[:1].isupper() and b[:1].isupper() and not fields
+                and not re.fullmatch(r"(?:Ltd|Inc|LLC|SA|AG|GmbH|plc|Co)\.?", b)):
             return [Entity(a, "ORG", ent.start, ent.start + len(a)),  # "Twiga Foods, Safaricom"
                     Entity(b, "ORG", ent.end - len(b), ent.end)]
     if ent.label == "ORG":

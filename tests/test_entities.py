@@ -104,6 +104,25 @@ def test_a_programme_named_after_a_region_is_no_place_the_span_repair_finds_by_i
     assert ("Central Denmark Region", "GPE") in names and ("2027", "DATE") in names
 
 
+def test_a_government_body_keeps_its_whole_name_whatever_its_fields_and_last_word(nlp):
+    """A ministry named for its fields is one body: its last word may be a programme's ("... Industrial
+    Strategy"), its fields may be joined by a comma and "&" ("Foreign, Commonwealth & Development Office"); an
+    acronym defined for its name without the country before it is the same body ("UK Department for
+    International Development (DFID)")."""
+    paras = ["The Department for Business, Energy and Industrial Strategy funded the pilot, and the Department for "
+             "Environment, Food and Rural Affairs reviewed it, as did the UK Department for International Development "
+             "(DFID).",
+             "DFID later handed the programme to the Foreign, Commonwealth & Development Office in 2020, while the "
+             "National Hydrogen Strategy set the targets."]
+    out = refined(nlp, paras)
+    orgs = {(e.text, e.norm) for para in out for e in para if e.label == "ORG"}
+    assert {"Department for Business, Energy and Industrial Strategy", "Foreign, Commonwealth & Development Office",
+            "Department for Environment, Food and Rural Affairs"} <= {t for t, _ in orgs}
+    assert not any(t in ("Foreign", "National Hydrogen Strategy") for t, _ in orgs)
+    assert {n for t, n in orgs if "International Development" in t or t == "DFID"} == {
+        "Department for International Development"}
+
+
 def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
     gaz = tmp_path / "g.toml"
     gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
@@ -523,6 +542,13 @@ def test_acronyms_with_on_in_the_long_form_or_spelled_by_one_words_capitals():
             "the Council for Science and Technology (CST) does not.")
     assert acronyms_of(text) == {"BNFW": "Business Network on Floating Wind", "PwC": "PricewaterhouseCoopers",
                                  "CST": "Council for Science and Technology"}
+
+
+def test_an_acronym_made_of_a_syllable_and_initials_links_to_its_long_form():
+    """Development agencies name themselves so: DAN-I-D-A. A syllable that is not the name's start links nothing."""
+    text = ("The Danish International Development Agency (DANIDA) and the Bavarian Research Alliance (BayFOR) "
+            "funded the Metropolitan Area Network (MANet).")
+    assert acronyms_of(text) == {"DANIDA": "Danish International Development Agency"}
 
 
 def test_a_name_with_a_vice_president_or_that_is_a_unit_of_a_maker_is_a_firm():
