@@ -1327,6 +1327,19 @@ _FIRMS_LISTED_BEFORE = re.compile(
     rf"\b{alternation(FIRM_PLURALS)}(?:\s+(?:such\s+as|like|including)\s+|[,:]\s+)(?:{_LIST_ITEM}(?:,\s+(?:and\s+)?|\s+and\s+))*$")
 
 
+@acts_on("GPE", "LOC")
+def body_of_a_place(e, text, ctx):
+    """"Ho Chi Minh City Department of Science and Technology", "Aberdeen City Council": a place's name
+    with a government body's head after it names the body."""
+    if e.label in ("GPE", "LOC") and _unnamed(e) and _BODY_OF_PLACE.search(e.text) and not is_place(e.text):
+        return replace(e, label="ORG")
+    return e
+
+
+_BODY_OF_PLACE = re.compile(r"\s(?:Department|Ministry|Agency|Office|Authority|Council|Commission|Bureau|Directorate|"
+                            r"University|Institute|Chamber)(?:\s+(?:of|for)\s+[A-Z]|$)")
+
+
 @acts_on("GPE")
 def firm_by_verb(e, text, ctx):
     """"Halliburton opened a training centre": no unknown town does business."""
@@ -1342,6 +1355,7 @@ RULES: tuple[Rule, ...] = (
     abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
     post_nominal, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
     town_shape, part_of_a_place, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
+    body_of_a_place,
 )
 
 
@@ -1443,8 +1457,16 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
             run = [e] if e.label in NAME_LABELS else []
     if len(run) >= 2:
         runs.append(run)
-    changed = {}
+    changed, missed = {}, []
     for run in runs:
+        # "Enel Green Power, HIF Global and the Universidad de Magallanes": a name the model missed between
+        # two organisations of a list is one too (not a known place, nor a programme).
+        for a, b in zip(run, run[1:]):
+            if a.label == b.label == "ORG":
+                for m in _MISSED_ITEM.finditer(text, a.end, b.start):
+                    name = m.group(1)
+                    if not is_place(name) and not _PROGRAMME.search(name) and name.upper() not in COMMON_ABBREVIATIONS:
+                        missed.append(Entity(name, "ORG", m.start(1), m.end(1)))
         if len(run) == 2:
             # "(Koenraad Debackere, Petra Andries)", "Inmaculada Periañez-Forte and Mario Cervantes": a pair
             # inside brackets, one a person, the other named like one, is two people.
@@ -1472,7 +1494,11 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
                     and not is_place(e.text) for e in firms):
                 for e in firms:
                     changed[id(e)] = replace(e, label="PERSON")
-    return [changed.get(id(e), e) for e in ents] if changed else ents
+    out = [changed.get(id(e), e) for e in ents] if changed else ents
+    return sorted(out + missed, key=lambda e: e.start) if missed else out
+
+
+_MISSED_ITEM = re.compile(r",\s*([A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})(?=\s*(?:,|\(|and\s|&\s))")
 
 
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:

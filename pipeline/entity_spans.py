@@ -218,8 +218,12 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
     words_start = ent.end + m.start("words")
     words_end = ent.end + m.end("words")
     inside = [o for o in others.overlapping(words_start, words_end) if o is not ent]
-    # "Kenya Agricultural" cannot end a name: an adjective before "and" always continues it.
-    adjective_before = link in ("and", "&") and bool(_ADJECTIVE.search(last)) and not is_place(last)
+    if any(o.end > words_end for o in inside):
+        return ent  # "HIF Global and the Universidad de Magallanes": the words begin another name
+    # "Kenya Agricultural" cannot end a name: an adjective before "and" always continues it (not before
+    # "and the", which starts another: "HIF Global and the ...").
+    adjective_before = (link in ("and", "&") and " the" not in m.group("link") and bool(_ADJECTIVE.search(last))
+                        and not is_place(last))
     if not adjective_before and any(o.label != ent.label and (link in ("and", "&") or o.label not in ("GPE", "LOC"))
            or link in ("and", "&") and _ORG_HEAD_ANYWHERE.search(o.text) for o in inside):
         return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one

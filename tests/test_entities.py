@@ -123,6 +123,26 @@ def test_a_government_body_keeps_its_whole_name_whatever_its_fields_and_last_wor
         "Department for International Development"}
 
 
+def test_a_name_missed_between_two_organisations_of_a_list_is_one_and_is_not_run_into_the_next(nlp):
+    """"Enel Green Power, HIF Global and the Universidad de Magallanes": the model missed the middle name, which
+    the list makes an organisation; "Global" is an adjective, yet "and the" starts the next name. A known place
+    in such a list stays a place."""
+    [ents] = refined(nlp, ["The ministry launched a green hydrogen consortium on 3 April 2023, with Enel Green Power, "
+                           "HIF Global and the Universidad de Magallanes among its founding members, and with Enel "
+                           "Green Power, Chile and the Universidad de Magallanes as hosts."])
+    names = by_text([ents])
+    assert {("Enel Green Power", "ORG"), ("HIF Global", "ORG"), ("Universidad de Magallanes", "ORG")} <= names
+    assert ("Chile", "GPE") in names and not any(" and " in t for t, _ in names)
+
+
+def test_a_place_named_with_a_government_bodys_head_after_it_is_the_body(nlp):
+    """The model tags "Ho Chi Minh City Department of Science and Technology" as a place: it is a department."""
+    [ents] = refined(nlp, ["In Vietnam, the Saigon Hi-Tech Park and the Ho Chi Minh City Department of Science and "
+                           "Technology opened an incubator for climate start-ups last year."])
+    names = by_text([ents])
+    assert ("Ho Chi Minh City Department of Science and Technology", "ORG") in names and ("Vietnam", "GPE") in names
+
+
 def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
     gaz = tmp_path / "g.toml"
     gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
