@@ -49,6 +49,8 @@ _LIST_END = re.compile(rf"^,?\s+and\s+{_ITEM}")  # "Ministry of Trade, Industry"
 _ORG_HEAD_ANYWHERE = re.compile(rf"\b{alternation(BODY_HEADS)}\b")
 _ADJECTIVE = re.compile(r"[a-z](?:al|ic|ical|ive|ous|ary)$")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
+_DAY_OR_MONTH = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+                           r"May|June|July|August|September|October|November|December)\b")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
 _AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
 # Universities and institutes named in Spanish, Portuguese, French, Italian or German.
@@ -228,6 +230,8 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
            or link in ("and", "&") and _ORG_HEAD_ANYWHERE.search(o.text) for o in inside):
         return ent  # the words are another name ("Lund University and Chalmers"); "Agency of Latvia" is one
     words = m.group("words")
+    if _DAY_OR_MONTH.match(words):
+        return ent  # "the Hamburg Hydrogen Network on Friday": a date, not the rest of the name
     if _INTERNAL_POSSESSIVE.search(words):
         return ent  # "... Precinct and Toowoomba’s Logistics Hub": a possessor starts another name
     if adjective_before:

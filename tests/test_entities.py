@@ -143,6 +143,15 @@ def test_a_place_named_with_a_government_bodys_head_after_it_is_the_body(nlp):
     assert ("Ho Chi Minh City Department of Science and Technology", "ORG") in names and ("Vietnam", "GPE") in names
 
 
+def test_a_name_is_not_carried_over_on_and_a_weekday_or_a_month(nlp):
+    """"Ministry of Economic Affairs" goes on over "of"; "Hamburg Hydrogen Network on Friday" does not."""
+    [ents] = refined(nlp, ["Minister Robert Habeck visited the Hamburg Hydrogen Network on Friday, and the Scottish "
+                           "Enterprise board on Monday approved a new round of cluster grants."])
+    names = by_text([ents])
+    assert {("Hamburg Hydrogen Network", "ORG"), ("Friday", "DATE"), ("Monday", "DATE")} <= names
+    assert not any(" on " in t for t, _ in names)
+
+
 def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
     gaz = tmp_path / "g.toml"
     gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
