@@ -152,6 +152,14 @@ def test_a_name_is_not_carried_over_on_and_a_weekday_or_a_month(nlp):
     assert not any(" on " in t for t, _ in names)
 
 
+def test_a_name_known_by_its_shape_leaves_its_possessive_out(nlp):
+    [ents] = refined(nlp, ["Researchers from the University of Cape Town joined the Port of Tyne's clean-energy hub "
+                           "and the City of Cape Town’s climate office."])
+    names = by_text([ents])
+    assert {("Port of Tyne", "ORG"), ("City of Cape Town", "ORG")} <= names
+    assert not any(t.endswith(("'s", "’s")) for t, _ in names)
+
+
 def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
     gaz = tmp_path / "g.toml"
     gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
