@@ -128,7 +128,7 @@ _CODES = COUNTRY_CODES | REGION_CODES
 _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
 _TITLE_LEAD = re.compile(rf"(?:{alternation(HONORIFICS | OFFICES | OTHER_TITLES)}\.?\s+)+"
-                         r"(?=[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le)\s+)*[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+)"
+                         r"(?=[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le|bin|bint|ibn|al|el)\s+)*[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+)"
                          r"{0,2}$)")  # "Alderman John de Jonge"
 _OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)+)\s+of\s+(?:the\s+)?([A-Z][\w.'’ -]*)")
 # Heads that take "of <place>" into a name ("Bank of Canada", "Port of Antwerp", "Republic of Korea").

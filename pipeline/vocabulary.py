@@ -76,7 +76,8 @@ Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 OTHER_TITLES = frozenset({"VP", "Vice President", "Consul General", "Ambassador", "Sen", "Rep", "Deputy",
                           "State Secretary", "Honourable", "Honorable", "Hon", "Alderman", "Alderwoman",
                           "Councillor", "Councilor", "Cllr", "Premier", "First Lady", "Congressman", "Congresswoman",
-                          "Sheikh", "Sheikha", "Representative", "PS"})
+                          "Sheikh", "Sheikha", "Representative", "PS", "Crown Prince"})
+# Not "Prince", "Sultan" or "Emir": given names too ("Prince Osei", "Sultan Hafeez Rahman").
 # Offices whose "of/for ..." names a portfolio, not an organisation ("Minister of ICT and Innovation").
 PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
 # Second words of a two-word title ("Cabinet Secretary"): the first word is no organisation.

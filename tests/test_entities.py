@@ -160,6 +160,13 @@ def test_a_name_known_by_its_shape_leaves_its_possessive_out(nlp):
     assert not any(t.endswith(("'s", "’s")) for t, _ in names)
 
 
+def test_a_crown_prince_is_a_person_without_the_title_and_arabic_particles_stay_in_the_name(nlp):
+    [ents] = refined(nlp, ["Saudi Arabia's hydrogen venture, backed by Crown Prince Mohammed bin Salman, signed a deal "
+                           "with Air Products and ACWA Power."])
+    names = by_text([ents])
+    assert ("Mohammed bin Salman", "PERSON") in names and not any("Prince" in t for t, _ in names)
+
+
 def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
     gaz = tmp_path / "g.toml"
     gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
