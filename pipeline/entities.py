@@ -1330,7 +1330,7 @@ _FIRMS_LISTED_BEFORE = re.compile(
 @acts_on("GPE", "LOC")
 def body_of_a_place(e, text, ctx):
     """"Ho Chi Minh City Department of Science and Technology", "Aberdeen City Council": a place's name
-    with a government body's head after it names the body."""
+    with a public body's head after it (a department, a council, a university) names the body."""
     if e.label in ("GPE", "LOC") and _unnamed(e) and _BODY_OF_PLACE.search(e.text) and not is_place(e.text):
         return replace(e, label="ORG")
     return e

@@ -466,13 +466,17 @@ def _pattern_entities(text: str) -> list[Entity]:
             lead = re.match(r"(?:The|In|At|On|From|Across|Along|Near)\s+", name)
             start = m.start() + (lead.end() if lead else 0)
             found.append(Entity(text[start:m.end()], "LOC", start, m.end()))
-    # "the Port of Tyne's hub": the possessive is not the name's
-    found = [Entity(e.text[:m.start()], e.label, e.start, e.start + m.start()) if (m := _POSSESSIVE_END.search(e.text)) else e
-             for e in found]
+    found = [_without_possessive(e) for e in found]
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
 
 _POSSESSIVE_END = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def _without_possessive(e: Entity) -> Entity:
+    """"the Port of Tyne's hub": the possessive is not the name's."""
+    m = _POSSESSIVE_END.search(e.text)
+    return Entity(e.text[:m.start()], e.label, e.start, e.start + m.start()) if m else e
 
 
 def _holds(body: Entity, part: Entity) -> bool:
