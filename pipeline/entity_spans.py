@@ -481,9 +481,17 @@ def _without_possessive(e: Entity) -> Entity:
 
 def _holds(body: Entity, part: Entity) -> bool:
     """A body's name holds a shape-named place as part of it ("Regional Development Agency of Usti Region,
-    PLC"): the place does not replace it."""
-    return (body.label == "ORG" and body.start <= part.start and part.end <= body.end and body != part
-            and part.label != "ORG" and bool(_ORG_HEAD_ANYWHERE.search(body.text)))
+    PLC"), and so does a longer place's ("Yangtze River Delta" holds "River Delta"): the part does not
+    replace it."""
+    if not (body.start <= part.start and part.end <= body.end and body != part and part.label != "ORG"):
+        return False
+    if body.label in ("GPE", "LOC"):  # one run of capitalised words, longer than the part: not "X and Y"
+        return (part.label in ("GPE", "LOC") and body.end - body.start > part.end - part.start
+                and bool(_CAPITALISED_RUN.fullmatch(body.text)))
+    return body.label == "ORG" and bool(_ORG_HEAD_ANYWHERE.search(body.text))
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.-]*(?:[ -][A-Z][\w'’.-]*)*")
 
 
 def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:

@@ -167,6 +167,16 @@ def test_a_crown_prince_is_a_person_without_the_title_and_arabic_particles_stay_
     assert ("Mohammed bin Salman", "PERSON") in names and not any("Prince" in t for t, _ in names)
 
 
+def test_a_place_found_by_its_shape_does_not_cut_a_longer_place_the_model_found(nlp):
+    """"River Delta" has a feature's shape; the model's "Yangtze River Delta" and "Salt Lake City" stay whole. A
+    model span joining two places by "and" is not one place."""
+    [ents] = refined(nlp, ["Firms in the Greater Bay Area and the Yangtze River Delta met investors from Salt Lake "
+                           "City, as did the North Region of Portugal and South Yorkshire."])
+    names = by_text([ents])
+    assert {("Yangtze River Delta", "LOC"), ("Salt Lake City", "GPE")} <= names
+    assert not any(t in ("River Delta", "Lake City") or " and " in t for t, _ in names)
+
+
 def test_gazetteer_teaches_names_and_their_canonical_form(tmp_path):
     gaz = tmp_path / "g.toml"
     gaz.write_text('[[entity]]\nname = "Climate-KIC"\nlabel = "ORG"\naliases = ["Climate KIC"]\n\n'
