@@ -25,20 +25,20 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import NAME_LABELS, PERSON_SHAPE, SITE_KIND_AFTER, VERSION_AFTER, SpanIndex
+from .entity_spans import NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SITE_KIND_AFTER, VERSION_AFTER, SpanIndex
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
                          FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS,
-                         ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, REGION_CODES, ROLES,
-                         SITE_ENDINGS, TITLE_FIRST_WORDS, TITLE_MODIFIERS, TITLE_SECOND_WORDS, UNITS, alternation)
+                         ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, PUBLIC_BODY_HEADS,
+                         REGION_CODES, ROLES, SITE_ENDINGS, TITLE_FIRST_WORDS, TITLE_MODIFIERS, TITLE_SECOND_WORDS,
+                         UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
-_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|on|in|at|to|de|du|des|la|le|&|[A-Z][\w&.’'-]*)){0,9})"
                           r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -189,7 +189,7 @@ def _portfolio(e: Entity) -> bool:
 def fold(name: str) -> str:
     """The key under which spelling variants of one name meet (cached: asked for every mention)."""
     name = _LEADING_THE.sub("", name.strip())
-    name = _POSSESSIVE.sub("", name)
+    name = POSSESSIVE_END.sub("", name)
     return re.sub(r"[\s\-‐–]+", " ", name).casefold().strip(" .,")
 
 
@@ -220,7 +220,7 @@ def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
     m = _LEADING_THE.match(text)
     if m and label != "DATE" and len(text) > m.end():
         text, lead = text[m.end():], m.end()
-    m = _POSSESSIVE.search(text)
+    m = POSSESSIVE_END.search(text)
     if m and label != "DATE" and m.start() > 0:
         text = text[:m.start()]
     # No name ends in a preposition: "... National Research Council in" (Saskatoon) stops before it.
@@ -1015,8 +1015,8 @@ def programme(e, text, ctx):
 _POLICY_END = re.compile(r"\s(?:Policy|Policies)$")
 # "Department for Business, Energy and Industrial Strategy", "Ministry of Planning and Development Fund"...:
 # a government body named for what it is for, whatever its last word.
-_BODY_FOR = re.compile(r"^(?:[A-Z][\w'’-]*\s+){0,2}(?:Ministry|Department|Office|Agency|Authority|Bureau|Board|Commission|"
-                       r"Council|Directorate|Secretariat|Institute|Centre|Center)\s+(?:of|for)\s")
+_BODY_FOR = re.compile(rf"^(?:[A-Z][\w'’-]*\s+){{0,2}}"
+                       rf"{alternation(PUBLIC_BODY_HEADS | {'Board', 'Secretariat', 'Centre', 'Center'})}\s+(?:of|for)\s")
 _BODY_OF = re.compile(r"\s(?:of|for|on|in)\s")  # "Institute for Industrial Policy", "School of Public Policy"
 
 
@@ -1336,8 +1336,7 @@ def body_of_a_place(e, text, ctx):
     return e
 
 
-_BODY_OF_PLACE = re.compile(r"\s(?:Department|Ministry|Agency|Office|Authority|Council|Commission|Bureau|Directorate|"
-                            r"University|Institute|Chamber)(?:\s+(?:of|for)\s+[A-Z]|$)")
+_BODY_OF_PLACE = re.compile(rf"\s{alternation(PUBLIC_BODY_HEADS | {'University', 'Chamber'})}(?:\s+(?:of|for)\s+[A-Z]|$)")
 
 
 @acts_on("GPE")
@@ -1435,7 +1434,8 @@ def _rules_for(rules: tuple[Rule, ...], label: str, start: int) -> tuple[int, ..
 # What may stand between two items of a list of names: a comma or "and", and a country in brackets.
 _BRACKET = r"(?:\s*\([^()]{2,30}\))?"
 _COUNTRY_CODE = re.compile(r"[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?")  # "the UK's ministry", "U.S.": a country in any list
-_LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){{0,3}}{_BRACKET})*"  # an item the model missed
+_UNTAGGED_ITEM = r"[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3}"  # a list item the model may have missed
+_LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*{_UNTAGGED_ITEM}{_BRACKET})*"  # an item the model missed
                        r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)(?:the\s+)?$")  # "..., the Port of Tallinn"
 
 
@@ -1498,7 +1498,7 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     return sorted(out + missed, key=lambda e: e.start) if missed else out
 
 
-_MISSED_ITEM = re.compile(r",\s*([A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})(?=\s*(?:,|\(|and\s|&\s))")
+_MISSED_ITEM = re.compile(rf",\s*({_UNTAGGED_ITEM})(?=\s*(?:,|\(|and\s|&\s))")
 
 
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:

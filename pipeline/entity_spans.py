@@ -49,8 +49,6 @@ _LIST_END = re.compile(rf"^,?\s+and\s+{_ITEM}")  # "Ministry of Trade, Industry"
 _ORG_HEAD_ANYWHERE = re.compile(rf"\b{alternation(BODY_HEADS)}\b")
 _ADJECTIVE = re.compile(r"[a-z](?:al|ic|ical|ive|ous|ary)$")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
-_DAY_OR_MONTH = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
-                           r"May|June|July|August|September|October|November|December)\b")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
 _AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
 # Universities and institutes named in Spanish, Portuguese, French, Italian or German.
@@ -92,7 +90,11 @@ _SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughou
 # Month and weekday names are capitalised in running text; "may 5" and "sat 3" are not dates.
 _MONTH = "(?:" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")(?:\.(?=\s+\d))?"
 _MONTH_NAMED = re.compile(_MONTH)
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?,?\s+"
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)}|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?,?\s+"
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+_DAY_OR_MONTH = re.compile(rf"(?:{'|'.join(_WEEKDAYS + _MONTH_NAMES)})\b")  # a date, not the rest of a name
 _MONTH_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _DAYS = rf"{_MONTH_DAY}(?:\s*(?:-|–|&|and|to)\s*{_MONTH_DAY})?"
 _YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
@@ -470,12 +472,12 @@ def _pattern_entities(text: str) -> list[Entity]:
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
 
-_POSSESSIVE_END = re.compile(r"(?:'s|’s|'|’)$")
+POSSESSIVE_END = re.compile(r"(?:'s|’s|'|’)$")
 
 
 def _without_possessive(e: Entity) -> Entity:
     """"the Port of Tyne's hub": the possessive is not the name's."""
-    m = _POSSESSIVE_END.search(e.text)
+    m = POSSESSIVE_END.search(e.text)
     return Entity(e.text[:m.start()], e.label, e.start, e.start + m.start()) if m else e
 
 

@@ -19,6 +19,10 @@ Secretariat Society Union University""".split()) | {
     # The same heads in the languages of the names reports keep untranslated ("Provadis Hochschule").
     "Hochschule", "Fachhochschule", "Universität", "Universiteit", "Universitet", "Université", "Universidad",
     "Università", "Instituut", "Stiftung", "Verband", "Kammer"}
+# Heads of public bodies named for what they do or where they are ("Department for Business, Energy and
+# Industrial Strategy", "Ho Chi Minh City Department of Science and Technology").
+PUBLIC_BODY_HEADS = frozenset("Agency Authority Bureau Commission Council Department Directorate Institute Ministry "
+                              "Office".split())
 # Heads of official names that go on with "of"/"for" but say less about what the name is.
 OFFICIAL_HEADS = frozenset("""Administration Commissioner Confederation Court Directorate Directorate-General Fund
 Institution Representation Service Services""".split())
