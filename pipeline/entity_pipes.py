@@ -172,6 +172,29 @@ class _TokenBounds:
         i = numpy.searchsorted(self.starts, chars, side="right") - 1
         return numpy.where((i >= 0) & (chars < self.reach[i.clip(0)]), i, -1)
 
+    def aligned(self, flat: list[tuple[Entity, int]], text: str) -> numpy.ndarray | None:
+        """The token range (n × 2: first, past the last) of each ``(entity, passage start)`` when every one
+        starts and ends exactly on token boundaries, is its text, has some non-space and overlaps no other:
+        what a stage mostly hands on, which then needs no widening, filtering or Span."""
+        if not flat:
+            return None
+        a = numpy.fromiter((e.start + base for e, base in flat), dtype=numpy.int64, count=len(flat))
+        b = numpy.fromiter((e.end + base for e, base in flat), dtype=numpy.int64, count=len(flat))
+        first = numpy.searchsorted(self.starts, a)
+        last = numpy.searchsorted(self.ends, b)
+        n = len(self.starts)
+        if ((first >= n) | (last >= n)).any():
+            return None
+        if not ((self.starts[first] == a) & (self.ends[last] == b) & (first <= last)).all():
+            return None
+        order = numpy.argsort(first, kind="stable")
+        if (first[order][1:] <= last[order][:-1]).any():
+            return None  # two entities on one token
+        if not all(e.text and text[e.start + base:e.end + base] == e.text and not e.text.isspace()
+                   and (e.norm or None) == e.norm for e, base in flat):
+            return None
+        return numpy.stack([first, last + 1], axis=1)
+
     def place(self, flat: list[tuple[Entity, int]], final: bool) -> list[_Placed | None]:
         """Each ``(entity, passage start)`` on the tokens char_span's "expand" aligns it to (None where there
         are none; an empty span where the entity is only a token's trailing space)."""
@@ -201,14 +224,19 @@ def _write_ents(doc: Doc, spans: list[_Placed], others: list[Span]) -> bytes:
     """What ``doc.set_ents(spans + others)`` does (none overlapping), with one ``from_array``; returns the
     :func:`_ents_signature` of the result. As in set_ents, a token outside every entity keeps its ids,
     and a span without an id keeps its tokens' id."""
+    rows = [(s.start, s.end, s.label, 0, s.id) for s in spans] + [(s.start, s.end, s.label, s.kb_id, s.id) for s in others]
+    return _write_columns(doc, [numpy.array(col, dtype=numpy.uint64) for col in zip(*rows)] if rows else None)
+
+
+def _write_columns(doc: Doc, columns: list[numpy.ndarray] | None) -> bytes:
+    """:func:`_write_ents` from the spans' columns (token start, end, label, kb id, id), or None for no span."""
     if not len(doc):
         return _ents_signature(doc)
-    rows = [(s.start, s.end, s.label, 0, s.id) for s in spans] + [(s.start, s.end, s.label, s.kb_id, s.id) for s in others]
     array = numpy.zeros((len(doc), 4), dtype=numpy.uint64)
     array[:, 0] = 2  # outside
     array[:, 2:] = doc.to_array([ENT_ID, ENT_KB_ID]).reshape(len(doc), 2)
-    if rows:
-        starts, ends, labels, kb_ids, ids = (numpy.array(col, dtype=numpy.uint64) for col in zip(*rows))
+    if columns is not None:
+        starts, ends, labels, kb_ids, ids = columns
         lengths = (ends - starts).astype(numpy.int64)
         tokens = (numpy.repeat(starts.astype(numpy.int64), lengths) + numpy.arange(lengths.sum())
                   - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths))  # every token of every span
@@ -238,6 +266,10 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], *, others: list[Span
     # thousands and set_ents' own loops over the tokens were a third of the refinement on a long report.
     # A short one's go through char_span and set_ents, which cost less than the arrays' set-up there.
     long_doc = len(doc) >= _MANY_TOKENS
+    if long_doc:
+        bounds = _token_bounds(doc).aligned(flat, text)
+        if bounds is not None:
+            return _set_aligned(doc, per_passage, flat, bounds, others, final)
     spans, extra = [], {}
     for e, span in zip((e for e, _ in flat), _token_bounds(doc).place(flat, final) if long_doc else (
             doc.char_span(e.start + base, e.end + base, label=e.label, alignment_mode="expand",
@@ -275,6 +307,39 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], *, others: list[Span
             extra[(span.start_char, span.end_char)], span, base, text))
     if not final:
         doc.user_data[_READ] = (signature or _ents_signature(doc), as_set, others)
+    return as_set
+
+
+def _set_aligned(doc: Doc, per_passage: list[list[Entity]], flat: list[tuple[Entity, int]], bounds: numpy.ndarray,
+                 others: list[Span], final: bool) -> list[list[Entity]]:
+    """:func:`set_entities` for entities that are whole tokens already (:meth:`_TokenBounds.aligned`): written
+    from columns, with no Span or placed record built for each."""
+    strings = doc.vocab.strings
+    labels = {label: strings.add(label) for label in {e.label for e, _ in flat}}
+    # The spans of other labels stay where no new entity covers a token of theirs.
+    covered = numpy.zeros(len(doc) + 1, dtype=numpy.int64)
+    numpy.add.at(covered, bounds[:, 0], 1)
+    numpy.add.at(covered, bounds[:, 1], -1)
+    covered = numpy.cumsum(covered)[:-1] > 0
+    others = [s for s in others if not covered[s.start:s.end].any()]
+    n = len(flat)
+    columns = [bounds[:, 0].astype(numpy.uint64), bounds[:, 1].astype(numpy.uint64),
+               numpy.fromiter((labels[e.label] for e, _ in flat), dtype=numpy.uint64, count=n),
+               numpy.zeros(n, dtype=numpy.uint64),
+               numpy.fromiter((strings.add(e.norm) if e.norm and not final else 0 for e, _ in flat),
+                              dtype=numpy.uint64, count=n)]
+    if others:
+        rest = numpy.array([(s.start, s.end, s.label, s.kb_id, s.id) for s in others], dtype=numpy.uint64)
+        columns = [numpy.concatenate([col, rest[:, i]]) for i, col in enumerate(columns)]
+    signature = _write_columns(doc, columns)
+    if final:
+        doc.user_data[NAMES] = {e.start + base: (e.end + base, e.norm, e.iso) for e, base in flat}
+    else:
+        names = doc.user_data.setdefault(NAMES, {})
+        names.update({e.start + base: (e.end + base, None, e.iso) for e, base in flat if e.iso is not None})
+    as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]
+    if not final:
+        doc.user_data[_READ] = (signature, as_set, others)
     return as_set
 
 
