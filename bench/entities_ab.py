@@ -39,10 +39,15 @@ def _extract(rev: str, into: Path) -> None:
                      encoding="utf-8")
 
 
-def _stages(nlp, mod, new_ruler: str) -> list:
-    """The refinement components of one version, in pipeline order, after the (shared) place ruler."""
+def _stages(nlp, mod, new_ruler: str, live: bool = False) -> list:
+    """The refinement components of one version, in pipeline order, after the (shared) place ruler: the
+    working tree's as ``nlp`` holds them (``live``; they may ask the pipeline who runs before and after
+    them), an earlier commit's built by hand as its factories build them."""
+    if live:
+        return [nlp.get_pipe(name) for name in mod.COMPONENTS]
+    repair = getattr(mod, "_repaired", None) or (lambda text, ents, ctx: mod.repair_spans(text, ents))
     return [nlp.get_pipe(new_ruler), mod.mark_passages, mod.PassageStage(mod.clean_passage),
-            mod.PassageStage(lambda text, ents, ctx: mod.repair_spans(text, ents)), mod.PassageStage(mod.link_acronyms),
+            mod.PassageStage(repair), mod.PassageStage(mod.link_acronyms),
             mod.AddPlaces(), mod.PassageStage(lambda text, ents, ctx: mod.date_spans(text, ents)), mod.Consistency()]
 
 
@@ -73,7 +78,7 @@ def main() -> None:
     old = importlib.import_module(f"{OLD}.entity_pipes")
     nlp = load_spacy()
     versions = {"rev": (_stages(nlp, old, new.PLACE_RULER), _caches(OLD), old.TEXT),
-                "now": (_stages(nlp, new, new.PLACE_RULER), _caches("pipeline"), new.TEXT)}
+                "now": (_stages(nlp, new, new.PLACE_RULER, live=True), _caches("pipeline"), new.TEXT)}
     sets = text_sets(read_gold(args.gold))
     print(f"Refinement of {args.rev} against the working tree, {args.repeat} repeats alternating\n")
     print("| passages | rev best s | now best s | rev median s | now median s | rev / NER | now / NER |")
