@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SITE_KIND_AFTER, VERSION_AFTER, SpanIndex
+from .entity_spans import (NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SITE_KIND_AFTER, VERSION_AFTER, YEAR_PLAN_AFTER,
+                           SpanIndex)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -1005,6 +1006,7 @@ def programme(e, text, ctx):
     if (e.label in NAME_LABELS and _unnamed(e)
             and (_PROGRAMME.search(_PHASE.sub("", e.text)) and not _BODY_FOR.match(e.text) or e.text in ctx.programmes
                  or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end)
+                 or YEAR_PLAN_AFTER.match(text, e.end)
                  # "the Basque Cluster Policy"; not "Ministry of Economic Affairs and Climate Policy"
                  or _POLICY_END.search(e.text) and not _BODY_OF.search(e.text))
             and not _UN_BODY.match(e.text)):

@@ -67,6 +67,10 @@ _ADMIN_AREA = re.compile(rf"(?<![\w-])(?:{_CAP_WORD}[ \t]+){{0,2}}{_CAP_WORD}[ \
                          r"County|Oblast|Prefecture|Governorate|Canton|Department)(?![\w-])")
 # "Thailand 4.0", "Clusterix 2.0", "RDA Europe 4.0": a name with a version is a programme's or a strategy's.
 VERSION_AFTER = re.compile(r"[ \t]+\d{1,2}\.\d(?![\d%,])(?!\s*(?:million|billion|bn|per|percent)\b)")
+# "the Europe 2020 strategy", "Taranaki 2050 Roadmap", "the Africa 2063 agenda": a name with a year and a word
+# for a plan after it is the plan's; the place or body in it is not tagged on its own.
+YEAR_PLAN_AFTER = re.compile(r"[ \t]+(?:19|20)\d\d(?:[-–/](?:19|20)?\d\d)?[ \t]+(?i:strateg(?:y|ies)|agendas?|plans?|"
+                             r"visions?|programmes?|programs?|roadmaps?|frameworks?|initiatives?|polic(?:y|ies))\b")
 _NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Estonia
 # "Arena 2036 e.V.": a registered association, named with its legal form.
 _REGISTERED_ASSOCIATION = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|\d+)){{0,4}}[ \t]+e\.[ \t]?V\.")
@@ -554,7 +558,7 @@ def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -
         if not name or (start, start + len(name)) not in wanted:
             continue
         cand = Entity(name, place_label(name), start, start + len(name))
-        if not taken.any(cand.start, cand.end):
+        if not taken.any(cand.start, cand.end) and not YEAR_PLAN_AFTER.match(text, cand.end):
             added.append(cand)
             taken.add(cand)
     return added
