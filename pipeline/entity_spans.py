@@ -114,6 +114,11 @@ _RELATIVE = re.compile(r"(?<![\w-])(?<!the )(?:[Tt]his|[Ll]ast|[Nn]ext)\s+(?:yea
 _AGO = re.compile(r"(?<![\w-])(?:(?:[Jj]ust\s+)?(?:[Oo]ver|[Uu]nder|[Aa]bout|[Aa]lmost|[Nn]early|[Mm]ore\s+than|[Ss]ome)\s+)?"
                   r"(?:[Aa]n?|[Aa]\s+few|[Ss]everal|[Mm]any|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|"
                   r"[Nn]ine|[Tt]en|[Tt]welve|[Tt]wenty|[Tt]hirty|\d{1,3})\s+(?:years?|months?|weeks?|days?|decades?)\s+ago(?![\w-])")
+# "by the end of the year", "at the turn of the century", "the start of next year": a relative date.
+_PART_OF_PERIOD = re.compile(r"(?<![\w-])(?:[Ee]nd|[Bb]eginning|[Ss]tart|[Mm]iddle|[Tt]urn)\s+of\s+(?:the|this|next|last)\s+"
+                             r"(?:year|decade|century)(?![\w-])")
+# "H1 2024", "H2 2023": a half-year.
+_HALF_YEAR = re.compile(r"(?<![\w-])H[12]\s+(?:19|20)\d\d(?![\w-])")
 _YEAR_RANGE = re.compile(r"(?<![\w.,/-])(?:19|20)\d\d\s?[–-]\s?(?:(?:19|20)\d\d|\d\d)(?![\w/%-]|[.,]\d)")
 # "FY2023/24", "FY 2006", "fiscal year 2019-20", "financial year 2021-22": a budget year is a date.
 _FISCAL_YEAR = re.compile(r"(?<![\w-])(?:FY\s?|[Ff](?:iscal|inancial)\s+[Yy]ear\s+)(?:19|20)?\d\d(?:\s?[/–-]\s?(?:19|20)?\d\d)?"
@@ -587,6 +592,10 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
         shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
     if any(w in lower for w in ("spring", "summer", "autumn", "fall", "winter")):
         shapes += [(m, "") for m in _SEASON_YEAR.finditer(text)]
+    if " of " in text and any(w in lower for w in ("year", "decade", "century")):
+        shapes += [(m, None) for m in _PART_OF_PERIOD.finditer(text)]
+    if "H1" in text or "H2" in text:
+        shapes += [(m, None) for m in _HALF_YEAR.finditer(text)]
     if not shapes:
         return sorted(ents, key=lambda e: e.start)
     out = SpanIndex(ents)

@@ -1484,3 +1484,13 @@ def test_a_place_or_body_named_with_a_year_before_a_word_for_a_plan_is_the_plans
     assert not any(e.text in ("Europe", "Taranaki") for e in found[0])
     assert ("New Plymouth", "GPE") in by_text(found[:1])
     assert ("Europe", "LOC") in by_text(found[1:]) or ("Europe", "GPE") in by_text(found[1:])
+
+
+def test_the_end_of_the_year_and_a_half_year_are_dates(nlp):
+    """Relative dates written as a part of a period, and half-years, as the annotation rule has them; a
+    duration beside them is still no date."""
+    paras = ["The hub expects 40 members by the end of the year, up from 25 in H1 2024; since the turn of the "
+             "century the region has rebuilt its yards over two decades of work."]
+    dates = {e.text for e in refined(nlp, paras, "2024-06-01")[0] if e.label == "DATE"}
+    assert {"end of the year", "H1 2024", "turn of the century"} <= dates
+    assert not any("two decades" in d for d in dates)
