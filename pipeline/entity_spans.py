@@ -79,7 +79,7 @@ _FEATURE_BEFORE = re.compile(
     rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount|Mt\.?)\s+){_CAP_WORD}")
 _FEATURE_AFTER = re.compile(
     rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
-    r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon)(?![\w-])")
+    r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon|Harbour|Harbor)(?![\w-])")
 # The kind of site written after its name in lower case ("... offshore windfarm"); the rules use it too.
 SITE_KIND_AFTER = (r"[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?"
                    r"(?:wind[ \t]*farms?|wind[ \t]+parks?|solar[ \t]+farms?|solar[ \t]+parks?)\b")
@@ -443,7 +443,7 @@ _NEEDS = {
     _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt"),
     _SITE_BEFORE: (" wind", " windfarm", " solar"),
     _FEATURE_AFTER: ("River", "Bay", "Gulf", "Firth", "Fjord", "Estuary", "Island", "Peninsula", "Pass", "Alps",
-                     "Mountains", "Strait", "Lagoon"),
+                     "Mountains", "Strait", "Lagoon", "Harbo"),
 }
 
 

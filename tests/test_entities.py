@@ -1494,3 +1494,12 @@ def test_the_end_of_the_year_and_a_half_year_are_dates(nlp):
     dates = {e.text for e in refined(nlp, paras, "2024-06-01")[0] if e.label == "DATE"}
     assert {"end of the year", "H1 2024", "turn of the century"} <= dates
     assert not any("two decades" in d for d in dates)
+
+
+def test_a_harbour_is_a_place_without_a_government(nlp):
+    """"Cork Harbour", "Halifax Harbour": a harbour is a site, LOC, whatever the model made of it (a town,
+    a firm, a person)."""
+    paras = ["Ferries crossing Poole Harbour and Halifax Harbour will switch to battery power, and the trial "
+             "in Cork Harbour starts in May."]
+    found = by_text(refined(nlp, paras))
+    assert {("Poole Harbour", "LOC"), ("Halifax Harbour", "LOC"), ("Cork Harbour", "LOC")} <= found
