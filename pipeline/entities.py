@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import (NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SITE_KIND_AFTER, VERSION_AFTER, YEAR_PLAN_AFTER,
-                           SpanIndex)
+from .entity_spans import (NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER,
+                           WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -1370,7 +1370,7 @@ def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tu
         e = _apply_rules(e, text, ctx, rules)
         if e is not None:
             out.append(e)
-    return _affiliations(text, _lists_agree(text, out))
+    return _affiliations(text, _lists_agree(text, out, ctx.lower_words))
 
 
 def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
@@ -1443,10 +1443,10 @@ _LIST_GAP = re.compile(rf"{_BRACKET}(?:,\s*{_UNTAGGED_ITEM}{_BRACKET})*"  # an i
 
 
 
-def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
+def _lists_agree(text: str, ents: list[Entity], lower_words: frozenset[str] = frozenset()) -> list[Entity]:
     """"Hamburg Airport, Airbus and Lufthansa Technik", "CEA (France), ERM (France) and Alfa Laval
     (Denmark)": in a list of three names or more that are mostly organisations, the model's "people" and
-    unknown "places" are organisations too."""
+    unknown "places" are organisations too. ``lower_words``: words the document writes in lower case."""
     runs, run = [], []
     for e in ents:
         if run and _BRACKET_OPEN_BEFORE.search(text[run[-1].end:e.start]) and text[e.end:e.end + 1] == ")":
@@ -1460,7 +1460,11 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
     if len(run) >= 2:
         runs.append(run)
     changed, missed = {}, []
+    taken = SpanIndex(ents)
     for run in runs:
+        first = _missed_first_item(text, run, lower_words, taken)
+        if first is not None:
+            missed.append(first)
         # "Enel Green Power, HIF Global and the Universidad de Magallanes": a name the model missed between
         # two organisations of a list is one too (not a known place, nor a programme).
         for a, b in zip(run, run[1:]):
@@ -1501,6 +1505,34 @@ def _lists_agree(text: str, ents: list[Entity]) -> list[Entity]:
 
 
 _MISSED_ITEM = re.compile(rf",\s*({_UNTAGGED_ITEM})(?=\s*(?:,|\(|and\s|&\s))")
+_ITEM_BEFORE = re.compile(rf"({_UNTAGGED_ITEM}),[ \t]*$")
+_SENTENCE_END_BEFORE = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")
+# Words that open a sentence and a comma but name nothing ("However, Engie and Enel ...").
+# (Adverbs in -ly are left out by their ending.)
+_OPENING_WORDS = frozenset("""However Meanwhile Today Yesterday Tomorrow Also Moreover Furthermore Instead Nevertheless
+Nonetheless Thus Therefore Hence First Second Third Overall Together Earlier Later Now Still Yet Indeed Already Again
+Elsewhere Here There Then Next Likewise Otherwise Besides Above Below Regardless Abroad Since Before After Once Though
+Although While Whereas Because""".split())
+_LAST_GAP_JOINS = re.compile(r"\s(?:and|&)\s")
+
+
+def _missed_first_item(text: str, run: list[Entity], lower_words: frozenset[str], taken: SpanIndex) -> Entity | None:
+    """"Engie, TotalEnergies and Air Liquide will invest": a list of organisations whose first item opens the
+    sentence and was missed by the model (which misses names at a passage's start more often than
+    anywhere): a run of capitalised words, not a word that opens sentences, a place or a programme."""
+    if len(run) < 2 or any(e.label != "ORG" for e in run) or not _LAST_GAP_JOINS.search(text, run[-2].end, run[-1].start):
+        return None
+    m = _ITEM_BEFORE.search(text, max(0, run[0].start - 80), run[0].start)
+    if m is None or not _SENTENCE_END_BEFORE.search(text, max(0, m.start(1) - 4), m.start(1)):
+        return None
+    name = m.group(1)
+    words = name.split()
+    if (taken.any(m.start(1), m.end(1)) or words[0] in _OPENING_WORDS or SENTENCE_LEAD.match(name + " ")
+            or words[0].endswith("ly") or name.lower() in lower_words or is_place(name)
+            or _PROGRAMME.search(name) or _EVENT.search(name) or name.upper() in COMMON_ABBREVIATIONS
+            or words[0].lower() in MONTHS or words[0] in WEEKDAYS):
+        return None
+    return Entity(name, "ORG", m.start(1), m.end(1))
 
 
 def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[Entity]:

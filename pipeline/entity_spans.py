@@ -89,16 +89,16 @@ _FIRM_WORD_IN = re.compile(rf"\b{alternation(FIRM_WORDS | BODY_HEADS)}\b")
 _NOT_SITE_LEAD = re.compile(r"(?:The|A|An|Its|Our|Their|This|That|These|New|Offshore|Onshore|Floating|"
                             r"[A-Z][a-z]*(?:ian|ean|ese|ish|ch)|\S+['’]s|[kMGT]W[hp]?)[ \t]+")  # "588 MW Kincardine"
 _FOLLOWED_BY_NAME = re.compile(rf"^\s+{_CAP_WORD}")
-_SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughout|The|Both|Unlike|Like|For|With|"
+SENTENCE_LEAD = re.compile(r"(?:In|At|From|Across|Near|Around|Outside|Throughout|The|Both|Unlike|Like|For|With|"
                             r"To|And|But|While|When|Since|By|Of|On)\s+")
 # Month and weekday names are capitalised in running text; "may 5" and "sat 3" are not dates.
 _MONTH = "(?:" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")(?:\.(?=\s+\d))?"
 _MONTH_NAMED = re.compile(_MONTH)
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)}|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?,?\s+"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = rf"(?:{'|'.join(WEEKDAYS)}|Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?,?\s+"
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                 "November", "December")
-_DAY_OR_MONTH = re.compile(rf"(?:{'|'.join(_WEEKDAYS + _MONTH_NAMES)})\b")  # a date, not the rest of a name
+_DAY_OR_MONTH = re.compile(rf"(?:{'|'.join(WEEKDAYS + _MONTH_NAMES)})\b")  # a date, not the rest of a name
 _MONTH_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _DAYS = rf"{_MONTH_DAY}(?:\s*(?:-|–|&|and|to)\s*{_MONTH_DAY})?"
 _YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
@@ -419,7 +419,7 @@ def _named_organisations(text: str) -> list[Entity]:
         start = m.start()
         if _FOLLOWED_BY_NAME.match(text[m.end():]):
             continue  # "European Cluster Awards": the start of a longer name
-        lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both)\s+|{_SENTENCE_LEAD.pattern}|\S+-based\s+)+",
+        lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both)\s+|{SENTENCE_LEAD.pattern}|\S+-based\s+)+",
                         m.group(0))
         if lead:
             start += lead.end()
@@ -459,7 +459,7 @@ def _pattern_entities(text: str) -> list[Entity]:
     found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _matches(_FOREIGN_INSTITUTION, text)]
     for m in _matches(_ADMIN_AREA, text):
         if not _FOLLOWED_BY_NAME.match(text[m.end():]) and not _ORG_HEAD_ANYWHERE.search(m.group(0)):
-            lead = _SENTENCE_LEAD.match(m.group(0))
+            lead = SENTENCE_LEAD.match(m.group(0))
             start = m.start() + (lead.end() if lead else 0)
             found.append(Entity(text[start:m.end()], "GPE", start, m.end()))
     for m in _matches(_SITE_BEFORE, text):
@@ -555,7 +555,7 @@ def missed_places(text: str, ents: list[Entity], found: list[tuple[int, int]]) -
     added = []
     for m in _WORD.finditer(text):
         run = m.group(0)
-        lead = _SENTENCE_LEAD.match(run)
+        lead = SENTENCE_LEAD.match(run)
         start = m.start() + (lead.end() if lead else 0)
         if start not in starts:
             continue

@@ -1503,3 +1503,13 @@ def test_a_harbour_is_a_place_without_a_government(nlp):
              "in Cork Harbour starts in May."]
     found = by_text(refined(nlp, paras))
     assert {("Poole Harbour", "LOC"), ("Halifax Harbour", "LOC"), ("Cork Harbour", "LOC")} <= found
+
+
+def test_the_first_item_of_a_list_of_organisations_opening_a_sentence_is_one_too(nlp):
+    """"Engie, TotalEnergies and Air Liquide will invest": the model often misses a name opening a passage;
+    a list of organisations says what it is. Not a word that opens sentences, nor a date or a place."""
+    found = by_text(refined(nlp, ["Engie, TotalEnergies and Air Liquide will jointly invest in the hub."]))
+    assert {("Engie", "ORG"), ("TotalEnergies", "ORG"), ("Air Liquide", "ORG")} <= found
+    for para in ["However, TotalEnergies and Air Liquide will jointly invest in the hub.",
+                 "In October, TotalEnergies and Air Liquide agreed to invest in the hub."]:
+        assert not any(name.startswith(("However", "In")) for name, _ in by_text(refined(nlp, [para])))
