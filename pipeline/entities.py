@@ -31,7 +31,8 @@ from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
-                         FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS, ORG_MARKERS,
+                         FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NATIONALITIES, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS,
+                         ORG_MARKERS,
                          ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, PUBLIC_BODY_HEADS,
                          REGION_CODES, ROLES, SITE_ENDINGS, TITLE_FIRST_WORDS, TITLE_MODIFIERS, TITLE_SECOND_WORDS,
                          UNITS, alternation)
@@ -1168,12 +1169,39 @@ _JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}"
                              rf"{alternation(w.capitalize() for w in ROLES if w.isalpha() and w.islower())}")
 
 
+# "Japanese Nidec", "Italo-American Datalogic", "U.S. Intel": a nationality (or a country's code) before a name.
+_NATIONALITY = rf"(?:(?:[A-Z][a-z]+o-)?{alternation(NATIONALITIES)}|U\.S\.|UK)"
+_NATIONALITY_LEAD = re.compile(rf"{_NATIONALITY}\s+(?=[A-Z])")
+_NATIONALITY_BEFORE = re.compile(rf"(?<![\w-]){_NATIONALITY}\s+$")
+
+
+@acts_on("ORG", "PERSON")
+def nationality_before_name(e, text, ctx):
+    """"Japanese Nidec, maker of motors", "Danish Sonion": a firm's nationality is no part of its one-word
+    brand, and a brand after a nationality is a firm's (people have titles there). A body's official name keeps
+    it ("Swedish Energy Agency", "Scottish Parliament", "Kazakh Invest"), and so does an acronym ("U.S. EPA")
+    or a firm named by a word of its trade ("Scottish Power")."""
+    m = _NATIONALITY_LEAD.match(e.text) if e.label in ("ORG", "PERSON") and _unnamed(e) else None
+    if m:
+        rest = e.text[m.end():]
+        if (len(rest) >= 3 and " " not in rest and not rest.isupper() and not _FIRM_WORDS.search(rest)
+                and rest not in _PUBLIC_WORDS and rest.lower() not in ctx.lower_words and not is_place(rest)):
+            return Entity(rest, "ORG", e.start + m.end(), e.end, e.norm, e.iso)
+    return e
+
+
+# One-word names of public bodies that keep their nationality ("Scottish Parliament", "Estonian Railway").
+_PUBLIC_WORDS = frozenset("""Parliament Embassy Government Railway Railways Post Invest Council Assembly Senate Congress
+Army Navy Police Television Radio Broadcasting Mint Treasury Academy Institute Library Museum""".split())
+
+
 @acts_on("ORG", "GPE", "LOC")
 def person_by_role(e, text, ctx):
     """"said Nicolai Rottbøll", "Mhairidh Evans, principal analyst", "Indro Mukerjee has been named the new
     CEO", "Wojciech Florczuk, who heads the Institute's ...": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
+            and not _NATIONALITY_BEFORE.search(text, max(0, e.start - 25), e.start) and not _NATIONALITY_LEAD.match(e.text)
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
                  or _WHO_LEADS_AFTER.match(text, e.end)
@@ -1354,7 +1382,7 @@ RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head,
     organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
     abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
-    post_nominal, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
+    post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
     town_shape, part_of_a_place, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
     body_of_a_place,
 )

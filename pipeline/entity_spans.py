@@ -262,7 +262,10 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
 
 
 # "Cummins, Inc.", "Constellation Energy Generation, LLC", "DT&C Co., Ltd.": a legal form after a comma.
-_LEGAL_FORM_AFTER = re.compile(r",?[ \t]+(?:Co\.,[ \t]+)?(?:Inc|LLC|L\.L\.C|Ltd|Corp|PLC|plc|GmbH|AG|S\.A)\b\.?")
+# Companies' legal forms, as written after their names ("Ltd", "GmbH", "A/S" ...).
+_LEGAL_FORMS = r"(?:Inc|LLC|L\.L\.C|Ltd|Corp|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|S\.p\.A|SpA|N\.V|B\.V|Pty)"
+_LEGAL_FORM_AFTER = re.compile(rf",?[ \t]+(?:Co\.,[ \t]+)?{_LEGAL_FORMS}(?![\w/])\.?")
+_LEGAL_FORM_END = re.compile(rf"\s{_LEGAL_FORMS}\.?$")
 
 
 def _legal_form(text: str, ent: Entity) -> Entity:
@@ -387,7 +390,9 @@ def _split_list(ent: Entity) -> list[Entity]:
             coded_second = re.match(r"[A-Z][A-Za-z]*\d\w*\s+[A-Z]", b) and a[:1].isupper()
             # "Arena Eyde and Arena Arctic Winter Adventures", "NCE Raufoss and NCE Maritime": two names of a kind
             same_first = " " in a and " " in b and a.split()[0] == b.split()[0] and a[:1].isupper()
-            if two_full_names or first_ends_in_head or brand_then_body or coded_second or same_first:
+            # "Welspun New Energy Ltd and Reliance ...", "Kara/Noveren I/S and RGS 90 A/S": a firm's legal form ends it
+            first_is_a_firm = _LEGAL_FORM_END.search(a) and b[:1].isupper()
+            if two_full_names or first_ends_in_head or brand_then_body or coded_second or same_first or first_is_a_firm:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
 
@@ -485,9 +490,16 @@ POSSESSIVE_END = re.compile(r"(?:'s|’s|'|’)$")
 
 
 def _without_possessive(e: Entity) -> Entity:
-    """"the Port of Tyne's hub": the possessive is not the name's."""
+    """"the Port of Tyne's hub", "the Port of Rotterdam Authority's Commercial Director": the possessive and what
+    follows it are not the name's (but "People's Government", "Queen's University" are names)."""
     m = POSSESSIVE_END.search(e.text)
-    return Entity(e.text[:m.start()], e.label, e.start, e.start + m.start()) if m else e
+    cut = m.start() if m else next((m.start(2) for m in _POSSESSIVE_INSIDE.finditer(e.text)
+                                    if m.group(1) not in _POSSESSIVE_NAMES), None)
+    return e if cut is None else Entity(e.text[:cut], e.label, e.start, e.start + cut)
+
+
+_POSSESSIVE_INSIDE = re.compile(r"\b(\w+)('s|’s)\s")
+_POSSESSIVE_NAMES = frozenset({"People", "Women", "Children", "Men", "Queen", "King", "Farmer", "Worker"})
 
 
 def _holds(body: Entity, part: Entity) -> bool:
@@ -602,10 +614,12 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     for m, need in sorted(shapes, key=lambda s: (s[0].start(), -s[0].end())):
         found = Entity(m.group(0), "DATE", m.start(), m.end())
         inside = out.overlapping(found.start, found.end)
-        if any(e.label != "DATE" or e.start < found.start or e.end > found.end or e.end - e.start == len(found.text)
-               for e in inside):
+        # "(Mar 3)": a month the model took for a name is the date's too.
+        months = [e for e in inside if e.label != "DATE" and e.norm is None and _MONTH_NAMED.fullmatch(e.text)]
+        if any(e.label != "DATE" and e not in months or e.start < found.start or e.end > found.end
+               or e.end - e.start == len(found.text) for e in inside):
             continue
-        if need is not None and not any(re.search(need, e.text) for e in inside):
+        if need is not None and not months and not any(re.search(need, e.text) for e in inside):
             continue
         out.remove(inside)
         out.add(found)

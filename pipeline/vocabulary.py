@@ -132,6 +132,18 @@ sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eigh
 billion first second third""".split())
 
 
+# Nationality adjectives, as written before a firm's name ("Japanese Nidec", "Danish Sonion").
+NATIONALITIES = frozenset("""Afghan Albanian Algerian American Angolan Argentine Argentinian Armenian Australian Austrian
+Azerbaijani Bahraini Bangladeshi Belarusian Belgian Bolivian Bosnian Brazilian British Bulgarian Burmese Cambodian
+Cameroonian Canadian Chilean Chinese Colombian Congolese Croatian Cuban Cypriot Czech Danish Dutch Ecuadorian Egyptian
+Emirati English Estonian Ethiopian Filipino Finnish French German Ghanaian Greek Guatemalan Hungarian Icelandic Indian
+Indonesian Iranian Iraqi Irish Israeli Italian Ivorian Jamaican Japanese Jordanian Kazakh Kenyan Korean Kuwaiti Latvian
+Lebanese Libyan Lithuanian Luxembourgish Malaysian Maltese Mexican Moldovan Mongolian Moroccan Mozambican Namibian
+Nepalese Nigerian Norwegian Omani Pakistani Palestinian Panamanian Peruvian Polish Portuguese Qatari Romanian Russian
+Rwandan Saudi Scottish Senegalese Serbian Singaporean Slovak Slovenian Spanish Swedish Swiss Syrian Taiwanese Tanzanian
+Thai Tunisian Turkish Ugandan Ukrainian Uruguayan Uzbek Venezuelan Vietnamese Welsh Zambian Zimbabwean""".split())
+
+
 def alternation(words: Iterable[str]) -> str:
     """A regex group matching any of ``words`` (longest first, so "Science Park" wins over "Park")."""
     return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
