@@ -129,9 +129,13 @@ _FIRM_AFTER = re.compile(
 _CODES = COUNTRY_CODES | REGION_CODES
 _BEFORE_CODE = re.compile(r"\b([A-Z][\w.'’-]+)(?:,\s+|\s+\()$")
 _CLOCK_BEFORE = re.compile(r"\b\d{1,2}(?:[:.h]\d\d|\s?[ap]\.?m\.?)\s+$", re.I)
-_TITLE_LEAD = re.compile(rf"(?:{alternation(HONORIFICS | OFFICES | OTHER_TITLES)}\.?\s+)+"
-                         r"(?=[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le|bin|bint|ibn|al|el)\s+)*[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+)"
-                         r"{0,2}$)")  # "Alderman John de Jonge"
+# A ruler's title before a name with a patronymic ("Sultan Haitham bin Tarik"); without one it may be a given
+# name ("Sultan Hafeez Rahman", "Sultan bin Ahmed Al Jaber").
+_RULER_BEFORE_PATRONYMIC = r"(?:Sultan|Emir)(?=\s+[A-Z][\w'’-]+\s+(?:bin|ibn|bint)\s)"
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-Z]\.(?:\s?[A-Z]\.)*)"  # a word or initials ("T.K.")
+_TITLE_LEAD = re.compile(rf"(?:(?:{alternation(HONORIFICS | OFFICES | OTHER_TITLES)}|{_RULER_BEFORE_PATRONYMIC})\.?\s+)+"
+                         rf"(?={_NAME_WORD}(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le|bin|bint|ibn|al|el)\s+)*"
+                         rf"{_NAME_WORD}){{0,4}}$)")  # "Alderman John de Jonge", "Dato’ Wira Ku Abd Rahman Ku Ismail"
 _OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)+)\s+of\s+(?:the\s+)?([A-Z][\w.'’ -]*)")
 # Heads that take "of <place>" into a name ("Bank of Canada", "Port of Antwerp", "Republic of Korea").
 _NAMING_HEADS = (BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS | {"Club", "Consulate", "Embassy", "General", "Chapter"}) - {

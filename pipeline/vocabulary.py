@@ -67,11 +67,15 @@ Scientific Selection Steering Supervisory Technical""".split())
 
 # Last words of the names of sites ("Dogger Bank Wind Farm"): places without a government, LOC.
 SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",
-                          "Power Station", "Nuclear Power Plant"})
+                          "Power Station", "Nuclear Power Plant", "Industrial Park", "Industrial Parks", "Industrial Estate",
+                          "Industrial Zone"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
-HONORIFICS = frozenset("Mr Mrs Ms Mx Dr Prof Professor Sir Dame Judge Father Sister Ato Shri Smt".split())
+HONORIFICS = frozenset("Mr Mrs Ms Mx Dr Prof Professor Sir Dame Judge Father Sister Ato Shri Smt".split()) | {
+    # Malaysian honours, alone and in the pairs they are given in ("Dato’ Wira", "Tan Sri").
+    "Dato’", "Dato'", "Datuk", "Datin", "Tun", "Tan Sri", "Puan Sri", "Dato’ Wira", "Dato' Wira", "Datuk Wira",
+    "Dato’ Seri", "Dato' Seri", "Datuk Seri", "Dato’ Sri", "Dato' Sri"}
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman Chairperson CEO
 Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 # Further titles that stand before a name but are not left out of it elsewhere ("VP Šefčovič",

@@ -1533,3 +1533,18 @@ def test_errors_read_on_real_pages_of_the_thirteenth_round(nlp):
     found = by_text(refined(nlp, ["Investors include Japanese Nidec, maker of motors, and Danish Sonion, a "
                                   "maker of hearing parts, advised by the Swedish Energy Agency."]))
     assert {("Nidec", "ORG"), ("Sonion", "ORG"), ("Swedish Energy Agency", "ORG")} <= found
+
+
+def test_an_industrial_park_is_a_site_and_rulers_and_malaysian_honours_are_titles(nlp):
+    """"Tien Hai Industrial Park" is a place without a government (the model made such parks people);
+    "Sultan" before a name with a patronymic, Malaysian honours and "Shri" before initials are titles,
+    while "Sultan" as a given name stays."""
+    found = by_text(refined(nlp, ["Investors chose the Tien Hai Industrial Park and the Phong Dien Industrial Park "
+                                  "in Vietnam's north."]))
+    assert {("Tien Hai Industrial Park", "LOC"), ("Phong Dien Industrial Park", "LOC")} <= found
+    found = by_text(refined(nlp, ["The hub was opened by Sultan Haitham bin Tarik in Duqm, with Sultan bin Ahmed "
+                                  "Al Jaber. Dato’ Wira Ku Abd Rahman Ku Ismail asked the minister, and the "
+                                  "secretary, Shri T.K. Ramachandran, replied."]))
+    assert {("Haitham bin Tarik", "PERSON"), ("Ku Abd Rahman Ku Ismail", "PERSON"),
+            ("T.K. Ramachandran", "PERSON")} <= found
+    assert ("Sultan bin Ahmed Al Jaber", "PERSON") in found
