@@ -384,6 +384,21 @@ def test_the_frozen_entity_test_part_is_unchanged():
     assert hashlib.sha256(b"".join(lines)).hexdigest() == "14ca69a986afde531b8299a2a0db83201a8272b79d5609a2aa3a64577de3cddb"
 
 
+def test_the_annotated_passage_files_read_and_hold_no_source_text():
+    """Every annotated file's offsets match its text, and none carries the real paragraph a passage was written
+    from (third-party text stays out of the project; the copy check ran beside it)."""
+    import json
+
+    from pipeline.entity_eval import DEFAULT_GOLD, read_gold
+
+    corpus = DEFAULT_GOLD.parent
+    for name in ("entities_gold.jsonl", "entities_train.jsonl", "entities_train_more.jsonl", "entities_round13.jsonl"):
+        rows = read_gold(corpus / name)
+        assert len(rows) > 100
+        raw = [json.loads(line) for line in (corpus / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert not any("source_par" in r for r in raw)
+
+
 def test_people_named_with_a_role_or_after_said_are_people_and_an_mps_seat_is_a_place(nlp):
     paras = ["Energy Cluster Denmark will test flexible heat grids in Aalborg, said Nicolai Rottbøll, the cluster's "
              "head of innovation.",
