@@ -1206,6 +1206,7 @@ def person_by_role(e, text, ctx):
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and not _NATIONALITY_BEFORE.search(text, max(0, e.start - 25), e.start) and not _NATIONALITY_LEAD.match(e.text)
+            and e.text.rsplit(" ", 1)[-1] not in _PUBLIC_WORDS  # "National Assembly, Madam Governor of ..."
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
                  or _WHO_LEADS_AFTER.match(text, e.end)

@@ -98,7 +98,8 @@ TITLE_FIRST_WORDS = frozenset({"Cabinet", "Principal", "Permanent", "General", "
 # Roles after a name and a comma ("Mhairidh Evans, principal analyst"): the name is a person's.
 ROLES = frozenset("""head director chief CEO manager chair chairman chairwoman president professor researcher analyst
 founder co-founder coordinator officer minister mayor lead leader secretary adviser advisor consultant engineer
-economist partner spokesperson spokesman spokeswoman senior principal""".split())
+economist partner spokesperson spokesman spokeswoman senior principal governor commissioner ambassador rector dean
+premier senator councillor""".split())
 
 # ISO 4217 currency codes: "GEL 2 million" is an amount, not an organisation.
 CURRENCY_CODES = frozenset("""AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP

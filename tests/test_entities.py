@@ -1563,3 +1563,11 @@ def test_an_industrial_park_is_a_site_and_rulers_and_malaysian_honours_are_title
     assert {("Haitham bin Tarik", "PERSON"), ("Ku Abd Rahman Ku Ismail", "PERSON"),
             ("T.K. Ramachandran", "PERSON")} <= found
     assert ("Sultan bin Ahmed Al Jaber", "PERSON") in found
+
+
+def test_a_name_followed_by_a_governors_or_ambassadors_title_is_a_person_but_an_assembly_is_not(nlp):
+    found = by_text(refined(nlp, ["The board met a working table led by Jorge Flies, Regional Governor of "
+                                  "Magallanes, on February 22.",
+                                  "Honourable Members of the National Assembly, Madam Governor of the Dakar Region, "
+                                  "welcome."]))
+    assert ("Jorge Flies", "PERSON") in found and ("National Assembly", "ORG") in found
