@@ -1323,12 +1323,20 @@ def time_zone(e, text, ctx):
 
 @acts_on("ORG", "PERSON")
 def mp_seat(e, text, ctx):
-    """"the Barrow and Furness MP": the seat is a place; "Stirling Hinchliffe MP" is the member."""
-    if (e.label in ("ORG", "PERSON") and _unnamed(e) and _MP_AFTER.match(text[e.end:e.end + 30])
-            and not (e.label == "PERSON" and _PERSON_NAME.fullmatch(e.text) and not is_place(e.text)
-                     and not text[max(0, e.start - 4):e.start].lower().endswith("the "))):
+    """"the Barrow and Furness MP", "the MP for Preseli Pembrokeshire": the seat is a place; "Stirling Hinchliffe
+    MP" is the member."""
+    if (e.label in ("ORG", "PERSON") and _unnamed(e) and (_MP_AFTER.match(text[e.end:e.end + 30])
+                                                          and not (e.label == "PERSON" and _PERSON_NAME.fullmatch(e.text)
+                                                                   and not is_place(e.text)
+                                                                   and not text[max(0, e.start - 4):e.start].lower().endswith("the "))
+                                                          or _MEMBER_FOR_BEFORE.search(text, max(0, e.start - 40), e.start))):
         return replace(e, label="GPE")
     return e
+
+
+# "MP for Preseli Pembrokeshire", "the Member of Parliament for Barrow": a member's seat follows "for".
+_MEMBER_FOR_BEFORE = re.compile(r"\b(?:MP|MPs|MSP|MS|AM|TD|MLA|MPP|Member\s+of\s+(?:the\s+)?(?:Parliament|Senedd|"
+                                r"Congress|the\s+Legislative\s+Assembly)|Congress(?:man|woman)|[Ss]enator)\s+for\s+$")
 
 
 @acts_on("PERSON", "GPE", "LOC")

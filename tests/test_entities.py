@@ -1571,3 +1571,8 @@ def test_a_name_followed_by_a_governors_or_ambassadors_title_is_a_person_but_an_
                                   "Honourable Members of the National Assembly, Madam Governor of the Dakar Region, "
                                   "welcome."]))
     assert ("Jorge Flies", "PERSON") in found and ("National Assembly", "ORG") in found
+
+
+def test_the_seat_after_mp_for_is_a_place(nlp):
+    found = by_text(refined(nlp, ["Stephen Crabb, MP for Preseli Pembrokeshire, welcomed the freeport bid."]))
+    assert ("Preseli Pembrokeshire", "GPE") in found and ("Stephen Crabb", "PERSON") in found
