@@ -176,7 +176,12 @@ _PARTICLES = r"(?:van|von|der|den|de|la|le|da|di|du|del|dos|das|ter|ten|bin|ibn|
 
 
 def _with_particles(text: str, ent: Entity) -> Entity:
-    """"Maria van" + "den Berg": a person's name runs on over lower-case particles to the surname."""
+    """"Maria van" + "den Berg": a person's name runs on over lower-case particles to the surname; so does a
+    town's over the particles that name its river or its parts ("Alphen" + "aan den Rijn", "Bergen op Zoom",
+    "Frankfurt am Main", "Kingston upon Hull")."""
+    if ent.label == "GPE":
+        m = _PLACE_PARTICLE_AFTER.match(text, ent.end)
+        return replace(ent, text=text[ent.start:m.end()], end=m.end()) if m else ent
     if ent.label != "PERSON":
         return ent
     m = re.match(rf"(?:\s+{_PARTICLES})+\s+{_CAP_WORD}", text[ent.end:]) if not re.search(
@@ -187,6 +192,7 @@ def _with_particles(text: str, ent: Entity) -> Entity:
     return replace(ent, text=text[ent.start:end], end=end)
 
 
+_PLACE_PARTICLE_AFTER = re.compile(rf"[ \t]+(?:aan[ \t]+de[nr]?|aan[ \t]+het|op|am|an[ \t]+der|upon|sur|im)[ \t]+{_CAP_WORD}")
 _AND = re.compile(r"\s+and\s+")
 _GIVEN_NAME_REST = re.compile(r"-[a-z]{2,5}(?![\w-])")
 _JOINED_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w’']*)[-/‐]$")

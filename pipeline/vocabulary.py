@@ -51,7 +51,8 @@ Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subs
 Aerospace Automotive Electronics Semiconductors Biotech Analytics Technopole Technopark Technopolis""".split())
 # Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
 FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
-retailer consultancy spin-off spinoff spin-out spinout""".split())
+retailer consultancy spin-off spinoff spin-out spinout brewer carmaker automaker shipbuilder steelmaker chipmaker
+drugmaker airline lender shipowner miner exporter""".split())
 # What a person founds is an organisation ("In 2016 I founded Tomorrow").
 FOUNDING_VERBS = frozenset({"founded", "co-founded", "cofounded"})
 # Their plurals, which may introduce a list of firms ("developers such as Orsted, RWE and Equinor").

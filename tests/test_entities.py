@@ -1576,3 +1576,11 @@ def test_a_name_followed_by_a_governors_or_ambassadors_title_is_a_person_but_an_
 def test_the_seat_after_mp_for_is_a_place(nlp):
     found = by_text(refined(nlp, ["Stephen Crabb, MP for Preseli Pembrokeshire, welcomed the freeport bid."]))
     assert ("Preseli Pembrokeshire", "GPE") in found and ("Stephen Crabb", "PERSON") in found
+
+
+def test_a_brewer_is_a_firm_and_a_town_runs_on_over_its_rivers_particles(nlp):
+    found = by_text(refined(nlp, ["The barge shuttles for the brewer Heineken between Alphen aan den Rijn and "
+                                  "Moerdijk, and from Bergen op Zoom to Frankfurt am Main."]))
+    assert ("Heineken", "ORG") in found
+    assert {("Alphen aan den Rijn", "GPE"), ("Bergen op Zoom", "GPE"), ("Frankfurt am Main", "GPE")} <= found
+    assert not any(name in ("Zoom", "Main", "Alphen") for name, _ in found)
