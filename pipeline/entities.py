@@ -1176,7 +1176,16 @@ _JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}"
 # "Japanese Nidec", "Italo-American Datalogic", "U.S. Intel": a nationality (or a country's code) before a name.
 _NATIONALITY = rf"(?:(?:[A-Z][a-z]+o-)?{alternation(NATIONALITIES)}|U\.S\.|UK)"
 _NATIONALITY_LEAD = re.compile(rf"{_NATIONALITY}\s+(?=[A-Z])")
-_NATIONALITY_BEFORE = re.compile(rf"(?<![\w-]){_NATIONALITY}\s+$")
+_WORD_BEFORE = re.compile(r"(\S+)\s+$")
+
+
+def _after_nationality(text: str, e: Entity) -> bool:
+    """Whether the word right before ``e`` is a nationality ("French" + "Air Liquide")."""
+    m = _WORD_BEFORE.search(text, max(0, e.start - 25), e.start)
+    return m is not None and _NATIONALITY_WORD.fullmatch(m.group(1)) is not None
+
+
+_NATIONALITY_WORD = re.compile(_NATIONALITY)
 
 
 @acts_on("ORG", "PERSON")
@@ -1205,7 +1214,7 @@ def person_by_role(e, text, ctx):
     CEO", "Wojciech Florczuk, who heads the Institute's ...": a person."""
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
-            and not _NATIONALITY_BEFORE.search(text, max(0, e.start - 25), e.start) and not _NATIONALITY_LEAD.match(e.text)
+            and not _after_nationality(text, e) and not _NATIONALITY_LEAD.match(e.text)
             and e.text.rsplit(" ", 1)[-1] not in _PUBLIC_WORDS  # "National Assembly, Madam Governor of ..."
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
