@@ -1283,7 +1283,7 @@ def part_of_a_place(e, text, ctx):
 
 _PART_OF = re.compile(r"(?:Atlantic|Pacific|Greater|Northern|Southern|Eastern|Western|Central|Upper|Lower|North|South|"
                       r"East|West|Northeast|Northwest|Southeast|Southwest|North-East|North-West|South-East|"
-                      r"South-West|Coastal|Inner|Outer)\s+(.+)")
+                      r"South-West|Coastal|Inner|Outer|Peninsular|Mainland|Rural)\s+(.+)")
 
 
 @acts_on("ORG", "PERSON", "LOC")

@@ -1584,3 +1584,10 @@ def test_a_brewer_is_a_firm_and_a_town_runs_on_over_its_rivers_particles(nlp):
     assert ("Heineken", "ORG") in found
     assert {("Alphen aan den Rijn", "GPE"), ("Bergen op Zoom", "GPE"), ("Frankfurt am Main", "GPE")} <= found
     assert not any(name in ("Zoom", "Main", "Alphen") for name, _ in found)
+
+
+def test_peninsular_and_mainland_parts_of_a_country_are_places(nlp):
+    found = by_text(refined(nlp, ["The plan covers the northern region of Peninsular Malaysia, including Penang, "
+                                  "and suppliers in Mainland China."]))
+    assert {("Peninsular Malaysia", "LOC"), ("Penang", "GPE")} <= found
+    assert {label for name, label in found if name == "Mainland China"} <= {"GPE", "LOC"}
