@@ -1275,12 +1275,13 @@ def town_shape(e, text, ctx):
 def part_of_a_place(e, text, ctx):
     """"Atlantic Canada", "Greater Baltimore", "Northern Netherlands": a known place with a word for a part
     of it is a place (a region without a government of its own, unless known as one)."""
-    m = _PART_OF.match(e.text)
+    m = _PART_OF.match(e.text) or _NATIONALITY_OF_PLACE.match(e.text)  # "Chilean Antarctica", "Swiss Alps"
     if m and _unnamed(e) and is_place(m.group(1)) and not _ORG_WORDS.search(e.text):
         return replace(e, label="GPE" if is_place(e.text) else "LOC")
     return e
 
 
+_NATIONALITY_OF_PLACE = re.compile(rf"{_NATIONALITY}\s+(.+)")
 _PART_OF = re.compile(r"(?:Atlantic|Pacific|Greater|Northern|Southern|Eastern|Western|Central|Upper|Lower|North|South|"
                       r"East|West|Northeast|Northwest|Southeast|Southwest|North-East|North-West|South-East|"
                       r"South-West|Coastal|Inner|Outer|Peninsular|Mainland|Rural)\s+(.+)")

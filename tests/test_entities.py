@@ -1591,3 +1591,9 @@ def test_peninsular_and_mainland_parts_of_a_country_are_places(nlp):
                                   "and suppliers in Mainland China."]))
     assert {("Peninsular Malaysia", "LOC"), ("Penang", "GPE")} <= found
     assert {label for name, label in found if name == "Mainland China"} <= {"GPE", "LOC"}
+
+
+def test_a_nationality_before_a_known_place_names_a_part_of_it(nlp):
+    found = by_text(refined(nlp, ["The table was led by the Regional Governor of Magallanes and Chilean Antarctica, "
+                                  "while resorts in the Swiss Alps joined."]))
+    assert ("Chilean Antarctica", "LOC") in found and ("Swiss Alps", "LOC") in found
