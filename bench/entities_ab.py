@@ -42,8 +42,8 @@ def _extract(rev: str, into: Path) -> None:
 
 def _stages(nlp, mod, new_ruler: str, live: bool = False) -> list:
     """The refinement components of one version, in pipeline order, after the (shared) place ruler: the
-    working tree's as ``nlp`` holds them (``live``; they may ask the pipeline who runs before and after
-    them), an earlier commit's built by hand as its factories build them."""
+    working tree's as ``nlp`` holds them (``live``), an earlier commit's built by hand as its factories
+    build them."""
     if live:
         return [nlp.get_pipe(name) for name in mod.COMPONENTS]
     repair = getattr(mod, "_repaired", None) or (lambda text, ents, ctx: mod.repair_spans(text, ents))

@@ -32,10 +32,9 @@ from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
                          FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NATIONALITIES, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS,
-                         ORG_MARKERS,
-                         ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, PUBLIC_BODY_HEADS,
-                         REGION_CODES, ROLES, SITE_ENDINGS, TITLE_FIRST_WORDS, TITLE_MODIFIERS, TITLE_SECOND_WORDS,
-                         UNITS, alternation)
+                         ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES,
+                         PUBLIC_BODY_HEADS, PUBLIC_BODY_NAMES, REGION_CODES, ROLES, SITE_ENDINGS, TITLE_FIRST_WORDS,
+                         TITLE_MODIFIERS, TITLE_SECOND_WORDS, UNITS, alternation)
 
 _PLACE_KEYS = frozenset(re.sub(r"^the ", "", p.casefold()) for p in KNOWN_PLACES)
 _REGION_KEYS = frozenset(p.casefold() for p in WORLD_REGIONS)
@@ -1176,6 +1175,7 @@ _JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}"
 # "Japanese Nidec", "Italo-American Datalogic", "U.S. Intel": a nationality (or a country's code) before a name.
 _NATIONALITY = rf"(?:(?:[A-Z][a-z]+o-)?{alternation(NATIONALITIES)}|U\.S\.|UK)"
 _NATIONALITY_LEAD = re.compile(rf"{_NATIONALITY}\s+(?=[A-Z])")
+_NATIONALITY_WORD = re.compile(_NATIONALITY)
 _WORD_BEFORE = re.compile(r"(\S+)\s+$")
 
 
@@ -1183,9 +1183,6 @@ def _after_nationality(text: str, e: Entity) -> bool:
     """Whether the word right before ``e`` is a nationality ("French" + "Air Liquide")."""
     m = _WORD_BEFORE.search(text, max(0, e.start - 25), e.start)
     return m is not None and _NATIONALITY_WORD.fullmatch(m.group(1)) is not None
-
-
-_NATIONALITY_WORD = re.compile(_NATIONALITY)
 
 
 @acts_on("ORG", "PERSON")
@@ -1198,14 +1195,9 @@ def nationality_before_name(e, text, ctx):
     if m:
         rest = e.text[m.end():]
         if (len(rest) >= 3 and " " not in rest and not rest.isupper() and not _FIRM_WORDS.search(rest)
-                and rest not in _PUBLIC_WORDS and rest.lower() not in ctx.lower_words and not is_place(rest)):
+                and rest not in PUBLIC_BODY_NAMES and rest.lower() not in ctx.lower_words and not is_place(rest)):
             return Entity(rest, "ORG", e.start + m.end(), e.end, e.norm, e.iso)
     return e
-
-
-# One-word names of public bodies that keep their nationality ("Scottish Parliament", "Estonian Railway").
-_PUBLIC_WORDS = frozenset("""Parliament Embassy Government Railway Railways Post Invest Council Assembly Senate Congress
-Army Navy Police Television Radio Broadcasting Mint Treasury Academy Institute Library Museum""".split())
 
 
 @acts_on("ORG", "GPE", "LOC")
@@ -1215,7 +1207,7 @@ def person_by_role(e, text, ctx):
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and not _after_nationality(text, e) and not _NATIONALITY_LEAD.match(e.text)
-            and e.text.rsplit(" ", 1)[-1] not in _PUBLIC_WORDS  # "National Assembly, Madam Governor of ..."
+            and e.text.rsplit(" ", 1)[-1] not in PUBLIC_BODY_NAMES  # "National Assembly, Madam Governor of ..."
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
                  or _WHO_LEADS_AFTER.match(text, e.end)
@@ -1405,7 +1397,8 @@ RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head,
     organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
     abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
-    post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title, leader_of_government, firm_of_place,
+    post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title,
+    leader_of_government, firm_of_place,
     town_shape, part_of_a_place, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
     body_of_a_place,
 )

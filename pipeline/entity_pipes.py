@@ -289,22 +289,28 @@ def set_entities(doc: Doc, per_passage: list[list[Entity]], *, others: list[Span
     else:  # set_ents itself: the doc.ents setter would first copy every span into a new Span
         doc.set_ents(sorted(spans + others, key=lambda s: s.start) if others else spans)
         signature = None
-    # Span._.norm and Span._.iso, set for all spans at once (what their setters do one by one). Until
-    # ``final`` only the dates' ISO forms are carried; at the end every entity has its canonical name.
-    names = {} if final else doc.user_data.setdefault(NAMES, {})
-    for span in spans:
-        e = extra[(span.start_char, span.end_char)]
-        if final:
-            names[span.start_char] = (span.end_char, e.norm, e.iso)
-        elif e.iso is not None:
-            names[span.start_char] = (span.end_char, None, e.iso)
-    if final:
-        doc.user_data[NAMES] = names
+    _keep_names(doc, ((s.start_char, s.end_char, extra[(s.start_char, s.end_char)]) for s in spans), final)
     if len(spans) == given and all(_as_given(extra[(s.start_char, s.end_char)], s, text) for s in spans):
         as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]  # nothing widened or dropped
     else:
         as_set = by_passage(spans, parts, text, lambda span, base, text: _relative(
             extra[(span.start_char, span.end_char)], span, base, text))
+    return _hand_on(doc, as_set, others, signature, final)
+
+
+def _keep_names(doc: Doc, placed, final: bool) -> None:
+    """Span._.norm and Span._.iso of the ``(start_char, end_char, entity)`` set, all at once (what their setters
+    do one by one). Until ``final`` only the dates' ISO forms are carried; at the end every entity has its
+    canonical name."""
+    if final:
+        doc.user_data[NAMES] = {a: (b, e.norm, e.iso) for a, b, e in placed}
+    else:
+        doc.user_data.setdefault(NAMES, {}).update({a: (b, None, e.iso) for a, b, e in placed if e.iso is not None})
+
+
+def _hand_on(doc: Doc, as_set: list[list[Entity]], others: list[Span], signature: bytes | None,
+             final: bool) -> list[list[Entity]]:
+    """Leave what a stage set for the next (:func:`_entities_by_passage`), until the last; return it."""
     if not final:
         doc.user_data[_READ] = (signature or _ents_signature(doc), as_set, others)
     return as_set
@@ -332,15 +338,8 @@ def _set_aligned(doc: Doc, per_passage: list[list[Entity]], flat: list[tuple[Ent
         rest = numpy.array([(s.start, s.end, s.label, s.kb_id, s.id) for s in others], dtype=numpy.uint64)
         columns = [numpy.concatenate([col, rest[:, i]]) for i, col in enumerate(columns)]
     signature = _write_columns(doc, columns)
-    if final:
-        doc.user_data[NAMES] = {e.start + base: (e.end + base, e.norm, e.iso) for e, base in flat}
-    else:
-        names = doc.user_data.setdefault(NAMES, {})
-        names.update({e.start + base: (e.end + base, None, e.iso) for e, base in flat if e.iso is not None})
-    as_set = [sorted(ents, key=lambda e: e.start) for ents in per_passage]
-    if not final:
-        doc.user_data[_READ] = (signature, as_set, others)
-    return as_set
+    _keep_names(doc, ((e.start + base, e.end + base, e) for e, base in flat), final)
+    return _hand_on(doc, [sorted(ents, key=lambda e: e.start) for ents in per_passage], others, signature, final)
 
 
 def _as_given(e: Entity, span, text: str) -> bool:

@@ -499,12 +499,16 @@ def _without_possessive(e: Entity) -> Entity:
     """"the Port of Tyne's hub", "the Port of Rotterdam Authority's Commercial Director": the possessive and what
     follows it are not the name's (but "People's Government", "Queen's University" are names)."""
     m = POSSESSIVE_END.search(e.text)
-    cut = m.start() if m else next((m.start(2) for m in _POSSESSIVE_INSIDE.finditer(e.text)
-                                    if m.group(1) not in _POSSESSIVE_NAMES), None)
+    cut = m.start() if m else None
+    for p in () if m else _INTERNAL_POSSESSIVE.finditer(e.text):
+        owner = _WORD_END.search(e.text, 0, p.start())
+        if owner and owner.group() not in _POSSESSIVE_NAMES:
+            cut = p.start()
+            break
     return e if cut is None else Entity(e.text[:cut], e.label, e.start, e.start + cut)
 
 
-_POSSESSIVE_INSIDE = re.compile(r"\b(\w+)('s|’s)\s")
+_WORD_END = re.compile(r"\b\w+$")
 _POSSESSIVE_NAMES = frozenset({"People", "Women", "Children", "Men", "Queen", "King", "Farmer", "Worker"})
 
 

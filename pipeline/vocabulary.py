@@ -23,6 +23,10 @@ Secretariat Society Union University""".split()) | {
 # Industrial Strategy", "Ho Chi Minh City Department of Science and Technology").
 PUBLIC_BODY_HEADS = frozenset("Agency Authority Bureau Commission Council Department Directorate Institute Ministry "
                               "Office".split())
+# One-word names of public bodies, which keep a nationality before them ("Scottish Parliament", "Estonian
+# Railway") and are no person's name ("National Assembly, Madam Governor ...").
+PUBLIC_BODY_NAMES = frozenset("""Parliament Embassy Government Railway Railways Post Invest Council Assembly Senate
+Congress Army Navy Police Television Radio Broadcasting Mint Treasury Academy Institute Library Museum""".split())
 # Heads of official names that go on with "of"/"for" but say less about what the name is.
 OFFICIAL_HEADS = frozenset("""Administration Commissioner Confederation Court Directorate Directorate-General Fund
 Institution Representation Service Services""".split())
@@ -75,8 +79,8 @@ SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "W
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
 HONORIFICS = frozenset("Mr Mrs Ms Mx Dr Prof Professor Sir Dame Judge Father Sister Ato Shri Smt".split()) | {
     # Malaysian honours, alone and in the pairs they are given in ("Dato’ Wira", "Tan Sri").
-    "Dato’", "Dato'", "Datuk", "Datin", "Tun", "Tan Sri", "Puan Sri", "Dato’ Wira", "Dato' Wira", "Datuk Wira",
-    "Dato’ Seri", "Dato' Seri", "Datuk Seri", "Dato’ Sri", "Dato' Sri"}
+    "Datin", "Tun", "Tan Sri", "Puan Sri", "Datuk", "Datuk Wira", "Datuk Seri"} | {
+    f"Dato{apostrophe}{second}" for apostrophe in "’'" for second in ("", " Wira", " Seri", " Sri")}
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman Chairperson CEO
 Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 # Further titles that stand before a name but are not left out of it elsewhere ("VP Šefčovič",
