@@ -636,13 +636,17 @@ class WholeWords:
 
     def __init__(self, phrases: Iterable[str]):
         self.trie: dict = {}  # piece -> child; the key None holds the phrase ending there
-        self.plain = []  # opening with a symbol (or empty): the plain search
+        self.plain = []  # opening with a symbol (or empty), or too long to follow: the plain search
         for phrase in dict.fromkeys(phrases):
-            if _WORD_RUN.match(phrase) is None:
+            pieces = _PIECE.findall(phrase) if _WORD_RUN.match(phrase) else ()
+            # A run of a text is followed only as far as some phrase goes on: a "name" of hundreds of words
+            # (a hostile file's one long entity) followed at each of its first word's occurrences was
+            # quadratic in the text's length; a plain search finds it in one pass.
+            if not pieces or len(pieces) > _MAX_PIECES:
                 self.plain.append(phrase)
                 continue
             node = self.trie
-            for piece in _PIECE.findall(phrase):
+            for piece in pieces:
                 node = node.setdefault(piece, {})
             node[None] = phrase
 
@@ -679,6 +683,7 @@ class WholeWords:
         return out
 
 
+_MAX_PIECES = 48  # about 24 words; the longest name annotated in our passages has 25 pieces
 _FEW_FIRSTS = 64  # up to this many first runs, a substring test each is cheaper than listing the text's runs
 _PIECE = re.compile(rf"{_WORD_RUN.pattern}|[^\w-]")  # the trie's pieces: a run of word characters, or one other character
 

@@ -1432,6 +1432,22 @@ def test_phrases_found_in_one_pass_are_those_each_plain_search_finds():
             assert {p: found.get(p, []) for p in wanted} == {p: whole_words(text, p) for p in wanted}, text
 
 
+def test_a_name_of_hundreds_of_words_is_found_by_one_plain_search():
+    """A hostile file's one "name" of hundreds of words ("Ministry of Agency of Office of ...", which the model
+    tags whole) is looked for with a plain search: following it through the trie at each of its first
+    word's occurrences took time growing with the square of the text's length (1.3 s of refinement for
+    20,000 characters, 3.9 s for 40,000). Its places are still those a plain search finds."""
+    from pipeline.entities import WholeWords, whole_words
+
+    chain = "Ministry of Agency of Office of " * 400
+    wanted = ["Ministry of Agency", "Office", chain.strip(), chain[:200].strip()]
+    finder = WholeWords(wanted)
+    assert chain.strip() in finder.plain and "Ministry of Agency" not in finder.plain
+    for text in (chain, chain + chain, "The " + chain + "Board"):
+        found = finder.find(text)
+        assert {p: found.get(p, []) for p in wanted} == {p: whole_words(text, p) for p in wanted}
+
+
 def test_span_index_answers_as_a_scan_of_every_entity_does():
     """SpanIndex (a passage's entities by start, asked which overlap a range) gives what comparing every
     entity gives, as entities come and go: overlapping and nested spans, equal spans, zero-width ranges."""
@@ -1597,3 +1613,4 @@ def test_a_nationality_before_a_known_place_names_a_part_of_it(nlp):
     found = by_text(refined(nlp, ["The table was led by the Regional Governor of Magallanes and Chilean Antarctica, "
                                   "while resorts in the Swiss Alps joined."]))
     assert ("Chilean Antarctica", "LOC") in found and ("Swiss Alps", "LOC") in found
+
