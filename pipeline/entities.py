@@ -32,7 +32,7 @@ from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
                          FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NATIONALITIES, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS,
-                         ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES,
+                         NAME_ENDINGS, ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES,
                          PUBLIC_BODY_HEADS, PUBLIC_BODY_NAMES, REGION_CODES, ROLES, SITE_ENDINGS, TITLE_FIRST_WORDS,
                          TITLE_MODIFIERS, TITLE_SECOND_WORDS, UNITS, alternation)
 
@@ -1426,6 +1426,7 @@ def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
     """People's organisations, whatever the model called them: what a person is "of", unless a known place
     ("Iztok Seljak of the industrial group Hidria"; also a name the model missed there, "Jan Desmaretz of
     PwC"), the name after a person's role in a list of attendees, and a "person" one works at."""
+    ents = _people_of_bodies(text, ents)
     out = list(ents)
     for i in range(1, len(ents)):  # "Iztok Seljak of the industrial group Hidria", "..., Executive Director, Ruta N"
         prev, e = ents[i - 1], ents[i]
@@ -1452,6 +1453,45 @@ def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+def _people_of_bodies(text: str, ents: list[Entity]) -> list[Entity]:
+    """"Kai Johansen of Glencore Nikkelverk, Svein Are Folgerø of Agder Energi, Torstein Thorsen Ekern of
+    Greenstat": in a list of people and their bodies the model may tag a person with their body as one
+    organisation, or a person alone as one. A person named with a body after "of" elsewhere in the passage
+    says how to read them."""
+    if not any(p.label == "PERSON" and _OF_BODY_AFTER.match(text, p.end) for p in ents):
+        return ents
+    out = []
+    for e in ents:
+        if (e.label == "ORG" and _unnamed(e) and _OF_BODY_AFTER.match(text, e.end) and _PERSON_NAME.fullmatch(e.text)
+                and _could_be_a_person(e.text)):
+            out.append(replace(e, label="PERSON"))
+        else:
+            out.extend(_person_of_body(e))
+    return out
+
+
+def _could_be_a_person(name: str) -> bool:
+    """No word of ``name`` is a place or a word of a body's or an office's name."""
+    return not any(w in _NOT_PERSON_WORDS or is_place(w) for w in name.split())
+
+
+def _person_of_body(e: Entity) -> list[Entity]:
+    """``e`` as a person and a body if it is one organisation named "Given Family of Body"."""
+    m = _PERSON_OF_BODY.fullmatch(e.text) if e.label == "ORG" and _unnamed(e) else None
+    if m is None or not _could_be_a_person(m.group("person")):
+        return [e]
+    (a, b), (c, d) = m.span("person"), m.span("body")
+    body = m.group("body")
+    return [Entity(m.group("person"), "PERSON", e.start + a, e.start + b),
+            Entity(body, "GPE" if is_place(body) else "ORG", e.start + c, e.start + d)]
+
+
+_OF_BODY_AFTER = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z]")
+_PERSON_OF_BODY = re.compile(r"(?P<person>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){1,2})[ \t]+of[ \t]+(?:the[ \t]+)?(?P<body>[A-Z].*)")
+# Words of a body's or an office's name, never of a person's: "Cluj-Napoca Branch of the Romanian Academy".
+_NOT_PERSON_WORDS = (BODY_HEADS | ORG_MARKERS | NAME_ENDINGS | FIRM_WORDS | PUBLIC_BODY_HEADS | OFFICIAL_HEADS
+                     | PLACE_HEADS | OFFICES | {"Branch", "Office", "Division", "Unit", "Section", "Department", "Friends",
+                                                "Duke", "Duchess", "Earl", "Prince", "Princess", "Bank", "Government"})
 _AT_BEFORE = re.compile(r"\bat\s+$")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")

@@ -340,8 +340,8 @@ _PERSON_OF_BODY = re.compile(rf"(?P<person>{PERSON_SHAPE.pattern})\s+of\s+(?:the
 def _split_possessive(ent: Entity) -> list[Entity]:
     """"Maharashtra's Department of Agriculture" → the place and the department."""
     m = _INTERNAL_POSSESSIVE.search(ent.text)
-    if not m or ent.label not in NAME_LABELS:
-        return [ent]
+    if not m or ent.label not in NAME_LABELS or _possessive_in_name(ent.text, m.start()):
+        return [ent]  # "Nationwide Children’s Hospital", "Queen's University Belfast" are one name each
     head, tail = ent.text[:m.start()], ent.text[m.end():]
     if _TITLES.match(head):
         return [ent]  # "Marshal's Office of the Silesian Voivodeship" is one body
@@ -434,9 +434,9 @@ def _named_organisations(text: str) -> list[Entity]:
                         m.group(0))
         if lead:
             start += lead.end()
-        poss = list(re.finditer(r"(?:'s|’s)\s+", text[start:m.end()]))
+        poss = [p for p in _INTERNAL_POSSESSIVE.finditer(text, start, m.end()) if not _possessive_in_name(text, p.start())]
         if poss:
-            start += poss[-1].end()
+            start = poss[-1].end()
         if len(text[start:m.end()].split()) >= 2:
             found.append(Entity(text[start:m.end()], "ORG", start, m.end()))
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
@@ -501,11 +501,17 @@ def _without_possessive(e: Entity) -> Entity:
     m = POSSESSIVE_END.search(e.text)
     cut = m.start() if m else None
     for p in () if m else _INTERNAL_POSSESSIVE.finditer(e.text):
-        owner = _WORD_END.search(e.text, 0, p.start())
-        if owner and owner.group() not in _POSSESSIVE_NAMES:
+        if not _possessive_in_name(e.text, p.start()):
             cut = p.start()
             break
     return e if cut is None else Entity(e.text[:cut], e.label, e.start, e.start + cut)
+
+
+def _possessive_in_name(text: str, at: int) -> bool:
+    """Whether the possessive at ``at`` belongs to a name ("People's Government", "Queen's University",
+    "Children's Hospital") instead of ending an owner's ("Maharashtra's Department")."""
+    owner = _WORD_END.search(text, 0, at)
+    return owner is not None and owner.group() in _POSSESSIVE_NAMES
 
 
 _WORD_END = re.compile(r"\b\w+$")

@@ -1614,3 +1614,37 @@ def test_a_nationality_before_a_known_place_names_a_part_of_it(nlp):
                                   "while resorts in the Swiss Alps joined."]))
     assert ("Chilean Antarctica", "LOC") in found and ("Swiss Alps", "LOC") in found
 
+
+def test_a_list_of_people_and_their_bodies_is_read_as_one(nlp):
+    """"Kai Johansen of Glencore Nikkelverk, Svein Are Folgerø of Agder Energi, ...": the model may tag one
+    person with their body as one organisation, or a person alone as one; another person named with a body
+    in the passage says how to read them. Not a body's branch, nor anything without such a list."""
+    text = ("The board members are Kai Johansen of Glencore Nikkelverk, Svein Are Folgerø of Agder Energi, "
+            "Torstein Thorsen Ekern of Greenstat and Doru Pamfil of the Cluj-Napoca Branch of the Romanian Academy.")
+    given = [_entity(text, "Kai Johansen", "PERSON"), _entity(text, "Glencore Nikkelverk", "ORG"),
+             _entity(text, "Svein Are Folgerø of Agder Energi", "ORG"), _entity(text, "Torstein Thorsen Ekern", "ORG"),
+             _entity(text, "Greenstat", "GPE"), _entity(text, "Doru Pamfil", "PERSON"),
+             _entity(text, "Cluj-Napoca Branch of the Romanian Academy", "ORG")]
+    assert _cleaned(text, given) == [
+        ("Kai Johansen", "PERSON"), ("Glencore Nikkelverk", "ORG"), ("Svein Are Folgerø", "PERSON"),
+        ("Agder Energi", "ORG"), ("Torstein Thorsen Ekern", "PERSON"), ("Greenstat", "ORG"),
+        ("Doru Pamfil", "PERSON"), ("Cluj-Napoca Branch of the Romanian Academy", "ORG")]
+    alone = "The prize went to Svein Are Folgerø of Agder Energi."
+    assert _cleaned(alone, [_entity(alone, "Svein Are Folgerø of Agder Energi", "ORG")]) == [
+        ("Svein Are Folgerø of Agder Energi", "ORG")]
+
+
+def test_a_possessive_that_belongs_to_a_name_does_not_cut_it():
+    """"Nationwide Children’s Hospital", "Cincinnati Children's Hospital Medical Center", "Suzhou People's
+    Government": the possessive is the name's, so the name is neither cut there nor found in pieces.
+    "Maharashtra's Department of Agriculture" is still the place and the department."""
+    from pipeline.entity_spans import repair_spans
+
+    text = ("Nationwide Children’s Hospital joined Cincinnati Children's Hospital Medical Center, the Suzhou People's "
+            "Government and Maharashtra's Department of Agriculture.")
+    given = [_entity(text, "Nationwide Children’s Hospital", "ORG"), _entity(text, "Cincinnati Children", "ORG"),
+             _entity(text, "Hospital Medical Center", "ORG", nth=0), _entity(text, "Suzhou People's Government", "ORG"),
+             _entity(text, "Maharashtra's Department of Agriculture", "ORG")]
+    assert [(e.text, e.label) for e in repair_spans(text, given)] == [
+        ("Nationwide Children’s Hospital", "ORG"), ("Cincinnati Children's Hospital Medical Center", "ORG"),
+        ("Suzhou People's Government", "ORG"), ("Maharashtra", "GPE"), ("Department of Agriculture", "ORG")]
