@@ -73,7 +73,8 @@ Scientific Selection Steering Supervisory Technical""".split())
 # Last words of the names of sites ("Dogger Bank Wind Farm"): places without a government, LOC.
 SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",
                           "Power Station", "Nuclear Power Plant", "Industrial Park", "Industrial Parks", "Industrial Estate",
-                          "Industrial Zone"})
+                          "Industrial Zone", "Power Plant", "Assembly Plant", "Megasite", "Mega Site", "LNG Terminal",
+                          "Energy Terminal", "Container Terminal"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.

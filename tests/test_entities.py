@@ -1648,3 +1648,14 @@ def test_a_possessive_that_belongs_to_a_name_does_not_cut_it():
     assert [(e.text, e.label) for e in repair_spans(text, given)] == [
         ("Nationwide Children’s Hospital", "ORG"), ("Cincinnati Children's Hospital Medical Center", "ORG"),
         ("Suzhou People's Government", "ORG"), ("Maharashtra", "GPE"), ("Department of Agriculture", "ORG")]
+
+
+def test_errors_read_on_real_pages_of_the_fourteenth_round():
+    """Each from a class seen on passages written from new real pages (paraphrased here)."""
+    # A plant, a megasite or a terminal is a site, LOC, whatever the model made of it.
+    text = ("Batteries from the Chattanooga Assembly Plant and the Memphis Regional Megasite will be shipped from the "
+            "Victorian Renewable Energy Terminal and the Sines LNG Terminal.")
+    assert _kept(text, ["Chattanooga Assembly Plant", "Memphis Regional Megasite", "Victorian Renewable Energy Terminal",
+                        "Sines LNG Terminal"]) == {
+        ("Chattanooga Assembly Plant", "LOC"), ("Memphis Regional Megasite", "LOC"),
+        ("Victorian Renewable Energy Terminal", "LOC"), ("Sines LNG Terminal", "LOC")}
