@@ -1113,8 +1113,16 @@ _STAKE_BEFORE = re.compile(r"\b(?:stakes?|holdings?|shares?|shareholdings?|equit
 
 @acts_on("GPE", "LOC", "PERSON")
 def acronym(e, text, ctx):
-    """An acronym the document defines names an organisation."""
-    return replace(e, label="ORG") if e.label not in ("DATE", "ORG") and e.text in ctx.acronyms else e
+    """An acronym the document defines names an organisation, or a place if it stands for one ("NRW")."""
+    if e.label == "DATE" or e.text not in ctx.acronyms:
+        return e
+    label = _label_of_long_form(ctx.acronyms[e.text])
+    return e if e.label == label or label != "ORG" and e.label in ("GPE", "LOC") else replace(e, label=label)
+
+
+def _label_of_long_form(long_form: str) -> str:
+    """What an acronym and its long form name: a place ("North Rhine-Westphalia (NRW)") or a body."""
+    return place_label(long_form) if is_place(long_form) else "ORG"
 
 
 @acts_on("PERSON", "GPE")
@@ -1635,11 +1643,11 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
             # The author spelled the name out: pieces the model made of it give way to it whole.
             if all(a <= e.start and e.end <= b and e.norm is None for e in overlapping):
                 out.remove(overlapping)
-                out.add(Entity(long_form, "ORG", a, b))
-    for acr in ctx.acronyms:
+                out.add(Entity(long_form, _label_of_long_form(long_form), a, b))
+    for acr, long_form in ctx.acronyms.items():
         for a, b in spots.get(acr, ()):
             if not out.any(a, b):
-                out.add(Entity(acr, "ORG", a, b))
+                out.add(Entity(acr, _label_of_long_form(long_form), a, b))
     # "EV drivetrain developer Exro Technologies": a name the model missed after a noun saying it is a firm.
     for m in _NAME_AFTER_FIRM_NOUN.finditer(text):
         a, b = m.span("name")
@@ -1709,8 +1717,8 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
         elif label_of[k] in ("ORG", "PERSON") and k not in long_to_acr and k not in firms and any(
                 is_place(v) and not _ORG_WORDS.search(v) for v in variants[k]):
             label_of[k] = "GPE"  # "Ouarzazate", "Pará": the name of a town or region, written exactly
-    for k in long_to_acr:
-        label_of[k] = "ORG"
+    for long_form in acronyms.values():
+        label_of[fold(long_form)] = _label_of_long_form(long_form)
     # "Camila Araya" ... later "Araya": a surname on its own stays a person.
     surnames = {k.split()[-1] for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
     for k in label_of:

@@ -56,6 +56,32 @@ COUNTRIES_AND_REGIONS = frozenset({
     'Zambia', 'Zimbabwe', 'the Netherlands',
 })
 
+# First-level regions by their English names, where ISO 3166-2 writes them in the local language
+# ("Nordrhein-Westfalen", "Sichuan Sheng", "Dolnośląskie"), so the list built from it misses them.
+ENGLISH_REGION_NAMES = frozenset({
+    # Germany, Austria, the Low Countries
+    'North Rhine-Westphalia', 'Lower Saxony', 'Rhineland-Palatinate', 'Saxony-Anhalt', 'Thuringia', 'Hesse',
+    'Mecklenburg-Western Pomerania', 'Lower Austria', 'Upper Austria', 'North Holland', 'North Brabant', 'Friesland',
+    'Brussels-Capital Region', 'Walloon Region', 'Flemish Region',
+    # France, Italy, Spain
+    'Occitania', 'Burgundy', "Provence-Alpes-Côte d'Azur", 'Apulia', 'Friuli-Venezia Giulia', 'Aosta Valley',
+    'Trentino', 'South Tyrol', 'Valencian Community', 'Balearic Islands', 'Canary Islands', 'Castile and León',
+    'Castile-La Mancha', 'Euskadi',
+    # Central Europe and the Nordic countries
+    'Lower Silesia', 'Upper Silesia', 'Greater Poland', 'Lesser Poland', 'Masovia', 'Pomerania', 'West Pomerania',
+    'Podlasie', 'Subcarpathia', 'Warmia-Masuria', 'Lubusz', 'Kuyavia-Pomerania', 'Central Bohemia', 'South Moravia',
+    'Moravia-Silesia', 'Scania', 'Ostrobothnia', 'Northern Ostrobothnia', 'North Karelia', 'Central Finland',
+    'Southwest Finland', 'Åland', 'Central Denmark', 'Southern Denmark', 'North Denmark', 'Region Zealand',
+    'Capital Region of Denmark',
+    # China, Korea, South-East Asia
+    'Sichuan', 'Guangdong', 'Jiangsu', 'Zhejiang', 'Shandong', 'Hubei', 'Hunan', 'Fujian', 'Anhui', 'Henan', 'Hebei',
+    'Shaanxi', 'Shanxi', 'Yunnan', 'Guangxi', 'Guizhou', 'Gansu', 'Qinghai', 'Ningxia', 'Inner Mongolia', 'Xinjiang',
+    'Tibet', 'Hainan', 'Liaoning', 'Heilongjiang', 'Gyeonggi', 'Gangwon', 'Jeju', 'Central Java', 'West Java',
+    'East Java', 'Penang',
+    # The Americas and Africa
+    'Coahuila', 'Newfoundland', 'KwaZulu-Natal',
+})
+
 CITIES = frozenset({
     'Aachen', 'Aarhus', 'Accra', 'Addis Ababa', 'Amsterdam', 'Ankara', 'Antofagasta', 'Antwerp', 'Athens',
     'Atlanta', 'Auckland', 'Austin', 'Baku', 'Bangalore', 'Bangkok', 'Barcelona', 'Beijing', 'Belgrade',
@@ -100,9 +126,12 @@ WORLD_REGIONS = UK_SUBREGIONS | frozenset({
     'Rhine', 'Sahara', 'Sahel', 'Scandinavia', 'Siberia', 'South America', 'South Asia', 'Southeast Asia',
     'Southern Africa', 'Southern Europe', 'Sub-Saharan Africa', 'Volga', 'West Africa', 'Western Balkans',
     'Western Europe', 'Yangtze',
+    # Islands and historic regions with no government of their own
+    'Sumatra', 'Borneo', 'Luzon', 'Mindanao', 'Visayas', 'Kyushu', 'Honshu', 'Rift Valley', 'Brabant',
+    'Småland', 'Funen', 'Zealand',
 })
 
-KNOWN_PLACES = COUNTRIES_AND_REGIONS | CITIES | WORLD_REGIONS
+KNOWN_PLACES = COUNTRIES_AND_REGIONS | ENGLISH_REGION_NAMES | CITIES | WORLD_REGIONS
 
 
 @lru_cache(maxsize=1)

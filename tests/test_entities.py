@@ -1659,3 +1659,16 @@ def test_errors_read_on_real_pages_of_the_fourteenth_round():
                         "Sines LNG Terminal"]) == {
         ("Chattanooga Assembly Plant", "LOC"), ("Memphis Regional Megasite", "LOC"),
         ("Victorian Renewable Energy Terminal", "LOC"), ("Sines LNG Terminal", "LOC")}
+
+
+def test_an_acronym_of_a_place_names_the_place(nlp):
+    """"North Rhine-Westphalia (NRW)", "Democratic Republic of the Congo (DRC)": a defined acronym names a
+    body unless its long form is a place; then both are the place, wherever the document writes them.
+    Regions known by their English names count ("North Rhine-Westphalia", "Lower Saxony", "Sichuan")."""
+    paras = ["South Holland wants to work with the state of North Rhine-Westphalia (NRW) on a hydrogen network "
+             "linked to the port.",
+             "When NRW presented its hydrogen roadmap in 2020, South Holland was the only foreign partner invited, "
+             "alongside delegations from Lower Saxony and Sichuan."]
+    found = by_text(refined(nlp, paras))
+    assert {("North Rhine-Westphalia", "GPE"), ("NRW", "GPE")} <= found
+    assert not any(label == "ORG" and name in ("NRW", "Lower Saxony", "Sichuan") for name, label in found)
