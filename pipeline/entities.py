@@ -1121,8 +1121,9 @@ def acronym(e, text, ctx):
 
 
 def _label_of_long_form(long_form: str) -> str:
-    """What an acronym and its long form name: a place ("North Rhine-Westphalia (NRW)") or a body."""
-    return place_label(long_form) if is_place(long_form) else "ORG"
+    """What an acronym and its long form name: a place ("North Rhine-Westphalia (NRW)"), a site ("Coega Special
+    Economic Zone (SEZ)") or a body."""
+    return place_label(long_form) if is_place(long_form) else "LOC" if _SITE.search(long_form) else "ORG"
 
 
 @acts_on("PERSON", "GPE")
@@ -1170,19 +1171,24 @@ def titled_person(e, text, ctx):
     return replace(e, text=e.text[m.end():], start=e.start + m.end(), label="PERSON")
 
 
-@acts_on("PERSON")
+@acts_on("PERSON", "ORG")
 def job_title(e, text, ctx):
-    """"Project Adviser", "Policy Officer": a job title the model took for a name names no one."""
-    if e.label == "PERSON" and _unnamed(e) and _JOB_TITLE_NAME.fullmatch(e.text):
+    """"Project Adviser", "Policy Officer", "National Technical Specialist", "Consul General": a job title the
+    model took for a name names no one and no body."""
+    if e.label in ("PERSON", "ORG") and _unnamed(e) and (_JOB_TITLE_NAME.fullmatch(e.text)
+                                                           or e.label == "ORG" and e.text in _TITLES_ALONE):
         return None
     return e
 
 
+_TITLES_ALONE = OFFICES | OTHER_TITLES
+
+
 _WHO_LEADS_AFTER = re.compile(r",?\s+who\s+(?:heads|headed|leads|led|runs|ran|chairs|chaired|founded|co-founded|"
                               r"manages|managed|directs|directed)\b")
-# Capitalised one- or two-word title ending in a role ("Project Adviser", "Policy Officer").
+# Capitalised one- or two-word title ending in a role ("Project Adviser", "Policy Officer", "Technical Specialist").
 _JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}"
-                             rf"{alternation(w.capitalize() for w in ROLES if w.isalpha() and w.islower())}")
+                             rf"{alternation(w.capitalize() for w in ROLES | {'specialist', 'expert'} if w.isalpha() and w.islower())}")
 
 
 # "Japanese Nidec", "Italo-American Datalogic", "U.S. Intel": a nationality (or a country's code) before a name.

@@ -74,7 +74,8 @@ Scientific Selection Steering Supervisory Technical""".split())
 SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "Wind Park", "Solar Farm", "Solar Park", "Hydro Plant",
                           "Power Station", "Nuclear Power Plant", "Industrial Park", "Industrial Parks", "Industrial Estate",
                           "Industrial Zone", "Power Plant", "Assembly Plant", "Megasite", "Mega Site", "LNG Terminal",
-                          "Energy Terminal", "Container Terminal"})
+                          "Energy Terminal", "Container Terminal", "Economic Zone", "Free Zone", "Free Trade Zone",
+                          "Export Processing Zone", "Economic Corridor"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
