@@ -192,6 +192,24 @@ def _with_particles(text: str, ent: Entity) -> Entity:
     return replace(ent, text=text[ent.start:end], end=end)
 
 
+def _after_possessive_name(text: str, ent: Entity) -> Entity:
+    """"Queen’s" + "University Belfast", "Children's" + "Hospital": a body's name that opens with a possessive
+    ("Queen's University", "People's Bank") runs back over it, and over a name or two before it ("Nationwide
+    Children’s Hospital"), when the model tagged only what follows."""
+    if ent.label != "ORG" or ent.start < 4 or text[ent.start - 1] not in " \t":
+        return ent
+    m = _POSSESSIVE_NAME_BEFORE.search(text, max(0, ent.start - 60), ent.start)
+    if m is None:
+        return ent
+    start = m.start("name") if m.group("name") and not _NOT_NAME_LEAD.fullmatch(m.group("name").split()[0]) else m.start("owner")
+    return replace(ent, text=text[start:ent.end], start=start)
+
+
+# Owners whose possessive opens or sits inside a body's name ("People's Government", "Queen's University").
+_POSSESSIVE_NAMES = frozenset({"People", "Women", "Children", "Men", "Queen", "King", "Farmer", "Worker"})
+_POSSESSIVE_NAME_BEFORE = re.compile(rf"(?<![\w-])(?P<name>(?:{_CAP_WORD}[ \t]+){{0,2}})"
+                                     rf"(?P<owner>{alternation(_POSSESSIVE_NAMES)})['’]s[ \t]+$")
+_NOT_NAME_LEAD = re.compile(r"The|A|An|This|Its|Our|Their|His|Her")
 _PLACE_PARTICLE_AFTER = re.compile(rf"[ \t]+(?:aan[ \t]+de[nr]?|aan[ \t]+het|op|am|an[ \t]+der|upon|sur|im)[ \t]+{_CAP_WORD}")
 _AND = re.compile(r"\s+and\s+")
 _GIVEN_NAME_REST = re.compile(r"-[a-z]{2,5}(?![\w-])")
@@ -515,7 +533,6 @@ def _possessive_in_name(text: str, at: int) -> bool:
 
 
 _WORD_END = re.compile(r"\b\w+$")
-_POSSESSIVE_NAMES = frozenset({"People", "Women", "Children", "Men", "Queen", "King", "Farmer", "Worker"})
 
 
 def _holds(body: Entity, part: Entity) -> bool:
@@ -541,7 +558,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         if e.label not in NAME_LABELS or e.norm is not None:
             fixed.append(e)
             continue
-        e = _continued(text, _joined(text, _with_particles(text, e)), named)
+        e = _continued(text, _joined(text, _with_particles(text, _after_possessive_name(text, e))), named)
         e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, named)))
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)

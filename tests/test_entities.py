@@ -1649,6 +1649,11 @@ def test_a_possessive_that_belongs_to_a_name_does_not_cut_it():
     assert [(e.text, e.label) for e in repair_spans(text, given)] == [
         ("Nationwide Children’s Hospital", "ORG"), ("Cincinnati Children's Hospital Medical Center", "ORG"),
         ("Suzhou People's Government", "ORG"), ("Maharashtra", "GPE"), ("Department of Agriculture", "ORG")]
+    # The model tagged only what follows the possessive: the name runs back over it.
+    text = "Partners include Queen’s University Belfast and The Women's Bank, not the Queen's speech."
+    given = [_entity(text, "University Belfast", "ORG"), _entity(text, "Bank", "ORG")]
+    assert [(e.text, e.label) for e in repair_spans(text, given)] == [
+        ("Queen’s University Belfast", "ORG"), ("Women's Bank", "ORG")]
 
 
 def test_errors_read_on_real_pages_of_the_fourteenth_round():
