@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import (NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER,
-                           WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
+from .entity_spans import (MEMBER_FOR_BEFORE, NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER,
+                           VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -1350,14 +1350,10 @@ def mp_seat(e, text, ctx):
                                                           and not (e.label == "PERSON" and _PERSON_NAME.fullmatch(e.text)
                                                                    and not is_place(e.text)
                                                                    and not text[max(0, e.start - 4):e.start].lower().endswith("the "))
-                                                          or _MEMBER_FOR_BEFORE.search(text, max(0, e.start - 40), e.start))):
+                                                          or MEMBER_FOR_BEFORE.search(text, max(0, e.start - 40), e.start))):
         return replace(e, label="GPE")
     return e
 
-
-# "MP for Preseli Pembrokeshire", "the Member of Parliament for Barrow": a member's seat follows "for".
-_MEMBER_FOR_BEFORE = re.compile(r"\b(?:MP|MPs|MSP|MS|AM|TD|MLA|MPP|Member\s+of\s+(?:the\s+)?(?:Parliament|Senedd|"
-                                r"Congress|the\s+Legislative\s+Assembly)|Congress(?:man|woman)|[Ss]enator)\s+for\s+$")
 
 
 @acts_on("PERSON", "GPE", "LOC")

@@ -436,6 +436,11 @@ def _merge_places(text: str, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+# "MP for Preseli Pembrokeshire", "the Member of Parliament for Barrow": a member's seat follows "for".
+MEMBER_FOR_BEFORE = re.compile(r"\b(?:MP|MPs|MSP|MS|AM|TD|MLA|MPP|Member\s+of\s+(?:the\s+)?(?:Parliament|Senedd|"
+                                r"Congress|the\s+Legislative\s+Assembly)|Congress(?:man|woman)|[Ss]enator)\s+for\s+$")
+
+
 def _named_organisations(text: str) -> list[Entity]:
     """Organisations recognisable by their last word ("... Cluster") or as a region's agency ("Enterprise Estonia")."""
     found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AGENCY_OF_PLACE.finditer(text)
@@ -448,6 +453,8 @@ def _named_organisations(text: str) -> list[Entity]:
         start = m.start()
         if _FOLLOWED_BY_NAME.match(text[m.end():]):
             continue  # "European Cluster Awards": the start of a longer name
+        if MEMBER_FOR_BEFORE.search(text, max(0, start - 40), start):
+            continue  # "MP for Kitchener Centre": a member's seat, a place
         lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both)\s+|{SENTENCE_LEAD.pattern}|\S+-based\s+)+",
                         m.group(0))
         if lead:

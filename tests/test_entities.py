@@ -1665,6 +1665,13 @@ def test_errors_read_on_real_pages_of_the_fourteenth_round():
                         "Sines LNG Terminal"]) == {
         ("Chattanooga Assembly Plant", "LOC"), ("Memphis Regional Megasite", "LOC"),
         ("Victorian Renewable Energy Terminal", "LOC"), ("Sines LNG Terminal", "LOC")}
+    # A member's seat named like a body ("... Centre") stays the place the MP rule made it.
+    from pipeline.entity_spans import repair_spans
+
+    text = "Also present was Stephen Woodworth, MP for Kitchener Centre, with the Ottawa Innovation Centre."
+    given = [_entity(text, "Stephen Woodworth", "PERSON"), _entity(text, "Kitchener Centre", "GPE")]
+    assert [(e.text, e.label) for e in repair_spans(text, given)] == [
+        ("Stephen Woodworth", "PERSON"), ("Kitchener Centre", "GPE"), ("Ottawa Innovation Centre", "ORG")]
     # A job title or a title of office the model took for a body names none.
     text = "Ms Tran Mai Linh, UNIDO's National Technical Specialist, met Park Ji-ho, Korea's Consul General in Hanoi."
     assert _kept(text, ["National Technical Specialist", "Consul General"]) == set()
