@@ -1500,8 +1500,8 @@ _OF_BODY_AFTER = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z]")
 _PERSON_OF_BODY = re.compile(r"(?P<person>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){1,2})[ \t]+of[ \t]+(?:the[ \t]+)?(?P<body>[A-Z].*)")
 # Words of a body's or an office's name, never of a person's: "Cluj-Napoca Branch of the Romanian Academy".
 _NOT_PERSON_WORDS = (BODY_HEADS | ORG_MARKERS | NAME_ENDINGS | FIRM_WORDS | PUBLIC_BODY_HEADS | OFFICIAL_HEADS
-                     | PLACE_HEADS | OFFICES | {"Branch", "Office", "Division", "Unit", "Section", "Department", "Friends",
-                                                "Duke", "Duchess", "Earl", "Prince", "Princess", "Bank", "Government"})
+                     | PLACE_HEADS | OFFICES | {"Branch", "Division", "Unit", "Section", "Friends", "Duke", "Duchess",
+                                                "Earl", "Prince", "Princess"})
 _AT_BEFORE = re.compile(r"\bat\s+$")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")

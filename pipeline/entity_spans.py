@@ -201,7 +201,8 @@ def _after_possessive_name(text: str, ent: Entity) -> Entity:
     m = _POSSESSIVE_NAME_BEFORE.search(text, max(0, ent.start - 60), ent.start)
     if m is None:
         return ent
-    start = m.start("name") if m.group("name") and not _NOT_NAME_LEAD.fullmatch(m.group("name").split()[0]) else m.start("owner")
+    named = m.group("name") and not _NOT_NAME_LEAD.fullmatch(m.group("name").split()[0])
+    start = m.start("name" if named else "owner")
     return replace(ent, text=text[start:ent.end], start=start)
 
 
@@ -535,7 +536,7 @@ def _without_possessive(e: Entity) -> Entity:
 def _possessive_in_name(text: str, at: int) -> bool:
     """Whether the possessive at ``at`` belongs to a name ("People's Government", "Queen's University",
     "Children's Hospital") instead of ending an owner's ("Maharashtra's Department")."""
-    owner = _WORD_END.search(text, 0, at)
+    owner = _WORD_END.search(text, max(0, at - 20), at)  # a short window: searching from 0 reads the whole text
     return owner is not None and owner.group() in _POSSESSIVE_NAMES
 
 
