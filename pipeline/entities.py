@@ -540,9 +540,13 @@ def acronyms_of(text: str) -> dict[str, str]:
                     best = long_form[spans[i][0]:]
                     break
         if best:
-            # "the 'Industrial Cluster Development Scheme' (ICDS)": the quotes are not the name's.
-            found[acr] = _LEADING_THE.sub("", best).strip("'\"‘’“”")
+            # "the 'Industrial Cluster Development Scheme' (ICDS)": the quotes are not the name's; nor is
+            # "According to the" ("According to the Spanish Hydrogen Association (AEH2)", a loose fit).
+            found[acr] = _LEADING_THE.sub("", _PHRASE_LEAD.sub("", best)).strip("'\"‘’“”")
     return found
+
+
+_PHRASE_LEAD = re.compile(r"^(?:According|Thanks|Due|Owing|Next|Prior|Compared|Close|Subject)[ \t]+to[ \t]+")
 
 
 _ACRONYM_BEFORE_PROGRAMME = re.compile(r"\(([A-Z][A-Za-z0-9&-]{1,9})\)[ \t]+(?:Plan|Programme|Program|Fund|Strategy|"

@@ -580,8 +580,12 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         conj = list(re.finditer(r"\s+(?:and|&)\s+", p.text))
         if conj and any(e.start >= p.start for e in out.overlapping(p.start, p.start + conj[-1].start())
                         if e.end <= p.start + conj[-1].start()):
-            # "Novo Nordisk and Lund University": the model already named the first one
-            cut = conj[-1].end()
+            # "Novo Nordisk and Lund University": the model already named the first one. The second starts
+            # after the "and" that ends a name of the model's ("Scottish Enterprise and Highlands and Islands
+            # Enterprise"), else after the last one.
+            ends = {e.end for e in out.overlapping(p.start, p.end) if e.start >= p.start}
+            after_a_name = [c for c in conj if p.start + c.start() in ends]
+            cut = (after_a_name or conj)[-1].end()
             p = Entity(p.text[cut:], "ORG", p.start + cut, p.end)
             if len(p.text.split()) < 2:
                 continue
