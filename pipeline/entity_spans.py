@@ -281,7 +281,9 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
         if is_place(last) or any(is_place(w) for w in words.split()) or \
                 re.match(r"\s+(?:de|del|da|do|of)\s", text[ent.end + m.end():]):
             return ent  # "University of Nuevo León and Tecnológico de Monterrey": two institutions
-    elif not _HEADS.search(last):
+    elif not _HEADS.search(last) or link == "of" and last == "Group" and is_place(words):
+        # "MOL Group" + "of Japan": the firm and where it is from (but "Ford Motor Company of South Africa" and
+        # "Industrial Development Corporation of Norway" are official names)
         return ent
     return replace(ent, text=text[ent.start:words_end], end=words_end)
 

@@ -1710,3 +1710,9 @@ def test_errors_read_on_real_pages_of_the_fifteenth_round():
     given = [_entity(text, "Scottish Enterprise", "ORG")]
     assert [(e.text, e.label) for e in repair_spans(text, given)] == [
         ("Scottish Enterprise", "ORG"), ("Highlands and Islands Enterprise", "ORG")]
+    # A group and the country it is from are two names; a company's official name takes the country in.
+    text = "MOL Group of Japan joined Ford Motor Company of South Africa in the consortium."
+    given = [_entity(text, "MOL Group", "ORG"), _entity(text, "Japan", "GPE"), _entity(text, "Ford Motor Company", "ORG"),
+             _entity(text, "South Africa", "GPE")]
+    assert [(e.text, e.label) for e in repair_spans(text, given)] == [
+        ("MOL Group", "ORG"), ("Japan", "GPE"), ("Ford Motor Company of South Africa", "ORG")]
