@@ -80,6 +80,8 @@ ENGLISH_REGION_NAMES = frozenset({
     'East Java', 'Penang',
     # The Americas and Africa
     'Coahuila', 'Newfoundland', 'KwaZulu-Natal',
+    # Autonomous island regions
+    'Madeira', 'Azores',
 })
 
 CITIES = frozenset({
@@ -126,9 +128,11 @@ WORLD_REGIONS = UK_SUBREGIONS | frozenset({
     'Rhine', 'Sahara', 'Sahel', 'Scandinavia', 'Siberia', 'South America', 'South Asia', 'Southeast Asia',
     'Southern Africa', 'Southern Europe', 'Sub-Saharan Africa', 'Volga', 'West Africa', 'Western Balkans',
     'Western Europe', 'Yangtze',
-    # Islands and historic regions with no government of their own
+    # Islands and historic regions with no government of their own (an island's towns have one)
     'Sumatra', 'Borneo', 'Luzon', 'Mindanao', 'Visayas', 'Kyushu', 'Honshu', 'Rift Valley', 'Brabant',
-    'Småland', 'Funen', 'Zealand',
+    'Småland', 'Funen', 'Zealand', 'Mallorca', 'Majorca', 'Menorca', 'Tenerife', 'Gran Canaria', 'Lanzarote', 'Crete',
+    'Samos', 'Lesbos', 'Poros', 'Bornholm', 'Shetland', 'Anglesey', 'Lombok', 'Gozo', 'Elba', 'Vancouver Island',
+    'Cape Breton', 'Svalbard', 'Lofoten', 'Öland', 'Texel', 'Ameland', 'Sylt', 'Rügen', 'Heligoland', 'Helgoland',
 })
 
 KNOWN_PLACES = COUNTRIES_AND_REGIONS | ENGLISH_REGION_NAMES | CITIES | WORLD_REGIONS

@@ -1716,3 +1716,9 @@ def test_errors_read_on_real_pages_of_the_fifteenth_round():
              _entity(text, "South Africa", "GPE")]
     assert [(e.text, e.label) for e in repair_spans(text, given)] == [
         ("MOL Group", "ORG"), ("Japan", "GPE"), ("Ford Motor Company of South Africa", "ORG")]
+    # An island is a place, whatever the model made of it.
+    text = "Hydrogen valleys are planned from Huelva to Soria and as far as Mallorca, Crete and Cape Breton."
+    given = [_entity(text, "Huelva", "GPE"), _entity(text, "Soria", "GPE"), _entity(text, "Mallorca", "ORG"),
+             _entity(text, "Crete", "PERSON"), _entity(text, "Cape Breton", "ORG")]
+    assert [(e.text, e.label in ("GPE", "LOC")) for e in _settled(text, given)] == [
+        ("Huelva", True), ("Soria", True), ("Mallorca", True), ("Crete", True), ("Cape Breton", True)]
