@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import (MEMBER_FOR_BEFORE, NAME_LABELS, PERSON_SHAPE, POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER,
-                           VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
+from .entity_spans import (MEMBER_FOR_BEFORE, NAME_LABELS, PERSON_OF_BODY, PERSON_SHAPE, POSSESSIVE_END, SENTENCE_LEAD,
+                           SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -1350,14 +1350,13 @@ def time_zone(e, text, ctx):
 def mp_seat(e, text, ctx):
     """"the Barrow and Furness MP", "the MP for Preseli Pembrokeshire": the seat is a place; "Stirling Hinchliffe
     MP" is the member."""
-    if (e.label in ("ORG", "PERSON") and _unnamed(e) and (_MP_AFTER.match(text[e.end:e.end + 30])
-                                                          and not (e.label == "PERSON" and _PERSON_NAME.fullmatch(e.text)
-                                                                   and not is_place(e.text)
-                                                                   and not text[max(0, e.start - 4):e.start].lower().endswith("the "))
-                                                          or MEMBER_FOR_BEFORE.search(text, max(0, e.start - 40), e.start))):
-        return replace(e, label="GPE")
-    return e
-
+    if e.label not in ("ORG", "PERSON") or not _unnamed(e):
+        return e
+    the_member = (e.label == "PERSON" and _PERSON_NAME.fullmatch(e.text) and not is_place(e.text)
+                  and not text[max(0, e.start - 4):e.start].lower().endswith("the "))
+    seat_before_mp = _MP_AFTER.match(text[e.end:e.end + 30]) and not the_member
+    seat_after_for = MEMBER_FOR_BEFORE.search(text, max(0, e.start - 40), e.start)
+    return replace(e, label="GPE") if seat_before_mp or seat_after_for else e
 
 
 @acts_on("PERSON", "GPE", "LOC")
@@ -1491,7 +1490,7 @@ def _could_be_a_person(name: str) -> bool:
 
 def _person_of_body(e: Entity) -> list[Entity]:
     """``e`` as a person and a body if it is one organisation named "Given Family of Body"."""
-    m = _PERSON_OF_BODY.fullmatch(e.text) if e.label == "ORG" and _unnamed(e) else None
+    m = PERSON_OF_BODY.fullmatch(e.text) if e.label == "ORG" and _unnamed(e) else None
     if m is None or not _could_be_a_person(m.group("person")):
         return [e]
     (a, b), (c, d) = m.span("person"), m.span("body")
@@ -1501,7 +1500,6 @@ def _person_of_body(e: Entity) -> list[Entity]:
 
 
 _OF_BODY_AFTER = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z]")
-_PERSON_OF_BODY = re.compile(r"(?P<person>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){1,2})[ \t]+of[ \t]+(?:the[ \t]+)?(?P<body>[A-Z].*)")
 # Words of a body's or an office's name, never of a person's: "Cluj-Napoca Branch of the Romanian Academy".
 _NOT_PERSON_WORDS = (BODY_HEADS | ORG_MARKERS | NAME_ENDINGS | FIRM_WORDS | PUBLIC_BODY_HEADS | OFFICIAL_HEADS
                      | PLACE_HEADS | OFFICES | {"Branch", "Division", "Unit", "Section", "Friends", "Duke", "Duchess",

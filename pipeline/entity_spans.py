@@ -346,7 +346,7 @@ def _split_title(ent: Entity) -> list[Entity]:
         a, b = m.span("person")
         return [Entity(m.group("body"), "ORG", ent.start, ent.start + m.end("body")),
                 Entity(m.group("person"), "PERSON", ent.start + a, ent.start + b)]
-    m = _PERSON_OF_BODY.fullmatch(ent.text) if ent.label == "ORG" else None
+    m = PERSON_OF_BODY.fullmatch(ent.text) if ent.label == "ORG" else None
     if (m and not _ORG_HEAD_ANYWHERE.search(m.group("person")) and not is_place(m.group("person"))
             and _ORG_HEAD_ANYWHERE.search(m.group("body"))):
         a, b = m.span("body")
@@ -355,7 +355,8 @@ def _split_title(ent: Entity) -> list[Entity]:
     return [ent]
 
 
-_PERSON_OF_BODY = re.compile(rf"(?P<person>{PERSON_SHAPE.pattern})\s+of\s+(?:the\s+)?(?P<body>[A-Z].+)")
+# "Heidrun Hochreiter of Food Cluster Business Upper Austria": a person and the body they are of, as one name.
+PERSON_OF_BODY = re.compile(rf"(?P<person>{PERSON_SHAPE.pattern})\s+of\s+(?:the\s+)?(?P<body>[A-Z].+)")
 
 
 def _split_possessive(ent: Entity) -> list[Entity]:
