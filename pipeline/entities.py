@@ -721,10 +721,11 @@ def _spellings(name: str) -> frozenset[str]:
 _SPELLING_PARTS = re.compile(r"[A-Z][a-z]+|[^\sA-Z]+|[A-Z]+(?![a-z])")
 
 
-def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> list[list[Entity]]:
+def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]], ctx: DocumentContext) -> list[list[Entity]]:
     """A name the document writes as an organisation is one wherever it is written, spaced or not,
     singular or plural: the model often tags a brand in one sentence and misses it, or another
-    spelling of it, in the next."""
+    spelling of it, in the next. Not a spelling the document only writes as a project's or programme's
+    name ("a Regional Clean Hydrogen Hub" in a title, then "the Regional Clean Hydrogen Hubs program")."""
     forms = {s for ents in cleaned for e in ents if e.label == "ORG" and e.norm is None for s in _spellings(e.text)}
     # And the name itself, as written: "Olio" tagged in one sentence is Olio in the next, which the model missed.
     forms |= {e.text for ents in cleaned for e in ents if e.label == "ORG" and e.norm is None and len(e.text) >= 3
@@ -741,7 +742,8 @@ def _other_spellings(passage_texts: list[str], cleaned: list[list[Entity]]) -> l
             if not matches or a >= matches[-1][1]:
                 matches.append((a, b))
         taken = SpanIndex(ents)
-        added = [Entity(text[a:b], "ORG", a, b) for a, b in matches if not taken.any(a, b)]
+        added = [e for e in (Entity(text[a:b], "ORG", a, b) for a, b in matches if not taken.any(a, b))
+                 if e.text not in ctx.projects]
         out.append(sorted(ents + added, key=lambda e: e.start) if added else ents)
     return out
 
@@ -1685,7 +1687,7 @@ def harmonise(passage_texts: list[str], cleaned: list[list[Entity]], ctx: Docume
     """One label and one canonical name per name across the document; ``iso`` for dates."""
     acronyms = ctx.acronyms
     long_to_acr = ctx.long_to_acr
-    cleaned = _other_spellings(passage_texts, cleaned)
+    cleaned = _other_spellings(passage_texts, cleaned, ctx)
 
     # One label per name: the majority of its mentions, acronyms and long forms pooled.
     def key(e: Entity) -> str:

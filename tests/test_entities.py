@@ -449,6 +449,16 @@ def test_spelling_variants_of_one_name_share_one_canonical_name(nlp):
     assert norms == {"Connected Clusters"}
 
 
+def test_another_spelling_is_not_made_an_organisation_where_the_document_writes_it_only_as_a_programme(nlp):
+    # A headline in title case tags the singular; the plural is only ever a federal programme's name.
+    paras = ["Governors Partner on Creating a Regional Clean Hydrogen Hub",
+             "The governors will bid for funds under the federal Regional Clean Hydrogen Hubs program, "
+             "which the Department of Energy expects to open in the autumn."]
+    found = by_text(refined(nlp, paras))
+    assert ("Department of Energy", "ORG") in found
+    assert not any(t == "Regional Clean Hydrogen Hubs" for t, _ in found)
+
+
 def test_a_body_named_by_its_last_word_is_found_as_a_sentence_subject_and_a_county_after_coast_of_is_a_place(nlp):
     paras = ["Furness Enterprise said the shipyard in Barrow will hire 200 welders over the next two years.",
              "Construction of the wind farm off the east coast of Yorkshire began in 2020."]
