@@ -440,6 +440,43 @@ def _merge_places(text: str, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+def _brackets_closed(text: str, ents: list[Entity]) -> list[Entity]:
+    """A span that closes a bracket it did not open. "Liberty Utilities" + "St. Lawrence Gas) Corp." is one
+    name with its brackets when the name before the bracket ends there, or when the model missed it and
+    a legal form ends the span ("Summit Utilities (Lake Champlain Gas) Corp."); otherwise the span loses the
+    bracket and what it closed ("fiscal year) 2001" → 2001), or keeps only that if nothing else but a legal
+    form follows ("St. Lawrence Gas)" → St. Lawrence Gas)."""
+    if not any(")" in e.text for e in ents):
+        return ents
+    out: list[Entity] = []
+    for e in sorted(ents, key=lambda e: e.start):
+        close = _UNOPENED_CLOSE.match(e.text)
+        if close is None or e.norm is not None:
+            out.append(e)
+            continue
+        prev = out[-1] if out else None
+        if (prev is not None and prev.label == e.label and prev.norm is None and ")" not in prev.text
+                and _OPEN_BETWEEN.fullmatch(text, prev.end, e.start)):
+            out[-1] = Entity(text[prev.start:e.end], e.label, prev.start, e.end)
+            continue
+        after = e.text[close.end():].lstrip()
+        before = close.group(1).rstrip()
+        named = _NAME_BEFORE_BRACKET.search(text, max(0, e.start - 80), e.start) if _LEGAL_FORM_ONLY.fullmatch(after) else None
+        if named and (prev is None or prev.end <= named.start(1)):  # "Summit Utilities (Lake Champlain Gas) Corp."
+            out.append(Entity(text[named.start(1):e.end], e.label, named.start(1), e.end))
+        elif after.strip(" .,;:") and not _LEGAL_FORM_ONLY.fullmatch(after):
+            out.append(Entity(after, e.label, e.end - len(after), e.end))
+        elif before.strip(" .,;:"):
+            out.append(Entity(before, e.label, e.start, e.start + len(before)))
+    return out
+
+
+_LEGAL_FORM_ONLY = re.compile(rf",?\s*{_LEGAL_FORMS}\.?")
+_UNOPENED_CLOSE = re.compile(r"([^()]*)\)")  # a ")" before any "(": the span starts inside brackets
+_OPEN_BETWEEN = re.compile(r"\s*\(\s*")
+_NAME_BEFORE_BRACKET = re.compile(r"(?<![\w&.'’-])([A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4})\s*\(\s*$")
+
+
 # "MP for Preseli Pembrokeshire", "the Member of Parliament for Barrow": a member's seat follows "for".
 MEMBER_FOR_BEFORE = re.compile(r"\b(?:MP|MPs|MSP|MS|AM|TD|MLA|MPP|Member\s+of\s+(?:the\s+)?(?:Parliament|Senedd|"
                                 r"Congress|the\s+Legislative\s+Assembly)|Congress(?:man|woman)|[Ss]enator)\s+for\s+$")
@@ -563,6 +600,7 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.-]*(?:[ -][A-Z][\w'’.-]*)*")
 
 def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
     """The passage's entities with joins, continuations, possessives and shape-named spans put right."""
+    ents = _brackets_closed(text, ents)
     named = SpanIndex(e for e in ents if e.label in NAME_LABELS and e.norm is None)
     fixed: list[Entity] = []
     for e in ents:

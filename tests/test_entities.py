@@ -459,6 +459,18 @@ def test_another_spelling_is_not_made_an_organisation_where_the_document_writes_
     assert not any(t == "Regional Clean Hydrogen Hubs" for t, _ in found)
 
 
+def test_a_span_that_closes_a_bracket_it_did_not_open_is_mended(nlp):
+    # The model tags "Lake Champlain Gas) Corp." and "fiscal year) 2009": no name holds half a bracket.
+    paras = ["New members include Greenline Hydrogen LLC, Summit Utilities (Lake Champlain Gas) Corp., "
+             "Hudson Valley Power Authority and Ecolectro, Inc.",
+             "Spending fell in FY (fiscal year) 2009 before it recovered in 2012."]
+    out = refined(nlp, paras)
+    found = by_text(out)
+    assert ("Summit Utilities (Lake Champlain Gas) Corp.", "ORG") in found
+    assert ("2009", "DATE") in found
+    assert all(e.text.count("(") == e.text.count(")") for para in out for e in para)
+
+
 def test_a_body_named_by_its_last_word_is_found_as_a_sentence_subject_and_a_county_after_coast_of_is_a_place(nlp):
     paras = ["Furness Enterprise said the shipyard in Barrow will hire 200 welders over the next two years.",
              "Construction of the wind farm off the east coast of Yorkshire began in 2020."]
