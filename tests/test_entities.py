@@ -267,6 +267,14 @@ def test_places_the_model_misses_or_calls_organisations_are_found(nlp):
     assert ("Lyon Biotech Cluster", "ORG") in found
 
 
+def test_a_country_written_by_its_official_name_is_a_place(nlp):
+    # ISO 3166 writes it "Korea, Republic of"; reports write "the Republic of Korea".
+    paras = ["Exports went mainly to Japan (12 firms), Brazil (4 firms) and the Republic of Korea (3 firms)."]
+    found = by_text(refined(nlp, paras))
+    assert ("Republic of Korea", "GPE") in found
+    assert ("Republic of Korea", "ORG") not in found
+
+
 def test_organisations_known_by_their_last_word_or_as_a_regions_agency_are_recovered(nlp):
     paras = ["The Croatian Maritime Cluster and the Polish Electromobility Chamber signed the letter, as did "
              "Enterprise Estonia and Invest in Skåne.",

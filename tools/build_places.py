@@ -82,7 +82,11 @@ def main() -> None:
         for attr in ("name", "common_name", "official_name"):
             value = getattr(c, attr, None)
             if value and "," not in value:
-                add(value, "country")
+                add(re.sub(r"^the\s+", "", value), "country")  # "the State of Palestine"
+            elif value:  # "Korea, Republic of" is written "Republic of Korea"
+                inverted = re.fullmatch(r"([^,]+),\s+(?:The\s+)?(.+\bof(?:\s+the)?)", value)
+                if inverted:
+                    add(f"{inverted.group(2)} {inverted.group(1)}", "country")
     for s in gc.get_us_states().values():
         add(s["name"], "region")
     for s in pycountry.subdivisions:
