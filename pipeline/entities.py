@@ -316,6 +316,8 @@ def is_calendar_date(text: str) -> bool:
     time only as centuries or with "ago" ("the 21st century", "30 years ago").
     """
     t = text.strip()
+    if t.isdigit() and not 1000 <= int(t) < 2200:  # "3010 business meetings": a count, no year
+        return False
     anchored = _DATE_ANCHOR.search(re.sub(rf"\b{_DAY}\b", "", t)) or \
         re.search(r"\d", t) and re.search(r"\b(?:century|centuries|ago)\b", t, re.I)
     return bool(anchored) and not _NOT_A_DATE.match(t)

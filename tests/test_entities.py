@@ -70,9 +70,17 @@ def test_dates_get_iso_forms(text, published, iso):
 
 
 @pytest.mark.parametrize("text", ["three years", "3 years", "every quarter", "the Year", "a decade", "another year",
-                                  "the first two years", "six months"])
+                                  "the first two years", "six months", "3010", "12000"])
 def test_durations_and_award_titles_are_not_dates(text):
     assert not is_calendar_date(text)
+
+
+def test_a_count_of_four_digits_that_is_no_year_is_no_date(nlp):
+    paras = ["In two years the partnerships held 370 cluster meetings and 3010 business meetings, and signed 39 "
+             "agreements by March 2019."]
+    found = by_text(refined(nlp, paras))
+    assert ("March 2019", "DATE") in found
+    assert not any(t.startswith("3010") for t, _ in found)
 
 
 def test_non_dates_are_dropped_and_dates_resolved_against_publication(nlp):
