@@ -30,6 +30,14 @@ def test_acronym_is_linked_to_its_long_form_and_bare_uses_count_as_the_same_orga
     assert long_form and long_form[0].label == "ORG"
 
 
+def test_a_long_form_in_another_european_language_keeps_its_small_words():
+    text = ("The Agence Française pour le Développement (AFD), the Banco Nacional de Desenvolvimento Econômico e "
+            "Social (BNDES) and the Verein für Innovation und Technologie (VIT) co-finance the hub.")
+    assert acronyms_of(text) == {"AFD": "Agence Française pour le Développement",
+                                 "BNDES": "Banco Nacional de Desenvolvimento Econômico e Social",
+                                 "VIT": "Verein für Innovation und Technologie"}
+
+
 def test_acronyms_of_finds_the_long_form_whose_initials_fit():
     text = "Members of the Estonian Hydrogen Cluster (EHC) met in Tallinn with the Port of Muuga (PoM)."
     assert acronyms_of(text)["EHC"] == "Estonian Hydrogen Cluster"
