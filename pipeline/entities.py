@@ -1313,11 +1313,21 @@ _PART_OF = re.compile(r"(?:Atlantic|Pacific|Greater|Northern|Southern|Eastern|We
 @acts_on("ORG", "PERSON", "LOC")
 def dateline(e, text, ctx):
     """"MUSCAT: Hydrogen Oman ...", "NAIROBI, Kenya, 3 May": the town a story is filed from, in capitals at
-    the start of the text, is a place."""
+    the start of the text, is a place; so is a town we do not know when a known country or region follows it
+    ("PANGYO, SOUTH KOREA —")."""
     if (_unnamed(e) and e.text.isupper() and len(e.text) > 2 and not text[:e.start].strip()
-            and _DATELINE_AFTER.match(text, e.end) and is_place(e.text.title())):
+            and _DATELINE_AFTER.match(text, e.end) and (is_place(e.text.title()) or _in_known_place(text, e.end))):
         return replace(e, label=place_label(e.text.title()))
     return e
+
+
+def _in_known_place(text: str, end: int) -> bool:
+    """A known country or region follows the dateline's town: "PANGYO, SOUTH KOREA —", "GEEL, Belgium,"."""
+    m = _DATELINE_PLACE.match(text, end)
+    return m is not None and is_place(m.group(1) if not m.group(1).isupper() else m.group(1).title())
+
+
+_DATELINE_PLACE = re.compile(r",[ \t]+([A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}?)[ \t]*(?:[,:(–—]|-[ \t]|\d)")
 
 
 _DATELINE_AFTER = re.compile(r"\s*(?::|[–—]|-\s|\(|,\s*(?:[A-Z]|\d))")  # not "CESAR, rated Brazil's ..."

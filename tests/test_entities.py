@@ -522,6 +522,14 @@ def test_a_dateline_in_capitals_written_nowhere_else_is_named_as_the_place_is_sp
     assert norms["ROTTERDAM"] == "Rotterdam" and norms["UK"] == "UK"
 
 
+def test_a_dateline_town_we_do_not_know_is_a_place_when_a_known_country_follows_it(nlp):
+    paras = ["SINES, PORTUGAL — The port authority and three energy firms signed a hydrogen pact on Monday.",
+             "The electrolyser plant will be built in Sines by 2027."]
+    found = by_text(refined(nlp, paras))
+    assert {("SINES", "GPE"), ("Sines", "GPE")} <= found
+    assert not any(lab == "ORG" and t.lower() == "sines" for t, lab in found)
+
+
 def test_an_organisations_own_organs_are_not_organisations_but_a_named_board_is():
     """"the Management Board", "the General Assembly" are parts of the cluster (the annotation rule, as in
     the training data); "Rwanda Development Board" is a body. Given the model's spans, so the rule is tested."""
