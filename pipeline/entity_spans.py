@@ -31,7 +31,7 @@ from .ingest.metadata import MONTHS
 from .places import is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, FIRM_WORDS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS,
-                         OTHER_TITLES, PLACE_HEADS, alternation)
+                         OTHER_TITLES, PLACE_HEADS, PUBLIC_BODY_HEADS, alternation)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 # Named like a person: two or three capitalised words of letters ("Toivo Annus", "Inmaculada Periañez-Forte").
@@ -410,7 +410,9 @@ def _split_list(ent: Entity) -> list[Entity]:
         if m:
             a, b = ent.text[:m.start()], ent.text[m.end():]
             two_full_names = _ORG_HEAD_ANYWHERE.search(a) and (_ORG_HEAD_ANYWHERE.search(b) or re.match(r"[A-Z]{2,}\b", b))
-            first_ends_in_head = _HEADS.search(a.split()[-1]) and b[:1].isupper()
+            # Not a ministry's portfolio: "Ministry of Local Government and Regional Development" is one body.
+            first_ends_in_head = (_HEADS.search(a.split()[-1]) and b[:1].isupper()
+                                  and not (_PORTFOLIO_OPENING.match(a) and not _ORG_HEAD_ANYWHERE.search(b)))
             # "GD and Marchesini Group", "TotalEnergies and Simply Blue Group": a brand, then a named body
             brand_then_body = " " not in a and (re.search(r"[a-z][A-Z]", a) or a.isupper()) \
                 and _ORG_HEAD_ANYWHERE.search(b)
@@ -423,6 +425,10 @@ def _split_list(ent: Entity) -> list[Entity]:
             if two_full_names or first_ends_in_head or brand_then_body or coded_second or same_first or first_is_a_firm:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
+
+
+# A public body named for its fields: "Ministry of ...", "Norwegian Ministry of ...", "Department for ...".
+_PORTFOLIO_OPENING = re.compile(rf"(?:[A-Z][\w'’-]*\s+){{0,2}}{alternation(PUBLIC_BODY_HEADS)}\s+(?:of|for)\s")
 
 
 def _merge_places(text: str, ents: list[Entity]) -> list[Entity]:

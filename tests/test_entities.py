@@ -261,8 +261,10 @@ def test_names_split_by_the_tokenizer_are_put_back_together(pipeline, request):
 def test_official_names_are_not_cut_at_and_or_of_and_two_bodies_are_not_run_together(nlp):
     paras = ["The Federal Ministry for Economic Affairs and Climate Action co-funds the Investment and Development "
              "Agency of Latvia pilot, together with Lund University and Chalmers University of Technology.",
-             "Maharashtra's Department of Agriculture has joined the programme."]
+             "Maharashtra's Department of Agriculture has joined the programme.",
+             "Funded by: Ministry of Local Government and Rural Development, Ghana"]
     found = by_text(refined(nlp, paras))
+    assert ("Ministry of Local Government and Rural Development", "ORG") in found  # not cut after "Government"
     assert ("Federal Ministry for Economic Affairs and Climate Action", "ORG") in found
     assert ("Investment and Development Agency of Latvia", "ORG") in found
     assert ("Lund University", "ORG") in found
