@@ -320,13 +320,16 @@ def is_calendar_date(text: str) -> bool:
     time only as centuries or with "ago" ("the 21st century", "30 years ago").
     """
     t = text.strip()
-    if t.isdigit() and not 1000 <= int(t) < 2200:  # "3010 business meetings": a count, no year
-        return False
+    if _NUMBERS_ONLY.fullmatch(t):  # "3010 business meetings", "P.O. Box 101764, 44017 Dortmund": no year
+        numbers = re.findall(r"\d+", t)
+        if any(len(n) >= 4 for n in numbers) and not any(len(n) == 4 and 1000 <= int(n) < 2200 for n in numbers):
+            return False
     anchored = _DATE_ANCHOR.search(re.sub(rf"\b{_DAY}\b", "", t)) or \
         re.search(r"\d", t) and re.search(r"\b(?:century|centuries|ago)\b", t, re.I)
     return bool(anchored) and not _NOT_A_DATE.match(t)
 
 
+_NUMBERS_ONLY = re.compile(r"\d[\d\s,./-]*")
 _PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|third|fourth|last)\s+"
                      r"(?:half|quarter)\s+of\s+|early\s+|earlier\s+|mid-?\s*|late\s+|later\s+|(?:the\s+)?year\s+)", re.I)
 _QUARTER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4,

@@ -78,7 +78,8 @@ def test_dates_get_iso_forms(text, published, iso):
 
 
 @pytest.mark.parametrize("text", ["three years", "3 years", "every quarter", "the Year", "a decade", "another year",
-                                  "the first two years", "six months", "3010", "12000"])
+                                  "the first two years", "six months", "3010", "12000",
+                                  "101764, 44017"])
 def test_durations_and_award_titles_are_not_dates(text):
     assert not is_calendar_date(text)
 
