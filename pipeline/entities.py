@@ -1161,7 +1161,12 @@ def firm_word(e, text, ctx):
 
 @acts_on(*NAME_LABELS)
 def post_nominal(e, text, ctx):
-    """"Stirling Hinchliffe MP", "Joanne Leng MBE": letters after a person's name are no part of it."""
+    """"Stirling Hinchliffe MP", "Joanne Leng MBE": letters after a person's name are no part of it, nor of
+    the body after them ("Jennifer Auer, PhD Optimal Solutions Group")."""
+    if e.label == "ORG" and _unnamed(e):
+        lead = _POST_NOMINAL_LEAD.match(e.text)
+        if lead and lead.end() < len(e.text) and _NAME_AND_COMMA_BEFORE.search(text, max(0, e.start - 40), e.start):
+            e = replace(e, text=e.text[lead.end():], start=e.start + lead.end())  # "Jennifer Auer, PhD" + "Optimal ..."
     if e.label in NAME_LABELS and _unnamed(e):
         m = _POST_NOMINAL.search(e.text)
         if m and _PERSON_NAME.fullmatch(e.text[:m.start()]) and not _ORG_WORDS.search(e.text[:m.start()]):
@@ -1173,6 +1178,7 @@ def post_nominal(e, text, ctx):
 
 _POST_NOMINAL = re.compile(r",?\s+(?:MP|MEP|MSP|MLA|MPP|TD|OBE|MBE|CBE|KBE|DBE|FRS|FREng|FRSE|PhD|QC|KC)$")
 _NAME_AND_COMMA_BEFORE = re.compile(r"[A-Z][\w'’-]+,\s*$")
+_POST_NOMINAL_LEAD = re.compile(r"(?:PhD|Ph\.D\.|OBE|MBE|CBE|FRS|FREng)\.?,?\s+(?=[A-Z])")
 
 
 @acts_on(*NAME_LABELS)

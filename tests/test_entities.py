@@ -880,6 +880,12 @@ def test_letters_after_a_persons_name_are_left_out_and_the_member_is_no_seat():
         ("Mt Stromlo", "LOC")]
 
 
+def test_letters_after_a_persons_name_are_no_part_of_the_body_named_after_them(nlp):
+    found = by_text(refined(nlp, ["Presented by: Maria Kovacs, PhD Northbridge Consulting Group, LLC, June 5, 2013"]))
+    assert ("Maria Kovacs", "PERSON") in found
+    assert ("Northbridge Consulting Group, LLC", "ORG") in found
+
+
 def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
     text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
     assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
