@@ -1151,6 +1151,25 @@ def firm_by_apposition(e, text, ctx):
     return e
 
 
+@acts_on("PERSON", "GPE", "LOC")
+def body_before_role(e, text, ctx):
+    """"Humber Freeport chair Simon Bird", "Powerchip Technology chairman Frank Huang": what has a chair or a
+    chief executive, named before the role and the person, is a body. A known place keeps its office holders
+    ("Lagos State Governor Babajide Sanwo-Olu"), and only a firm's roles make an unknown place a body."""
+    if e.label not in ("PERSON", "GPE", "LOC") or not _unnamed(e) or is_place(e.text):
+        return e
+    m = _ROLE_THEN_NAME.match(text, e.end)
+    if m and (e.label == "PERSON" or m.group("role").lower() in _FIRMS_ROLES):
+        return replace(e, label="ORG")
+    return e
+
+
+_FIRMS_ROLES = frozenset({"chair", "chairman", "chairwoman", "chairperson", "ceo", "chief executive", "managing director",
+                          "founder", "co-founder", "spokesperson", "spokesman", "spokeswoman"})
+_ROLE_THEN_NAME = re.compile(rf"[ \t]+(?P<role>(?i:chief[ \t]+executive|managing[ \t]+director|executive[ \t]+director|"
+                             rf"chairperson|{alternation(ROLES)}))(?:[ \t]+officer)?[ \t]+[A-Z][\w'’-]+[ \t]+[A-Z][\w'’-]+")
+
+
 @acts_on("PERSON")
 def firm_word(e, text, ctx):
     """"Hamburg Airport", "Lufthansa Technik", "Vineyard Wind": no person's name holds a firm's word."""
@@ -1248,6 +1267,7 @@ def person_by_role(e, text, ctx):
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and not _after_nationality(text, e) and not _NATIONALITY_LEAD.match(e.text)
             and e.text.rsplit(" ", 1)[-1] not in PUBLIC_BODY_NAMES  # "National Assembly, Madam Governor of ..."
+            and not _ROLE_THEN_NAME.match(text, e.end)  # "according to Powerchip Technology chairman Frank Huang"
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
                  or _WHO_LEADS_AFTER.match(text, e.end)
@@ -1441,7 +1461,8 @@ def firm_by_verb(e, text, ctx):
 RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head,
     organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
-    abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition, firm_word,
+    abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition,
+    body_before_role, firm_word,
     post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title,
     leader_of_government, firm_of_place,
     town_shape, part_of_a_place, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,

@@ -886,6 +886,16 @@ def test_letters_after_a_persons_name_are_no_part_of_the_body_named_after_them(n
     assert ("Northbridge Consulting Group, LLC", "ORG") in found
 
 
+def test_what_has_a_chair_named_before_the_role_and_the_person_is_a_body(nlp):
+    paras = ["A year ago, Tees Freeport chair Maria Lindqvist welcomed investors to the old pump house in Middlesbrough.",
+             "According to Vantage Semiconductor chairman Daniel Okoye, suppliers are moving closer to the fabs.",
+             "Lagos State Governor Babajide Sanwo-Olu opened the hub."]
+    found = by_text(refined(nlp, paras))
+    assert {("Tees Freeport", "ORG"), ("Maria Lindqvist", "PERSON"), ("Vantage Semiconductor", "ORG"),
+            ("Daniel Okoye", "PERSON"), ("Babajide Sanwo-Olu", "PERSON")} <= found
+    assert ("Lagos State", "ORG") not in found
+
+
 def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
     text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
     assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
