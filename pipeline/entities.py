@@ -435,7 +435,7 @@ def iso_date(text: str, published: str | None) -> str | None:
     m = re.fullmatch(rf"(?:in\s+)?({_YEAR})", t)
     if m:
         return m.group(1)
-    m = re.fullmatch(rf"(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_NAME})(?:,?\s+({_YEAR}))?", t, re.I) or \
+    m = re.fullmatch(rf"(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?\s+({_MONTH_NAME})(?:,?\s+({_YEAR}))?", t, re.I) or \
         re.fullmatch(rf"({_MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+({_YEAR}))?", t, re.I)
     if m:
         a, b, year = m.groups()

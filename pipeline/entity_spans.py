@@ -104,7 +104,9 @@ _DAYS = rf"{_MONTH_DAY}(?:\s*(?:-|–|&|and|to)\s*{_MONTH_DAY})?"
 _YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
 # The day first is a date wherever it stands; the month first only with a year or where the model saw a
 # date ("In March 12 companies joined").
-_DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?{_DAYS}(?:\s+of)?\s+{_MONTH}{_YEAR_AFTER}?(?![\w-])")
+_DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?(?:{_DAYS}(?:\s+of)?\s+{_MONTH}{_YEAR_AFTER}?"
+                        # the ordinal's full stop of Danish, German or Norwegian writing: "5. October 2020"
+                        rf"|{_MONTH_DAY}\.\s+{_MONTH}{_YEAR_AFTER})(?![\w-])")
 _MONTH_FIRST = re.compile(rf"(?<![\w-])(?:{_WEEKDAY})?{_MONTH}\s+{_DAYS}(?P<year>{_YEAR_AFTER})?(?![\w%-]|[.,]\d)")
 _SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.

@@ -72,6 +72,7 @@ def test_leading_the_and_possessives_are_not_part_of_the_name(nlp):
     ("the second half of 2019", None, "2019"),
     ("7-8 October 2025", None, "2025-10-07/2025-10-08"),
     ("13 December", None, None),
+    ("5. October 2020", None, "2020-10-05"),
 ])
 def test_dates_get_iso_forms(text, published, iso):
     assert iso_date(text, published) == iso
@@ -82,6 +83,12 @@ def test_dates_get_iso_forms(text, published, iso):
                                   "101764, 44017"])
 def test_durations_and_award_titles_are_not_dates(text):
     assert not is_calendar_date(text)
+
+
+def test_a_day_written_with_the_ordinals_full_stop_is_part_of_the_date(nlp):
+    [ents] = refined(nlp, ["5. October 2020: the ministry appointed the cluster, which will run from 2021 to 2024."])
+    dates = {e.text: e.iso for e in ents if e.label == "DATE"}
+    assert dates.get("5. October 2020") == "2020-10-05"
 
 
 def test_a_count_of_four_digits_that_is_no_year_is_no_date(nlp):
