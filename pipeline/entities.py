@@ -165,7 +165,7 @@ _JOB_TITLE = re.compile(rf"^(?:Deputy\s+|Vice[- ]|Prime\s+)?{alternation(OFFICES
 # "the Minister of ICT and Innovation": the portfolio of a job title is not an organisation.
 _IN_JOB_TITLE = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w&-]*,?\s+(?:and\s+|&\s+)?)*$")
 _TITLE_AFTER = re.compile(rf"\s+{alternation(TITLE_SECOND_WORDS)}\b")  # "Cabinet Secretary"
-_STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
+_STRONG_DATE = re.compile(r"Q[1-4]\s+(?:19|20)\d\d|(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?|FY\s?(?:19|20)?\d\d")  # "FY18"
 _MONTH_NAME = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
@@ -1011,7 +1011,7 @@ def names_nothing(e, text, ctx):
 
 @acts_on(*NAME_LABELS)
 def strong_date(e, text, ctx):
-    """"Q3 2025" tagged as a person is a date."""
+    """"Q3 2025" tagged as a person, "FY18" as a place, is a date."""
     return replace(e, label="DATE") if e.label in NAME_LABELS and _unnamed(e) and _STRONG_DATE.fullmatch(e.text) else e
 
 

@@ -278,7 +278,8 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
         # One name: "Economic Affairs and Climate Action", "Vineland Research and Innovation Centre".
         # Two: "Lund University and Chalmers University", "Cadence and Synopsys", "... and TU Dresden".
         head_before, head_after = bool(_ORG_HEAD_ANYWHERE.search(ent.text)), bool(_ORG_HEAD_ANYWHERE.search(words))
-        if _HEADS.search(last) or head_before == head_after or re.search(r"\b[A-Z]{2,}\b", words):
+        if (_HEADS.search(last) or head_before == head_after or re.search(r"\b[A-Z]{2,}\b", words)
+                or _LEGAL_FORM_END.search(ent.text)):  # "Bharat Petroleum Corporation Limited and Indian Oil"
             return ent
         if is_place(last) or any(is_place(w) for w in words.split()) or \
                 re.match(r"\s+(?:de|del|da|do|of)\s", text[ent.end + m.end():]):
@@ -292,7 +293,7 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
 
 # "Cummins, Inc.", "Constellation Energy Generation, LLC", "DT&C Co., Ltd.": a legal form after a comma.
 # Companies' legal forms, as written after their names ("Ltd", "GmbH", "A/S" ...).
-_LEGAL_FORMS = r"(?:Inc|LLC|L\.L\.C|Ltd|Corp|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|S\.p\.A|SpA|N\.V|B\.V|Pty)"
+_LEGAL_FORMS = r"(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|S\.p\.A|SpA|N\.V|B\.V|Pty)"
 _LEGAL_FORM_AFTER = re.compile(rf",?[ \t]+(?:Co\.,[ \t]+)?{_LEGAL_FORMS}(?![\w/])\.?")
 _LEGAL_FORM_END = re.compile(rf"\s{_LEGAL_FORMS}\.?$")
 

@@ -91,6 +91,16 @@ def test_a_day_written_with_the_ordinals_full_stop_is_part_of_the_date(nlp):
     assert dates.get("5. October 2020") == "2020-10-05"
 
 
+def test_a_firm_whose_name_ends_in_its_legal_form_is_not_run_into_the_next_and_a_fiscal_year_is_a_date(nlp):
+    paras = ["Diesel is sourced from Coastal Refining Corporation Limited, Western Petroleum Corporation Limited "
+             "and Indian Oil.",
+             "The scheme developed 17 clusters in FY19, up from 13 in FY18, and 160 MSMEs joined."]
+    found = by_text(refined(nlp, paras))
+    assert {("Western Petroleum Corporation Limited", "ORG"), ("Indian Oil", "ORG"), ("FY18", "DATE"),
+            ("FY19", "DATE")} <= found
+    assert not any(t == "MSMEs" for t, _ in found)
+
+
 def test_a_count_of_four_digits_that_is_no_year_is_no_date(nlp):
     paras = ["In two years the partnerships held 370 cluster meetings and 3010 business meetings, and signed 39 "
              "agreements by March 2019."]
