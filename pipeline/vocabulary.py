@@ -137,7 +137,8 @@ FOR IMMEDIATE ENDS EMBARGO EMBARGOED EDITORS MEDIA ABOUT SOURCE Q&A FAQS""".spli
 # Words heading a part of a report; the model sometimes takes them for names.
 DOCUMENT_PARTS = frozenset("""Foreword Excerpt Abstract Summary Introduction Conclusion Conclusions Annex Appendix
 Contents Preface Acknowledgements Acknowledgments Glossary References Bibliography Background Methodology Findings
-Recommendations Overview Outlook Disclaimer Editorial""".split())
+Recommendations Overview Outlook Disclaimer Editorial""".split()) | {
+    "Media Release", "Press Release", "News Release", "Executive Summary", "Table of Contents", "Case Study"}
 # Units and forms of address the model tags as names ("50 MW", "Madam Speaker").
 UNITS = frozenset({"kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "Madam", "Sir", "Chair"})
 # Numbers written as words ("EIGHTEEN staff").

@@ -367,10 +367,11 @@ def test_date_spans_lose_layout_separators_lead_phrases_and_trailing_words(nlp):
 def test_currencies_press_release_words_and_parts_of_the_world(nlp):
     paras = ["FOR IMMEDIATE RELEASE. The fund lends GEL 12 million to start-ups in Tbilisi, said the Minister of "
              "Economy and Sustainable Development.",
-             "Exporters in the Caucasus and Central Asia ship through the Black Sea ports."]
+             "Exporters in the Caucasus and Central Asia ship through the Black Sea ports.",
+             'Media release: "Industry precincts to create jobs", Media Release, Minister for Industry, 17 Feb 2013']
     found = by_text(refined(nlp, paras))
     names = {t for t, _ in found}
-    assert not {"GEL", "FOR", "IMMEDIATE"} & names
+    assert not {"GEL", "FOR", "IMMEDIATE", "Media Release"} & names
     assert {("Caucasus", "LOC"), ("Central Asia", "LOC")} <= found
 
 
