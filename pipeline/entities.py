@@ -1486,13 +1486,15 @@ def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tu
 def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
     """People's organisations, whatever the model called them: what a person is "of", unless a known place
     ("Iztok Seljak of the industrial group Hidria"; also a name the model missed there, "Jan Desmaretz of
-    PwC"), the name after a person's role in a list of attendees, and a "person" one works at."""
+    PwC"), the name after a person's role in a list of attendees or after their role "of" ("Joseba
+    Jauregizar, Manager of Tecnalia"), and a "person" one works at."""
     ents = _people_of_bodies(text, ents)
     out = list(ents)
     for i in range(1, len(ents)):  # "Iztok Seljak of the industrial group Hidria", "..., Executive Director, Ruta N"
         prev, e = ents[i - 1], ents[i]
         if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
-                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
+                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start)
+                     or _ROLE_OF_GAP.fullmatch(text, prev.end, e.start))):
             out[i] = replace(e, label="ORG")
     # "Jan Desmaretz of PwC", "George Varma of Pinsent Masons": a name the model missed after a person's "of".
     added, taken = [], SpanIndex(ents)
@@ -1558,6 +1560,8 @@ _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")
 _NAME_AFTER_OF = re.compile(r"[ \t]+of[ \t]+(?P<name>[A-Z][\w&'’.-]*[\w&](?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'’.-]*[\w&]){0,4})(?![\w-])")
 # "Juan Camilo Quintero, Executive Director, Ruta N": in a list of attendees the body follows the role.
 _ROLE_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)}),\s+")
+# "Joseba Jauregizar, Manager of Tecnalia": the person's role at a body.
+_ROLE_OF_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)})\s+(?:of|at)\s+(?:the\s+)?")
 
 
 def _apply_rules(e: Entity, text: str, ctx: DocumentContext, rules: tuple[Rule, ...]) -> Entity | None:

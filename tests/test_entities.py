@@ -914,6 +914,12 @@ def test_what_has_a_chair_named_before_the_role_and_the_person_is_a_body(nlp):
     assert ("Lagos State", "ORG") not in found
 
 
+def test_the_body_a_persons_role_is_of_is_a_body_whatever_the_model_called_it(nlp):
+    found = by_text(refined(nlp, ["Joseba Etxeberria, Manager of Tecnalia, related the story of the Basque "
+                                  "clusters, and Ana Ruiz, Director at Ikerlan, agreed."]))
+    assert {("Joseba Etxeberria", "PERSON"), ("Tecnalia", "ORG"), ("Ana Ruiz", "PERSON"), ("Ikerlan", "ORG")} <= found
+
+
 def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
     text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
     assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
