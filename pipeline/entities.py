@@ -1003,6 +1003,28 @@ _LOWER_HEAD = re.compile(rf"^[A-Z][a-z]+(?:an|ish|ese|ch|i)\s+{alternation(h.low
 _DIRECTIONS = frozenset({"Eastern", "Western", "Northern", "Southern", "Central"})
 
 
+@acts_on("ORG", "PERSON")
+def office_of_body(e, text, ctx):
+    """"Chairperson of the Association of Countrywide Innovation Hubs": an office of a named body is no name, the
+    body after it is (a minister's portfolio, "Minister of Industry and Trade", names no body and goes as a
+    job title); a title alone tagged as a person ("Chairperson" of the ...) names no one."""
+    if e.label not in ("ORG", "PERSON") or not _unnamed(e):
+        return e
+    if e.label == "PERSON":
+        return None if e.text in _OFFICES_ALONE and _OF_AFTER.match(text, e.end) else e
+    m = _JOB_TITLE.match(e.text)
+    if m:
+        rest = _LEADING_THE.sub("", e.text[m.end():])
+        if rest[:1].isupper() and _ORG_WORDS.search(rest):
+            start = e.end - len(rest)
+            return Entity(rest, "ORG", start, e.end, e.norm, e.iso)
+    return e
+
+
+# Offices that are no one's surname ("King said", "Marshal" and "Head" may be).
+_OFFICES_ALONE = OFFICES - {"King", "Queen", "Marshal", "Head", "Chancellor", "Prime Minister"}
+
+
 @acts_on(*NAME_LABELS)
 def names_nothing(e, text, ctx):
     """Report parts, units and job titles."""
@@ -1460,7 +1482,7 @@ def firm_by_verb(e, text, ctx):
 
 RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head,
-    organ, title_word, site, common_noun, names_nothing, strong_date, lower_case_word, programme, project,
+    organ, title_word, site, common_noun, office_of_body, names_nothing, strong_date, lower_case_word, programme, project,
     abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition,
     body_before_role, firm_word,
     post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title,

@@ -105,8 +105,8 @@ TITLE_MODIFIERS = frozenset({"Interim", "Acting", "Deputy", "Former", "Vice"})
 TITLE_FIRST_WORDS = frozenset({"Cabinet", "Principal", "Permanent", "General", "Chief", "Deputy", "Assistant",
                                "Executive", "Parliamentary", "Under"})
 # Roles after a name and a comma ("Mhairidh Evans, principal analyst"): the name is a person's.
-ROLES = frozenset("""head director chief CEO manager chair chairman chairwoman president professor researcher analyst
-founder co-founder coordinator officer minister mayor lead leader secretary adviser advisor consultant engineer
+ROLES = frozenset("""head director chief CEO manager chair chairman chairwoman chairperson president professor researcher
+analyst founder co-founder coordinator officer minister mayor lead leader secretary adviser advisor consultant engineer
 economist partner spokesperson spokesman spokeswoman senior principal governor commissioner ambassador rector dean
 premier senator councillor""".split())
 

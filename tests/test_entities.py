@@ -920,6 +920,18 @@ def test_the_body_a_persons_role_is_of_is_a_body_whatever_the_model_called_it(nl
     assert {("Joseba Etxeberria", "PERSON"), ("Tecnalia", "ORG"), ("Ana Ruiz", "PERSON"), ("Ikerlan", "ORG")} <= found
 
 
+def test_an_office_of_a_named_body_leaves_the_body_and_a_title_alone_names_no_one(nlp):
+    paras = ["Magdaline Chepkemoi, Chairperson of Association of Countrywide Innovation Hubs and Nekesa Were, AfriLabs "
+             "Director of Strategy officially sign the MOU.",
+             "Chepkoech Kiprono, Chairperson of the Nakuru Growers Cooperative, opened the meeting.",
+             "The Minister of Industry and Trade opened the fair."]
+    out = refined(nlp, paras)
+    found = by_text(out)
+    assert ("Chepkoech Kiprono", "PERSON") in found
+    assert any(t.startswith("Association of Countrywide Innovation Hubs") and lab == "ORG" for t, lab in found)
+    assert not any(t.startswith("Chairperson") or t.startswith("Minister") for t, _ in found)
+
+
 def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
     text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
     assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
