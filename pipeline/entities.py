@@ -1390,6 +1390,21 @@ _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-
 _AREA_SHAPE = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Metropolitan|Metro|Capital)\s+(?:Area|Region)$")
 
 
+@acts_on("ORG", "PERSON")
+def place_before_country_code(e, text, ctx):
+    """"(Severozapad, CZ)", "(Zapadne Slovensko, SK)": in brackets, a name followed by a country's code is
+    where a partner is, a region written in its own language."""
+    if (e.label in ("ORG", "PERSON") and _unnamed(e) and text[max(0, e.start - 1):e.start] == "("
+            and not _ORG_WORDS.search(e.text)):
+        m = _COUNTRY_CODE_CLOSE.match(text, e.end)
+        if m and m.group(1) in COUNTRY_CODES:
+            return replace(e, label="GPE")
+    return e
+
+
+_COUNTRY_CODE_CLOSE = re.compile(r",[ \t]*([A-Z]{2})\)")
+
+
 @acts_on("ORG", "PERSON", "GPE")
 def place_code(e, text, ctx):
     """"Greenville, SC", "Eindhoven (NL)": the code of a state or country after a place names a place;
@@ -1487,7 +1502,7 @@ RULES: tuple[Rule, ...] = (
     body_before_role, firm_word,
     post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title,
     leader_of_government, firm_of_place,
-    town_shape, part_of_a_place, dateline, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
+    town_shape, part_of_a_place, dateline, place_before_country_code, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
     body_of_a_place,
 )
 

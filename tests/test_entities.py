@@ -932,6 +932,14 @@ def test_an_office_of_a_named_body_leaves_the_body_and_a_title_alone_names_no_on
     assert not any(t.startswith("Chairperson") or t.startswith("Minister") for t, _ in found)
 
 
+def test_a_name_in_brackets_before_a_country_code_is_a_place(nlp):
+    paras = ["Partners: Regional Development Agency of Pilsen (Jihozapad, CZ), Mid-Pannon Regional Development "
+             "Company (Kozep-Dunantul, HU) and Regional Development Agency of Zilina (Stredne Slovensko, SK)."]
+    found = by_text(refined(nlp, paras))
+    for region in ("Jihozapad", "Kozep-Dunantul", "Stredne Slovensko"):
+        assert (region, "GPE") in found or (region, "LOC") in found, region
+
+
 def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
     text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
     assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
