@@ -45,7 +45,7 @@ _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _ACRONYM_DEF = re.compile(r"([A-Z][\w&.’'-]*(?:,?\s+(?:of|for|and|the|on|in|at|to|de|du|des|la|le|&|pour|sur|e|y|et|"
                           r"da|do|dos|das|del|della|delle|di|per|für|und|zur|zum|der|van|voor|en|og|och|för|"
                           r"[A-Z][\w&.’'-]*)){0,9})"
-                          r"\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")
+                          r"[\"”]?\s+\(([A-Z][A-Za-z0-9&-]{1,9})\)")  # '"Strategic ... Program" (SICP)' too
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|\d+(?:[.,]\d+)?)"
 _NOT_A_DATE = re.compile(

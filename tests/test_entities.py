@@ -38,6 +38,14 @@ def test_a_long_form_in_another_european_language_keeps_its_small_words():
                                  "VIT": "Verein für Innovation und Technologie"}
 
 
+def test_a_long_form_in_quotes_defines_its_acronym_and_a_programmes_acronym_is_no_body(nlp):
+    text = ('The two agencies signed an MOU to run the "Joint Materials Research Program" (JMRP). '
+            "The JMRP funds workshops in Osaka and Singapore.")
+    assert acronyms_of(text) == {"JMRP": "Joint Materials Research Program"}
+    found = by_text(refined(nlp, [text]))
+    assert not any(t == "JMRP" for t, _ in found)
+
+
 def test_acronyms_of_finds_the_long_form_whose_initials_fit():
     text = "Members of the Estonian Hydrogen Cluster (EHC) met in Tallinn with the Port of Muuga (PoM)."
     assert acronyms_of(text)["EHC"] == "Estonian Hydrogen Cluster"
