@@ -537,6 +537,8 @@ def acronyms_of(text: str) -> dict[str, str]:
                        for k in (2, 3, 4) if len(words[i]) > k):
                     best = long_form[spans[i][0]:]
                     break
+        if best is None and len(acr) >= 5 and acr[1:].islower():  # a word, not "CleanTAP"
+            best = _syllable_short_form(acr, long_form, spans)  # "Hydrogen Oman (Hydrom)"
         if best is None and len(words) >= len(letters) and len(acr) >= 3:  # "Tartu (EE)": too loose for two
             # No exact fit ("Foreign, Commonwealth & Development Office"): the shortest run of words
             # from a capital to the bracket holding nearly as many capitals as the acronym has letters.
@@ -553,6 +555,30 @@ def acronyms_of(text: str) -> dict[str, str]:
             # "According to the" ("According to the Spanish Hydrogen Association (AEH2)", a loose fit).
             found[acr] = _LEADING_THE.sub("", _PHRASE_LEAD.sub("", best)).strip("'\"‘’“”")
     return found
+
+
+def _syllable_short_form(short: str, long_form: str, spans: list[tuple[int, str]]) -> str | None:
+    """The long form of a short name made of its words' first syllables ("Hydrogen Oman (Hydrom)"): the
+    shortest run of two words or more, to the bracket, whose first word
+    opens with the short name's first three letters and which holds the rest of its letters in order, the
+    last of them in the run's last word."""
+    head, rest = short[:3].lower(), short[3:].lower()
+    for i in range(len(spans) - 2, -1, -1):
+        first = spans[i][1]
+        if not first[:1].isupper() or first[:3].lower() != head:
+            continue
+        run = long_form[spans[i][0]:]
+        tail = run[3:].lower()
+        pos = 0
+        for c in rest:
+            pos = tail.find(c, pos) + 1
+            if pos == 0:
+                break
+        else:
+            if pos > len(tail) - len(spans[-1][1]):  # the short name's last letter is in the last word
+                return run
+        return None
+    return None
 
 
 _PHRASE_LEAD = re.compile(r"^(?:According|Thanks|Due|Owing|Next|Prior|Compared|Close|Subject)[ \t]+to[ \t]+")

@@ -46,6 +46,14 @@ def test_a_long_form_in_quotes_defines_its_acronym_and_a_programmes_acronym_is_n
     assert not any(t == "JMRP" for t, _ in found)
 
 
+def test_a_short_name_made_of_its_words_first_syllables_is_defined_by_its_long_form():
+    text = ("The MoU was signed between Maritime Norway (Marnor), the Clean Technology Accelerator Program "
+            "(CleanTAP) and two firms, Centre Francilien (France) and Siemens Energy (Germany).")
+    found = acronyms_of(text)
+    assert found.get("Marnor") == "Maritime Norway"
+    assert not {"CleanTAP", "France", "Germany"} & found.keys()
+
+
 def test_acronyms_of_finds_the_long_form_whose_initials_fit():
     text = "Members of the Estonian Hydrogen Cluster (EHC) met in Tallinn with the Port of Muuga (PoM)."
     assert acronyms_of(text)["EHC"] == "Estonian Hydrogen Cluster"
