@@ -1503,10 +1503,17 @@ _FIRMS_LISTED_BEFORE = re.compile(
 @acts_on("GPE", "LOC")
 def body_of_a_place(e, text, ctx):
     """"Ho Chi Minh City Department of Science and Technology", "Aberdeen City Council": a place's name
-    with a public body's head after it (a department, a council, a university) names the body."""
-    if e.label in ("GPE", "LOC") and _unnamed(e) and _BODY_OF_PLACE.search(e.text) and not is_place(e.text):
+    with a public body's head after it (a department, a council, a university) names the body; so does a
+    name ending in a firm's or an association's head."""
+    if (e.label in ("GPE", "LOC") and _unnamed(e) and (_BODY_OF_PLACE.search(e.text) or _BODY_HEAD_END.search(e.text))
+            and not is_place(e.text)):
         return replace(e, label="ORG")
     return e
+
+
+# A firm's or an association's head ends no place's name ("Saudi Dar Al-Arkan Real Estate Development Company").
+_BODY_HEAD_END = re.compile(r"\s(?:Company|Corporation|Group|Association|Foundation|Bank|Federation|Society|Consortium|"
+                            r"Cooperative)$")
 
 
 _BODY_OF_PLACE = re.compile(rf"\s{alternation(PUBLIC_BODY_HEADS | {'University', 'Chamber'})}(?:\s+(?:of|for)\s+[A-Z]|$)")

@@ -956,6 +956,13 @@ def test_a_name_in_brackets_before_a_country_code_is_a_place(nlp):
         assert (region, "GPE") in found or (region, "LOC") in found, region
 
 
+def test_a_name_the_model_took_for_a_place_that_ends_in_a_firms_head_is_a_body(nlp):
+    found = by_text(refined(nlp, ["Omran Group signed a memorandum with the Saudi Dar Al-Arkan Real Estate "
+                                  "Development Company for the development of the Yetti Beach in Oman."]))
+    assert ("Saudi Dar Al-Arkan Real Estate Development Company", "ORG") in found
+    assert ("Oman", "GPE") in found
+
+
 def test_a_name_cut_short_before_its_programme_word_is_a_programmes():
     text = "The South East Queensland City Deal set up a fund; Brisbane City Council runs it."
     assert _kept(text, ["South East Queensland City", "Brisbane City Council"]) == {("Brisbane City Council", "ORG")}
