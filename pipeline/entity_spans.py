@@ -409,8 +409,10 @@ def _split_list(ent: Entity) -> list[Entity]:
             return [Entity(a, "ORG", ent.start, ent.start + len(a)),  # "Twiga Foods, Safaricom"
                     Entity(b, "ORG", ent.end - len(b), ent.end)]
     if ent.label == "ORG":
-        m = re.search(r"\s+and\s+(?:the\s+)?", ent.text)
-        if m:
+        # At the first "and"; at the last one too when the first does not part two names ("Ministry of Science,
+        # Technology and Innovation and FINEP").
+        ands = list(re.finditer(r"\s+and\s+(?:the\s+)?", ent.text))
+        for m in ands[:1] + ands[1:][-1:]:
             a, b = ent.text[:m.start()], ent.text[m.end():]
             two_full_names = _ORG_HEAD_ANYWHERE.search(a) and (_ORG_HEAD_ANYWHERE.search(b) or re.match(r"[A-Z]{2,}\b", b))
             # Not a ministry's portfolio: "Ministry of Local Government and Regional Development" is one body.

@@ -296,9 +296,11 @@ def test_official_names_are_not_cut_at_and_or_of_and_two_bodies_are_not_run_toge
     paras = ["The Federal Ministry for Economic Affairs and Climate Action co-funds the Investment and Development "
              "Agency of Latvia pilot, together with Lund University and Chalmers University of Technology.",
              "Maharashtra's Department of Agriculture has joined the programme.",
-             "Funded by: Ministry of Local Government and Rural Development, Ghana"]
+             "Funded by: Ministry of Local Government and Rural Development, Ghana",
+             "The Brazilian Ministry of Science, Technology and Innovation and FINEP have revealed a funding line."]
     found = by_text(refined(nlp, paras))
     assert ("Ministry of Local Government and Rural Development", "ORG") in found  # not cut after "Government"
+    assert {("Brazilian Ministry of Science, Technology and Innovation", "ORG"), ("FINEP", "ORG")} <= found
     assert ("Federal Ministry for Economic Affairs and Climate Action", "ORG") in found
     assert ("Investment and Development Agency of Latvia", "ORG") in found
     assert ("Lund University", "ORG") in found
