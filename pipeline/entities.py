@@ -1215,7 +1215,7 @@ def body_before_role(e, text, ctx):
 _FIRMS_ROLES = frozenset({"chair", "chairman", "chairwoman", "chairperson", "ceo", "chief executive", "managing director",
                           "founder", "co-founder", "spokesperson", "spokesman", "spokeswoman"})
 _ROLE_THEN_NAME = re.compile(rf"[ \t]+(?P<role>(?i:chief[ \t]+executive|managing[ \t]+director|executive[ \t]+director|"
-                             rf"chairperson|{alternation(ROLES)}))(?:[ \t]+officer)?[ \t]+[A-Z][\w'’-]+[ \t]+[A-Z][\w'’-]+")
+                             rf"{alternation(ROLES)}))(?:[ \t]+officer)?[ \t]+[A-Z][\w'’-]+[ \t]+[A-Z][\w'’-]+")
 
 
 @acts_on("PERSON")
@@ -1530,13 +1530,13 @@ def firm_by_verb(e, text, ctx):
 
 RULES: tuple[Rule, ...] = (
     not_a_date, named_like_a_day, frequency, event, kind_of_body, concept, publication, cited_author, bare_head,
-    organ, title_word, site, common_noun, office_of_body, names_nothing, strong_date, lower_case_word, programme, project,
-    abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition,
+    organ, title_word, site, common_noun, office_of_body, names_nothing, strong_date, lower_case_word, programme,
+    project, abbreviation, market_code, product, number_word, place_after_preposition, acronym, firm_by_apposition,
     body_before_role, firm_word,
     post_nominal, nationality_before_name, titled_person, person_by_role, person_by_title, job_title,
     leader_of_government, firm_of_place,
-    town_shape, part_of_a_place, dateline, place_before_country_code, place_code, time_zone, mp_seat, firm_by_noun, firm_in_list, firm_by_verb,
-    body_of_a_place,
+    town_shape, part_of_a_place, dateline, place_before_country_code, place_code, time_zone, mp_seat, firm_by_noun,
+    firm_in_list, firm_by_verb, body_of_a_place,
 )
 
 
@@ -1563,8 +1563,7 @@ def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
     for i in range(1, len(ents)):  # "Iztok Seljak of the industrial group Hidria", "..., Executive Director, Ruta N"
         prev, e = ents[i - 1], ents[i]
         if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
-                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start)
-                     or _ROLE_OF_GAP.fullmatch(text, prev.end, e.start))):
+                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
             out[i] = replace(e, label="ORG")
     # "Jan Desmaretz of PwC", "George Varma of Pinsent Masons": a name the model missed after a person's "of".
     added, taken = [], SpanIndex(ents)
@@ -1628,10 +1627,9 @@ _AT_BEFORE = re.compile(r"\bat\s+$")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 _OF_GAP = re.compile(r",?\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}")
 _NAME_AFTER_OF = re.compile(r"[ \t]+of[ \t]+(?P<name>[A-Z][\w&'’.-]*[\w&](?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'’.-]*[\w&]){0,4})(?![\w-])")
-# "Juan Camilo Quintero, Executive Director, Ruta N": in a list of attendees the body follows the role.
-_ROLE_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)}),\s+")
+# "Juan Camilo Quintero, Executive Director, Ruta N": in a list of attendees the body follows the role;
 # "Joseba Jauregizar, Manager of Tecnalia": the person's role at a body.
-_ROLE_OF_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)})\s+(?:of|at)\s+(?:the\s+)?")
+_ROLE_GAP = re.compile(rf",\s+(?:[A-Z][\w-]*\s+){{0,3}}(?i:{alternation(ROLES)})(?:,\s+|\s+(?:of|at)\s+(?:the\s+)?)")
 
 
 def _apply_rules(e: Entity, text: str, ctx: DocumentContext, rules: tuple[Rule, ...]) -> Entity | None:
