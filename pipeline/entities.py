@@ -65,6 +65,7 @@ _PROGRAMME = re.compile(
     r"Single Market Programme|Creative Europe)$|\b(?:Funds?|Programmes?|Program|Project|Act|Plan|Strategy|Facility|Deal|"
     r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
     r"Memorandum of Understanding|Letter of Intent|Platform)$"
+    r"|\b(?:Vision|Agenda)\s+20\d\d$"  # "Qatar National Vision 2030", "Agenda 2063": a country's plan
     r"|^(?:Plan|Strategy|Programme|Program|Roadmap|Agenda|Act|Law)\s+(?:for|on|of)\s"  # "(Basic) Plan for ..."
     r"|^(?:Project|Operation)\s+[A-Z]")  # "Project Beethoven", "Operation Beethoven"
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
@@ -105,7 +106,7 @@ _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?
 _SAID_BEFORE = re.compile(r"\b(?:said|says|according to|explained|added|told)\s+$")
 # "..., principal analyst", "..., Minister of Economy", "..., Vice-President of CORFO", "(president of INNOVACC)";
 # not over "and".
-_ROLE_AFTER = re.compile(r"^(?:,\s+|\s*\(\s*)(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)[\w-]+\s+){0,3}?"
+_ROLE_AFTER = re.compile(r"^(?:,\s+|\s*\(\s*)(?:(?:the|a|an|its|our|their|[A-Z][\w'’-]+(?:'s|’s))\s+)?(?:(?!and\s|or\s)(?:[\w-]+|[A-Z][\w-]*['’]s)\s+){0,3}?"
                          rf"(?:[A-Za-z]+-)?(?i:{alternation(ROLES)})\b")
 _CAPITALS_WORD = re.compile(r"\b[A-Z]{2,}\b")  # "Northwest Alabama EDA" is no person's name
 # "the Dutch economy minister, Dirk Beljaarts": roles only people hold ("the partner, Siemens Energy" is a firm).
@@ -402,6 +403,8 @@ def iso_date(text: str, published: str | None) -> str | None:
     ``2025-Q3``, an ISO week ``2024-W23``, a year ``2024``, a range ``2016/2018``. A missing year, and
     relative dates ("today", "last month", "this week"), are taken from ``published``."""
     t = re.sub(r"(?:'s|’s)$", "", text.strip().rstrip("."))
+    if re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2,3}-\d{4}", t):  # "28-Oct-2019"
+        t = t.replace("-", " ")
     ref_year, ref_day = _reference(published)
     if t.lower() in _DAY_SHIFT:
         return _shifted("day", _DAY_SHIFT[t.lower()], ref_year, ref_day)
@@ -490,6 +493,9 @@ def _acronym_definitions(text: str):
             done = m.end()
 
 
+_PLACE_AFTER_COMMA = re.compile(r",[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})$")
+
+
 def acronyms_of(text: str) -> dict[str, str]:
     """ACR -> long form for every "Long Name (ACR)" whose initials fit the acronym (or, for one word, its
     capitals: "CliftonLarsonAllen (CLA)").
@@ -503,6 +509,10 @@ def acronyms_of(text: str) -> dict[str, str]:
         long_form = re.split(r"(?<=[a-z\d])\.\s+", long_form)[-1]
         long_form = re.sub(r"^.*(?:'s|’s)\s+(?=[A-Z])", "", long_form)
         long_form = re.sub(r"(?:'s|’s)$", "", long_form)  # "UK Research and Innovation’s (UKRI) announcement"
+        # "Technology & Business Hubs Network, Ghana (TBHN)": the country after the comma says where the body is.
+        where = _PLACE_AFTER_COMMA.search(long_form)
+        if where and is_place(where.group(1)) and not acr.endswith(where.group(1)[0]):
+            long_form = long_form[:where.start()]
         # Words with their offsets, so the long form keeps its own hyphens and commas.
         spans = [(w.start(), w.group()) for w in re.finditer(r"[^\s-]+", long_form)]
         words = [w for _, w in spans]
@@ -793,6 +803,7 @@ class DocumentContext:
     lower_words: frozenset[str]  # words the document writes in lower case
     concepts: frozenset[str] = frozenset()  # acronyms spelled out in lower case ("compound annual growth rate (CAGR)")
     quoted: frozenset[str] = frozenset()  # names written in quotes, as defined short names are ("the Network")
+    kinds: frozenset[str] = frozenset()  # long forms defined after "a"/"an": kinds of thing ("a Special Economic Zone (SEZ)")
 
     @property
     def long_to_acr(self) -> dict[str, str]:
@@ -802,6 +813,13 @@ class DocumentContext:
     def acronym_finder(self) -> WholeWords:
         """The long forms and acronyms, indexed once to be found in each passage."""
         return WholeWords([*self.acronyms.values(), *self.acronyms])
+
+
+# "a Public-Private-Partnership (PPP)", "a Special Economic Zone (SEZ)": a name defined after "a" is a kind of
+# thing, not one body; not "a Chinese Nationalist Party (KMT) legislator", where "a" goes with the person.
+_KIND_DEFINED = re.compile(r"(?<![\w-])[Aa]n?[ \t]+((?:[A-Z][\w-]*[ \t]+){0,4}[A-Z][\w-]*)[ \t]+\([A-Z][A-Za-z]{1,8}\)"
+                           r"(?![ \t]+(?:legislator|lawmaker|member|official|politician|MP|leader|candidate|"
+                           r"spokes\w+|representative|delegate|senator|deputy)\b)")
 
 
 @lru_cache(maxsize=8)
@@ -818,6 +836,8 @@ def document_context(doc_text: str) -> DocumentContext:
     # body's, names no organisation either.
     programmes |= frozenset(acr for acr, long_form in acronyms.items()
                             if _ORGAN.fullmatch(long_form) or _KIND_OF_BODY.fullmatch(long_form))
+    kinds = frozenset(m.group(1) for m in _KIND_DEFINED.finditer(doc_text)) if "(" in doc_text else frozenset()
+    programmes |= frozenset(acr for acr, long_form in acronyms.items() if long_form in kinds)
     if "(" in doc_text:
         # "Strategic Energy Technology (SET) Plan": the acronym of a programme's name.
         programmes |= frozenset(_ACRONYM_BEFORE_PROGRAMME.findall(doc_text))
@@ -830,6 +850,7 @@ def document_context(doc_text: str) -> DocumentContext:
         lower_words=frozenset(re.findall(r"(?<![\w-])[a-z][a-z-]+", doc_text)),
         concepts=frozenset(concepts_of(doc_text)) - acronyms.keys(),
         quoted=frozenset(_QUOTED.findall(doc_text)),
+        kinds=kinds,
     )
 
 
@@ -956,7 +977,7 @@ def bare_head(e, text, ctx):
 
 
 _PLACE_KINDS = frozenset({"Regions", "States", "Member States", "Provinces", "Counties", "Municipalities", "Cantons",
-                          "Länder", "Territories", "Districts", "Countries", "Nations"})
+                          "Länder", "Territories", "Districts", "Countries", "Nations", "Kingdom"})  # "the Kingdom"
 
 
 @acts_on("ORG")
@@ -1077,6 +1098,7 @@ def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e)
             and (_PROGRAMME.search(_PHASE.sub("", e.text)) and not _BODY_FOR.match(e.text) or e.text in ctx.programmes
+                 or e.text in ctx.kinds
                  or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end)
                  or YEAR_PLAN_AFTER.match(text, e.end)
                  # "the Basque Cluster Policy"; not "Ministry of Economic Affairs and Climate Policy"
@@ -1098,7 +1120,7 @@ _PHASE = re.compile(r"\s+Phase\s+(?:[IVX]+|\d+)$")  # "... Development Cooperati
 # "South East Queensland City" + "Deal": the model stopped before the word that makes the name a programme's.
 _PROGRAMME_WORD_AFTER = re.compile(r"(?:[ \t]+\([A-Z][A-Za-z0-9&-]{1,9}\))?"  # "Strategic Energy Technology (SET) Plan"
                                    r"[ \t]+(?:Fund|Programme|Program|Project|Scheme|Facility|Deal|Strategy|Plan|Act|"
-                                   r"Yojana)\b(?![-’'])")
+                                   r"Yojana|Pilot(?![ \t]+(?:Plant|Line|Facility|Site)))\b(?![-’'])")  # "... Cluster Pilot"
 
 
 @acts_on("ORG")
@@ -1264,12 +1286,15 @@ def job_title(e, text, ctx):
     """"Project Adviser", "Policy Officer", "National Technical Specialist", "Consul General": a job title the
     model took for a name names no one and no body."""
     if e.label in ("PERSON", "ORG") and _unnamed(e) and (_JOB_TITLE_NAME.fullmatch(e.text)
-                                                           or e.label == "ORG" and e.text in _TITLES_ALONE):
+                                                           or e.label == "ORG" and (e.text in _TITLES_ALONE
+                                                                                    or _PORTFOLIO_TITLE.match(e.text))):
         return None
     return e
 
 
 _TITLES_ALONE = OFFICES | OTHER_TITLES
+# "Union Minister of Commerce and Industry", "Cabinet Secretary for Trade": an office named for its portfolio.
+_PORTFOLIO_TITLE = re.compile(rf"(?:[A-Z][a-z]+\s+){{0,2}}{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s")
 
 
 _WHO_LEADS_AFTER = re.compile(r",?\s+who\s+(?:heads|headed|leads|led|runs|ran|chairs|chaired|founded|co-founded|"
@@ -1714,8 +1739,9 @@ def _lists_agree(text: str, ents: list[Entity], lower_words: frozenset[str] = fr
         else:
             # "Jaan Tallinn, Toivo Annus, Ahti Heinla and Priit Kasesalu": in a list with two people or more
             # whose other names are all named like people (two or three capitalised words, no word of a
-            # body, no place), the model's "firms" are people too.
-            firms = [e for e in run if e.label == "ORG"]
+            # body, no place), the model's "firms" are people too, and so are its unknown "places" ("Carlos
+            # Nupia, Lisbeth Fog, Rafael Vesga and Monica Salazar").
+            firms = [e for e in run if e.label in ("ORG", "GPE", "LOC")]
             if sum(e.label == "PERSON" for e in run) >= 2 and firms and all(
                     _unnamed(e) and PERSON_SHAPE.fullmatch(e.text) and not _ORG_WORDS.search(e.text)
                     and not is_place(e.text) for e in firms):

@@ -107,6 +107,10 @@ _YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
 _DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?(?:{_DAYS}(?:\s+of)?\s+{_MONTH}{_YEAR_AFTER}?"
                         # the ordinal's full stop of Danish, German or Norwegian writing: "5. October 2020"
                         rf"|{_MONTH_DAY}\.\s+{_MONTH}{_YEAR_AFTER})(?![\w-])")
+# "28-Oct-2019", "04-Aug-2014": the day, the month's short name and the year joined by hyphens, as the World
+# Bank's project reports write them.
+_DASHED_DATE = re.compile(r"(?<![\w-])(?:[12]\d|3[01]|0?[1-9])-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)-"
+                          r"(?:19|20)\d\d(?![\w-])")
 _MONTH_FIRST = re.compile(rf"(?<![\w-])(?:{_WEEKDAY})?{_MONTH}\s+{_DAYS}(?P<year>{_YEAR_AFTER})?(?![\w%-]|[.,]\d)")
 _SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
@@ -382,13 +386,19 @@ def _split_possessive(ent: Entity) -> list[Entity]:
 _WITH = re.compile(r"(?<=[\w.)])\s+with\s+(?:the\s+)?(?=[A-Z])")
 
 
-def _split_list(ent: Entity) -> list[Entity]:
-    """"Aberdeen, Inverness" → two places; "Ministry of X and the Lake Region Forum" → two bodies."""
+def _split_list(ent: Entity, text: str) -> list[Entity]:
+    """"Aberdeen, Inverness" → two places; "Ministry of X and the Lake Region Forum" → two bodies. ``text``: the
+    passage's."""
     if ent.label == "ORG" and " with " in ent.text:
         m = _WITH.search(ent.text)
         if m:  # "created by the Ministry of Economy with Corfo": no official name holds "with" a name
             a, b = ent.text[:m.start()], ent.text[m.end():]
             return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
+    if ent.label == "ORG" and " called " in ent.text:
+        # "Polish Agency for Enterprise Development called Cluster Benchmarking": the body, then what it named
+        # (its initiative, here): no name holds "called".
+        a = ent.text[:ent.text.index(" called ")]
+        return [Entity(a, "ORG", ent.start, ent.start + len(a))]
     if "," not in ent.text and not _AND.search(ent.text):
         return [ent]  # most names: nothing to split
     parts = [(m.start(), m.group(0)) for m in re.finditer(r"[^,]+?(?=\s*,\s*|\s+and\s+|$)", ent.text)
@@ -429,7 +439,19 @@ def _split_list(ent: Entity) -> list[Entity]:
             first_is_a_firm = _LEGAL_FORM_END.search(a) and b[:1].isupper()
             if two_full_names or first_ends_in_head or brand_then_body or coded_second or same_first or first_is_a_firm:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
+            # "..., Nigeria and Technology & Business Hubs Network": after a comma, the place ends the list's last item
+            if text[max(0, ent.start - 2):ent.start] == ", " and _place_then_body(a, b):
+                return [Entity(a, place_label(a), ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
+
+
+def _place_then_body(a: str, b: str) -> bool:
+    """A known place, then "and" and a body's name: the place ends one item of a list ("Innovation Support
+    Network Hubs, Nigeria and Technology & Business Hubs Network, Ghana"), unless the place's name goes on
+    over the "and" ("Trinidad and Tobago Chamber of Commerce", "Bosnia and Herzegovina ...")."""
+    words = b.split()
+    return bool(is_place(a) and b[:1].isupper() and _ORG_HEAD_ANYWHERE.search(b)
+                and not any(is_place(" ".join([a, "and", *words[:k]])) for k in (1, 2, 3)))
 
 
 # A public body named for its fields: "Ministry of ...", "Norwegian Ministry of ...", "Department for ...".
@@ -620,7 +642,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
             continue
         e = _continued(text, _joined(text, _with_particles(text, _after_possessive_name(text, e))), named)
         e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, named)))
-        fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part) for d in _split_title(piece))
+        fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part, text) for d in _split_title(piece))
     fixed = _merge_places(text, fixed)
     patterns = SpanIndex(_pattern_entities(text))
     out = [e for e in fixed if e.norm is not None or all(_holds(e, p) for p in patterns.overlapping(e.start, e.end))]
@@ -690,6 +712,8 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     lower = text.lower()
     month = _MONTH_NAMED.search(text)
     shapes = [(m, None) for m in _DAY_FIRST.finditer(text)] if month else []
+    if month and "-" in text:
+        shapes += [(m, None) for m in _DASHED_DATE.finditer(text)]
     shapes += [(m, None) for m in _YEAR_RANGE.finditer(text)]
     if any(w in lower for w in ("this", "last", "next")):
         shapes += [(m, None) for m in _RELATIVE.finditer(text)]

@@ -40,6 +40,8 @@ NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre
                           "Cooperative", "Corporation", "Council", "Enterprise", "Enterprise Forum", "Federation",
                           "Foundation", "Government", "Hub", "Institute", "Network", "Observatory",
                           "Partnership", "Science Park", "Secretariat", "Technology Park", "University",
+                          # Scandinavian: "Kongsberg Klyngen" (the cluster), "Jæren Teknologisenter"
+                          "Klyngen", "Teknologisenter", "Næringshage",
                           # legal forms
                           "Limited", "Ltd", "Inc", "GmbH", "LLC", "PLC", "plc"})
 # Words inside a name that say "organisation", beyond the heads: legal forms, labs, foreign heads.
@@ -50,7 +52,7 @@ ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "
 # beyond the body heads and organisation markers, which the rules add to them.
 FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Energia Energie Power Wind Solar
 Hydrogen Renewables
-Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holdings Labs Motors Foods Pharma
+Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holding Holdings Labs Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
 Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation
 Aerospace Automotive Electronics Semiconductors Biotech Analytics Technopole Technopark Technopolis Oil Gas Petroleum
@@ -77,7 +79,7 @@ SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "W
                           "Power Station", "Nuclear Power Plant", "Industrial Park", "Industrial Parks", "Industrial Estate",
                           "Industrial Zone", "Power Plant", "Assembly Plant", "Megasite", "Mega Site", "LNG Terminal",
                           "Energy Terminal", "Container Terminal", "Economic Zone", "Free Zone", "Free Trade Zone",
-                          "Export Processing Zone", "Economic Corridor"})
+                          "Export Processing Zone", "Economic Corridor", "Industrial Corridor"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
@@ -93,7 +95,7 @@ Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 OTHER_TITLES = frozenset({"VP", "Vice President", "Consul General", "Ambassador", "Sen", "Rep", "Deputy",
                           "State Secretary", "Honourable", "Honorable", "Hon", "Alderman", "Alderwoman",
                           "Councillor", "Councilor", "Cllr", "Premier", "First Lady", "Congressman", "Congresswoman",
-                          "Sheikh", "Sheikha", "Representative", "PS", "Crown Prince"})
+                          "Sheikh", "Sheikha", "Representative", "PS", "Crown Prince", "Treasurer"})
 # Not "Prince", "Sultan" or "Emir": given names too ("Prince Osei", "Sultan Hafeez Rahman").
 # Offices whose "of/for ..." names a portfolio, not an organisation ("Minister of ICT and Innovation").
 PORTFOLIO_OFFICES = frozenset({"Minister", "Secretary", "Commissioner", "Cabinet Secretary", "Secretary of State"})
@@ -108,7 +110,7 @@ TITLE_FIRST_WORDS = frozenset({"Cabinet", "Principal", "Permanent", "General", "
 ROLES = frozenset("""head director chief CEO manager chair chairman chairwoman chairperson president professor researcher
 analyst founder co-founder coordinator officer minister mayor lead leader secretary adviser advisor consultant engineer
 economist partner spokesperson spokesman spokeswoman senior principal governor commissioner ambassador rector dean
-premier senator councillor""".split())
+premier senator councillor treasurer representative""".split())
 
 # ISO 4217 currency codes: "GEL 2 million" is an amount, not an organisation.
 CURRENCY_CODES = frozenset("""AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
