@@ -1097,7 +1097,8 @@ def lower_case_word(e, text, ctx):
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e)
-            and (_PROGRAMME.search(_PHASE.sub("", e.text)) and not _BODY_FOR.match(e.text) or e.text in ctx.programmes
+            and (_PROGRAMME.search(_PHASE.sub("", e.text)) and not (_BODY_FOR.match(e.text) and not _PROGRAMME_END.search(e.text))
+                 or e.text in ctx.programmes
                  or e.text in ctx.kinds
                  or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end)
                  or YEAR_PLAN_AFTER.match(text, e.end)
@@ -1109,6 +1110,7 @@ def programme(e, text, ctx):
 
 
 _POLICY_END = re.compile(r"\s(?:Policy|Policies)$")
+_PROGRAMME_END = re.compile(r"\s(?:Programmes?|Program)$")  # "Joint Centre of Excellence Programme": no body's name
 # "Department for Business, Energy and Industrial Strategy", "Ministry of Planning and Development Fund"...:
 # a government body named for what it is for, whatever its last word.
 _BODY_FOR = re.compile(rf"^(?:[A-Z][\w'’-]*\s+){{0,2}}"

@@ -515,6 +515,11 @@ MEMBER_FOR_BEFORE = re.compile(r"\b(?:MP|MPs|MSP|MS|AM|TD|MLA|MPP|Member\s+of\s+
                                 r"Congress|the\s+Legislative\s+Assembly)|Congress(?:man|woman)|[Ss]enator)\s+for\s+$")
 
 
+# "Joint Centre" of Excellence Programme, "Technology Business Incubator (TBI) programme": a programme's name.
+_OF_PROGRAMME_AFTER = re.compile(r"[ \t]+(?:of|for)[ \t]+(?:[A-Z][\w-]*[ \t]+){1,4}(?:Programmes?|Program|Project|Fund|Scheme)\b"
+                                 r"|[ \t]+\([A-Z][A-Za-z]{1,9}\)[ \t]+(?:programmes?|programs?|schemes?|funds?)\b")
+
+
 def _named_organisations(text: str) -> list[Entity]:
     """Organisations recognisable by their last word ("... Cluster") or as a region's agency ("Enterprise Estonia")."""
     found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AGENCY_OF_PLACE.finditer(text)
@@ -525,8 +530,8 @@ def _named_organisations(text: str) -> list[Entity]:
         found += [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _REGISTERED_ASSOCIATION.finditer(text)]
     for m in _NAMED_BY_HEAD.finditer(text):
         start = m.start()
-        if _FOLLOWED_BY_NAME.match(text[m.end():]):
-            continue  # "European Cluster Awards": the start of a longer name
+        if _FOLLOWED_BY_NAME.match(text[m.end():]) or _OF_PROGRAMME_AFTER.match(text, m.end()):
+            continue  # "European Cluster Awards": the start of a longer name, or of a programme's
         if MEMBER_FOR_BEFORE.search(text, max(0, start - 40), start):
             continue  # "MP for Kitchener Centre": a member's seat, a place
         lead = re.match(rf"(?:(?:The|A|An|Our|Its|This|Each|Every|Both)\s+|{SENTENCE_LEAD.pattern}|\S+-based\s+)+",

@@ -41,7 +41,7 @@ NAME_ENDINGS = frozenset({"Agency", "Alliance", "Association", "Center", "Centre
                           "Foundation", "Government", "Hub", "Institute", "Network", "Observatory",
                           "Partnership", "Science Park", "Secretariat", "Technology Park", "University",
                           # Scandinavian: "Kongsberg Klyngen" (the cluster), "Jæren Teknologisenter"
-                          "Klyngen", "Teknologisenter", "Næringshage",
+                          "Klyngen", "Teknologisenter", "Næringshage", "Incubator",
                           # legal forms
                           "Limited", "Ltd", "Inc", "GmbH", "LLC", "PLC", "plc"})
 # Words inside a name that say "organisation", beyond the heads: legal forms, labs, foreign heads.
@@ -131,7 +131,7 @@ UG UK UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split())
 REGION_CODES = frozenset("""AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM
 NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AB BC MB NB NL NS NT NU ON PE QC SK YT""".split())
 # Capitalised abbreviations that are not organisations (compared in upper case).
-COMMON_ABBREVIATIONS = frozenset("""AI API CEO CTO CFO COO SME SMES MSME MSMES MSE MSES GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
+COMMON_ABBREVIATIONS = frozenset("""AI API CEO CTO CFO COO SME SMES MSME MSMES MSE MSES EPZ EPZS GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
 GWH MWH KWH IT PDF HQ NGO NGOS VAT ESG PV LNG LPG R&D RDI B2B B2C SDG SDGS FAQ URL GPS DNA COVID II III IV VI VII
 VIII IX XI XII OK TV PR HR UK US USA UAE Q1 Q2 Q3 Q4 AM PM CET GMT UTC NB PS CV ID ROI CAPEX OPEX S3 RIS3 TRLS
 FTE FTES HVAC LED GHG NOX ICU MBA MSC BSC ISO PRESS RELEASE NEWS UPDATE NOTE NOTES ANNEX TBC TBD ASAP FYI END CONTACT

@@ -1911,6 +1911,14 @@ def test_errors_read_on_real_pages_of_the_sixteenth_round():
             "a Chinese Nationalist Party (KMT) legislator, asked why.")
     assert _kept(text, ["Public-Private-Partnership", "PPP", "Chinese Nationalist Party", "KMT"]) == {
         ("Chinese Nationalist Party", "ORG"), ("KMT", "ORG")}
+    # A programme named after a centre is no body, and no body is found in it by its head; an incubator is a body
+    # unless its acronym names a programme; an export processing zone is a kind of place.
+    text = ("KAUST funds its Joint Centre of Excellence Programme and the Ministry of Planning and Development Fund; "
+            "the Technology Business Incubator (TBI) programme funds the Vietnam-Korea Technology Incubator. "
+            "Garments lead the EPZ's exports.")
+    assert _kept(text, ["Joint Centre of Excellence Programme", "Ministry of Planning and Development Fund", "EPZ"]) == {
+        ("Ministry of Planning and Development Fund", "ORG")}
+    assert [(e.text, e.label) for e in repair_spans(text, [])] == [("Vietnam-Korea Technology Incubator", "ORG")]
 
 
 def test_people_are_found_by_a_bodys_role_and_in_lists_of_people_whatever_the_model_called_them():
