@@ -81,7 +81,7 @@ _ORGAN_OF = re.compile(rf"(?:(?:{_ORGAN_MODIFIER})+{_ORGAN_WORD}|{_ORGAN_WORD}{_
 # Publications named after their publisher: "SSTI Digest", "BNV Newsletter", "ISGAN Casebook on ...".
 _PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Casebook|Magazine|Handbook|Yearbook|Scoreboard|"
                           r"Toolkit|Toolbox|Factsheet|Policy Brief)\b")
-_BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS
+_BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS | {"Cabinet", "Legislature"}  # "the Dutch Cabinet", "the State Legislature"
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Prizes?|Competition|Contest|Forum|Days?|Week|Fair|Expo|Festival|"
                     r"Congress|Symposium|Hackathon|Workshop|Event|Challenge|"
@@ -226,6 +226,8 @@ def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
     lead = 0
     cut = text.find(" (")
     if cut > 0 and label != "DATE":  # "Chilean Solar Industry Chamber (CASOL": the acronym is found later
+        text = text[:cut]
+    elif cut > 0 and text.endswith(" (") and text.count("(") == 1:  # a date too: "Tuesday (" (April 4, 2023)
         text = text[:cut]
     m = _LEADING_THE.match(text)
     if m and label != "DATE" and len(text) > m.end():
@@ -405,6 +407,9 @@ def iso_date(text: str, published: str | None) -> str | None:
     t = re.sub(r"(?:'s|’s)$", "", text.strip().rstrip("."))
     if re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2,3}-\d{4}", t):  # "28-Oct-2019"
         t = t.replace("-", " ")
+    dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)", t)  # "14.12.2011"
+    if dotted and 1 <= int(dotted.group(1)) <= 31 and 1 <= int(dotted.group(2)) <= 12:
+        return f"{dotted.group(3)}-{int(dotted.group(2)):02d}-{int(dotted.group(1)):02d}"
     ref_year, ref_day = _reference(published)
     if t.lower() in _DAY_SHIFT:
         return _shifted("day", _DAY_SHIFT[t.lower()], ref_year, ref_day)
@@ -971,13 +976,14 @@ def bare_head(e, text, ctx):
             e.text in _BARE_HEADS or e.text.endswith("s") and e.text[:-1] in _BARE_HEADS
             or e.text.endswith("ies") and e.text[:-3] + "y" in _BARE_HEADS):
         return None
-    if e.label in ("GPE", "LOC") and _unnamed(e) and e.text in _PLACE_KINDS:
+    if e.label in ("GPE", "LOC") and _unnamed(e) and e.text in _PLACE_KINDS or _unnamed(e) and e.text in _COUNTRY_WRITTEN_OF:
         return None  # "the State and the Regions", "Member States": kinds of place, no place
     return e
 
 
 _PLACE_KINDS = frozenset({"Regions", "States", "Member States", "Provinces", "Counties", "Municipalities", "Cantons",
-                          "Länder", "Territories", "Districts", "Countries", "Nations", "Kingdom"})  # "the Kingdom"
+                          "Länder", "Territories", "Districts", "Countries", "Nations"})
+_COUNTRY_WRITTEN_OF = frozenset({"Kingdom"})  # "the Kingdom" (Saudi Arabia, in its reports): no name
 
 
 @acts_on("ORG")
@@ -1309,6 +1315,7 @@ _JOB_TITLE_NAME = re.compile(rf"(?:[A-Z][a-z]+\s+){{1,2}}"
 # "Japanese Nidec", "Italo-American Datalogic", "U.S. Intel": a nationality (or a country's code) before a name.
 _NATIONALITY = rf"(?:(?:[A-Z][a-z]+o-)?{alternation(NATIONALITIES)}|U\.S\.|UK)"
 _NATIONALITY_LEAD = re.compile(rf"{_NATIONALITY}\s+(?=[A-Z])")
+_NAME_GOES_ON = re.compile(r"[ \t]+(?:of|for|on|in)[ \t]+(?:the[ \t]+)?[A-Z]")
 _NATIONALITY_WORD = re.compile(_NATIONALITY)
 _WORD_BEFORE = re.compile(r"(\S+)\s+$")
 
@@ -1328,6 +1335,10 @@ def nationality_before_name(e, text, ctx):
     m = _NATIONALITY_LEAD.match(e.text) if e.label in ("ORG", "PERSON") and _unnamed(e) else None
     if m:
         rest = e.text[m.end():]
+        if rest in _BARE_HEADS and rest not in PUBLIC_BODY_NAMES and not _NAME_GOES_ON.match(text, e.end):
+            # "the Dutch Cabinet": a nationality and a head noun name no body ("Scottish Parliament" does, and so
+            # does "Danish Agency" + "for Science", which the span repair carries on)
+            return None
         if (len(rest) >= 3 and " " not in rest and not rest.isupper() and not _FIRM_WORDS.search(rest)
                 and rest not in PUBLIC_BODY_NAMES and rest.lower() not in ctx.lower_words and not is_place(rest)):
             return Entity(rest, "ORG", e.start + m.end(), e.end, e.norm, e.iso)
@@ -1584,13 +1595,15 @@ def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:
     """People's organisations, whatever the model called them: what a person is "of", unless a known place
     ("Iztok Seljak of the industrial group Hidria"; also a name the model missed there, "Jan Desmaretz of
     PwC"), the name after a person's role in a list of attendees or after their role "of" ("Joseba
-    Jauregizar, Manager of Tecnalia"), and a "person" one works at."""
+    Jauregizar, Manager of Tecnalia") or in brackets after their name, and a "person" one works at."""
     ents = _people_of_bodies(text, ents)
     out = list(ents)
     for i in range(1, len(ents)):  # "Iztok Seljak of the industrial group Hidria", "..., Executive Director, Ruta N"
         prev, e = ents[i - 1], ents[i]
         if (prev.label == "PERSON" and e.label in ("PERSON", "GPE", "LOC") and _unnamed(e) and not is_place(e.text)
-                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start))):
+                and (_OF_GAP.fullmatch(text, prev.end, e.start) or _ROLE_GAP.fullmatch(text, prev.end, e.start)
+                     # "Karen Devereux (Bord Bia)": the body in brackets after a person's name
+                     or text[prev.end:e.start] == " (" and text[e.end:e.end + 1] in (")", ","))):
             out[i] = replace(e, label="ORG")
     # "Jan Desmaretz of PwC", "George Varma of Pinsent Masons": a name the model missed after a person's "of".
     added, taken = [], SpanIndex(ents)
@@ -1745,7 +1758,7 @@ def _lists_agree(text: str, ents: list[Entity], lower_words: frozenset[str] = fr
             # Nupia, Lisbeth Fog, Rafael Vesga and Monica Salazar").
             firms = [e for e in run if e.label in ("ORG", "GPE", "LOC")]
             if sum(e.label == "PERSON" for e in run) >= 2 and firms and all(
-                    _unnamed(e) and PERSON_SHAPE.fullmatch(e.text) and not _ORG_WORDS.search(e.text)
+                    _unnamed(e) and _LISTED_PERSON.fullmatch(e.text) and not _ORG_WORDS.search(e.text)
                     and not is_place(e.text) for e in firms):
                 for e in firms:
                     changed[id(e)] = replace(e, label="PERSON")
@@ -1753,6 +1766,9 @@ def _lists_agree(text: str, ents: list[Entity], lower_words: frozenset[str] = fr
     return sorted(out + missed, key=lambda e: e.start) if missed else out
 
 
+# Named like a person in a list of people: also with an initial ("G. Alexakis") or an Irish or Scottish surname
+# ("Cathal O’Donoghue", "Ewan McGregor").
+_LISTED_PERSON = re.compile(r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+|[A-Z]\.)(?:[- ](?:O['’]|Mc|Mac)?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+){1,2}")
 _MISSED_ITEM = re.compile(rf",\s*({_UNTAGGED_ITEM})(?=\s*(?:,|\(|and\s|&\s))")
 _ITEM_BEFORE = re.compile(rf"({_UNTAGGED_ITEM}),[ \t]*$")
 _SENTENCE_END_BEFORE = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")

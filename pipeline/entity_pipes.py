@@ -27,7 +27,7 @@ from spacy.util import filter_spans
 
 from .annotate import KEPT_LABELS
 from .entities import clean_passage, document_context, harmonise, link_acronyms, programme
-from .entity_spans import date_spans, missed_places, repair_spans
+from .entity_spans import date_spans, merge_places, missed_places, repair_spans
 from .records import Entity
 
 PASSAGES = "passages"
@@ -432,7 +432,9 @@ class AddPlaces:
         by_start = {a: found for (a, _), found in zip(parts, matched)}
 
         def add(text, ents, ctx, base):
-            return ents + missed_places(text, ents, by_start[base])
+            added = missed_places(text, ents, by_start[base])
+            # "Castilla" (the model's) y "León" (the ruler's): one known place
+            return merge_places(text, ents + added) if added else ents
 
         return PassageStage(add, with_offset=True)(doc)
 

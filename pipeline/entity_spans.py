@@ -52,10 +52,15 @@ _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
 _AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
 # Universities and institutes named in Spanish, Portuguese, French, Italian or German.
+# A ministry's fields may be listed with commas before the last "y"/"e"/"et": "Ministerio de Economía, Fomento y Turismo".
+_FOREIGN_FIELDS_COMMA = rf"(?:,(?=\s+{_CAP_WORD}(?:\s+{_CAP_WORD})*\s+(?:y|e|et)\s+{_CAP_WORD}))?"
 _FOREIGN_INSTITUTION = re.compile(
     rf"(?<![\w-])(?:Universidad|Universidade|Université|Universität|Università|Universitat|Universiti|Instituto|Institut|"
     rf"Tecnológico|Politecnico|Politécnico|Escuela|Escola|École|Hochschule|Fundación|Fundação|Fondazione|"
-    rf"Centro)(?:\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et|à|en)\s+)?(?![\w-]*['’]s\b){_CAP_WORD})+")
+    rf"Centro|Consejo|Conselho|Conseil|Ministerio|Ministério|Ministère|Secretaría|Agencia|Agência|Corporación|"
+    rf"Comisión|Cámara|Câmara|Asociación|Associação|Federación)"
+    rf"(?:{_FOREIGN_FIELDS_COMMA}\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et|à|en|para|para la|"
+    rf"para el|pour|pour la|pour le)\s+)?(?![\w-]*['’]s\b){_CAP_WORD})+")
 # A run of capitalised words ending in a noun only organisations end in: "Croatian Maritime Cluster".
 _NAMED_BY_HEAD = re.compile(
     rf"(?<![\w’'-])(?:{_CAP_WORD}[ \t]+(?:(?:and|&)[ \t]+)?){{1,5}}{alternation(NAME_ENDINGS)}(?![\w-])")
@@ -111,6 +116,8 @@ _DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?(?:{_DAYS}(?:\s+of)?\s+{_
 # Bank's project reports write them.
 _DASHED_DATE = re.compile(r"(?<![\w-])(?:[12]\d|3[01]|0?[1-9])-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)-"
                           r"(?:19|20)\d\d(?![\w-])")
+# "14.12.2011": day, month and year with full stops, as EU and continental documents date things.
+_DOTTED_DATE = re.compile(r"(?<![\w.])(?:[12]\d|3[01]|0?[1-9])\.(?:1[0-2]|0?[1-9])\.(?:19|20)\d\d(?![\w]|\.\d)")
 _MONTH_FIRST = re.compile(rf"(?<![\w-])(?:{_WEEKDAY})?{_MONTH}\s+{_DAYS}(?P<year>{_YEAR_AFTER})?(?![\w%-]|[.,]\d)")
 _SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
@@ -179,12 +186,19 @@ class SpanIndex:
 
 
 _PARTICLES = r"(?:van|von|der|den|de|la|le|da|di|du|del|dos|das|ter|ten|bin|ibn|al|el)"
+_PATRONYMIC_BEFORE = re.compile(r"(?<![\w-])([A-Z][a-z]+[ \t]+(?:bint|bin|ibn)[ \t]+)$")
 
 
 def _with_particles(text: str, ent: Entity) -> Entity:
     """"Maria van" + "den Berg": a person's name runs on over lower-case particles to the surname; so does a
     town's over the particles that name its river or its parts ("Alphen" + "aan den Rijn", "Bergen op Zoom",
     "Frankfurt am Main", "Kingston upon Hull")."""
+    if ent.label in NAME_LABELS and ent.norm is None and " " not in ent.text:
+        # "Sheikha Moza bint" + "Nasser": one word after an Arabic patronymic ends a person's name, whatever the
+        # model called it.
+        b = _PATRONYMIC_BEFORE.search(text, max(0, ent.start - 40), ent.start)
+        if b:
+            return Entity(text[b.start(1):ent.end], "PERSON", b.start(1), ent.end)
     if ent.label == "GPE":
         m = _PLACE_PARTICLE_AFTER.match(text, ent.end)
         return replace(ent, text=text[ent.start:m.end()], end=m.end()) if m else ent
@@ -458,15 +472,17 @@ def _place_then_body(a: str, b: str) -> bool:
 _PORTFOLIO_OPENING = re.compile(rf"(?:[A-Z][\w'’-]*\s+){{0,2}}{alternation(PUBLIC_BODY_HEADS)}\s+(?:of|for)\s")
 
 
-def _merge_places(text: str, ents: list[Entity]) -> list[Entity]:
-    """"Bosnia and" + "Herzegovina" → one place when the whole is a known place."""
+def merge_places(text: str, ents: list[Entity]) -> list[Entity]:
+    """"Bosnia and" + "Herzegovina", "Castilla y" + "León", "Redcar &" + "Cleveland" → one place when the whole is a
+    known place."""
     out: list[Entity] = []
     for e in sorted(ents, key=lambda e: e.start):
         if out and e.label in NAME_LABELS and out[-1].label in NAME_LABELS and e.norm is None and out[-1].norm is None:
             prev = out[-1]
             gap = text[prev.end:e.start]
             whole = text[prev.start:e.end]
-            if re.fullmatch(r"\s*(?:and\s+)?", gap) and is_place(whole):
+            if re.fullmatch(r"\s*(?:(?:and|&|y)\s+)?", gap) and (is_place(whole) or "&" in gap
+                                                                and is_place(whole.replace(" & ", " and "))):
                 out[-1] = Entity(whole, "GPE", prev.start, e.end)
                 continue
         out.append(e)
@@ -552,7 +568,8 @@ _NEEDS = {
     _DG: ("DG",),
     _AUTHORITY: ("Port", "City", "Municipality"),
     _FOREIGN_INSTITUTION: ("Univers", "Institut", "Tecnol", "Polit", "Escuela", "Escola", "École", "Hochschule",
-                           "Funda", "Fondazione", "Centro"),
+                           "Funda", "Fondazione", "Centro", "Cons", "Minist", "Secretar", "Ag", "Corpora", "Comisi",
+                           "mara", "Associa", "Asocia", "Federa"),
     _ADMIN_AREA: ("Region", "Voivodeship", "Province", "County", "Oblast", "Prefecture", "Governorate", "Canton",
                   "Department"),
     _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt"),
@@ -648,7 +665,7 @@ def repair_spans(text: str, ents: list[Entity]) -> list[Entity]:
         e = _continued(text, _joined(text, _with_particles(text, _after_possessive_name(text, e))), named)
         e = _legal_form(text, _list_continued(text, _acronym_continued(text, e, named)))
         fixed.extend(d for part in _split_possessive(e) for piece in _split_list(part, text) for d in _split_title(piece))
-    fixed = _merge_places(text, fixed)
+    fixed = merge_places(text, fixed)
     patterns = SpanIndex(_pattern_entities(text))
     out = [e for e in fixed if e.norm is not None or all(_holds(e, p) for p in patterns.overlapping(e.start, e.end))]
     kept = SpanIndex(out)
@@ -719,6 +736,9 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
     shapes = [(m, None) for m in _DAY_FIRST.finditer(text)] if month else []
     if month and "-" in text:
         shapes += [(m, None) for m in _DASHED_DATE.finditer(text)]
+    if "." in text:  # not a version's number ("version 2.1.2020")
+        shapes += [(m, None) for m in _DOTTED_DATE.finditer(text)
+                   if not re.search(r"(?:[Vv]ersion|[Rr]elease|\bv)\.?\s*$", text[max(0, m.start() - 9):m.start()])]
     shapes += [(m, None) for m in _YEAR_RANGE.finditer(text)]
     if any(w in lower for w in ("this", "last", "next")):
         shapes += [(m, None) for m in _RELATIVE.finditer(text)]

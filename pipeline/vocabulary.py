@@ -52,7 +52,7 @@ ORG_MARKERS = frozenset({"AG", "GmbH", "Inc", "Initiative", "Institut", "Lab", "
 # beyond the body heads and organisation markers, which the rules add to them.
 FIRM_WORDS = frozenset("""Airport Airports Airline Airlines Seaport Seaports Energy Energi Energia Energie Power Wind Solar
 Hydrogen Renewables
-Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holding Holdings Labs Motors Foods Pharma
+Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holding Holdings Labs Express Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
 Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation
 Aerospace Automotive Electronics Semiconductors Biotech Analytics Technopole Technopark Technopolis Oil Gas Petroleum
