@@ -225,9 +225,9 @@ def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
     """(characters cut at the front, the name that remains) for ``trim``; cached, as names recur."""
     lead = 0
     cut = text.find(" (")
-    if cut > 0 and label != "DATE":  # "Chilean Solar Industry Chamber (CASOL": the acronym is found later
-        text = text[:cut]
-    elif cut > 0 and text.endswith(" (") and text.count("(") == 1:  # a date too: "Tuesday (" (April 4, 2023)
+    # "Chilean Solar Industry Chamber (CASOL": the acronym is found later; a date loses only a bracket it ends
+    # on ("Tuesday (" April 4, 2023).
+    if cut > 0 and (label != "DATE" or cut == len(text) - 2):
         text = text[:cut]
     m = _LEADING_THE.match(text)
     if m and label != "DATE" and len(text) > m.end():
@@ -976,14 +976,13 @@ def bare_head(e, text, ctx):
             e.text in _BARE_HEADS or e.text.endswith("s") and e.text[:-1] in _BARE_HEADS
             or e.text.endswith("ies") and e.text[:-3] + "y" in _BARE_HEADS):
         return None
-    if e.label in ("GPE", "LOC") and _unnamed(e) and e.text in _PLACE_KINDS or _unnamed(e) and e.text in _COUNTRY_WRITTEN_OF:
-        return None  # "the State and the Regions", "Member States": kinds of place, no place
+    if _unnamed(e) and (e.label in ("GPE", "LOC") and e.text in _PLACE_KINDS or e.text == "Kingdom"):
+        return None  # "the State and the Regions", "Member States": kinds of place; "the Kingdom" (Saudi Arabia's reports)
     return e
 
 
 _PLACE_KINDS = frozenset({"Regions", "States", "Member States", "Provinces", "Counties", "Municipalities", "Cantons",
                           "Länder", "Territories", "Districts", "Countries", "Nations"})
-_COUNTRY_WRITTEN_OF = frozenset({"Kingdom"})  # "the Kingdom" (Saudi Arabia, in its reports): no name
 
 
 @acts_on("ORG")
@@ -1103,7 +1102,7 @@ def lower_case_word(e, text, ctx):
 def programme(e, text, ctx):
     """Funds, programmes and laws, and programmes' acronyms, are topics, not names."""
     if (e.label in NAME_LABELS and _unnamed(e)
-            and (_PROGRAMME.search(_PHASE.sub("", e.text)) and not (_BODY_FOR.match(e.text) and not _PROGRAMME_END.search(e.text))
+            and (_PROGRAMME.search(_PHASE.sub("", e.text)) and (not _BODY_FOR.match(e.text) or _PROGRAMME_END.search(e.text))
                  or e.text in ctx.programmes
                  or e.text in ctx.kinds
                  or _PROGRAMME_WORD_AFTER.match(text, e.end) or VERSION_AFTER.match(text, e.end)

@@ -51,14 +51,18 @@ _ADJECTIVE = re.compile(r"[a-z](?:al|ic|ical|ive|ous|ary)$")
 _INTERNAL_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
 _DG = re.compile(r"(?<![\w-])DG\s+[A-Z]{3,8}(?![\w-])")
 _AUTHORITY = re.compile(rf"(?<![\w-])(?:Port|City|Municipality)\s+of\s+{_CAP_WORD}(?:[ -]{_CAP_WORD}){{0,2}}")
-# Universities and institutes named in Spanish, Portuguese, French, Italian or German.
-# A ministry's fields may be listed with commas before the last "y"/"e"/"et": "Ministerio de Economía, Fomento y Turismo".
+# Universities, institutes, councils and ministries named in Spanish, Portuguese, French, Italian or German, by
+# their heads (which the pattern needs written in full, see _NEEDS).
+_FOREIGN_HEADS = ("Universidad", "Universidade", "Université", "Universität", "Università", "Universitat",
+                  "Universiti", "Instituto", "Institut", "Tecnológico", "Politecnico", "Politécnico", "Escuela",
+                  "Escola", "École", "Hochschule", "Fundación", "Fundação", "Fondazione", "Centro", "Consejo",
+                  "Conselho", "Conseil", "Ministerio", "Ministério", "Ministère", "Secretaría", "Agencia", "Agência",
+                  "Corporación", "Comisión", "Cámara", "Câmara", "Asociación", "Associação", "Federación")
+# A ministry's fields may be listed with commas before the last "y"/"e"/"et" ("Ministerio de Economía, Fomento y
+# Turismo").
 _FOREIGN_FIELDS_COMMA = rf"(?:,(?=\s+{_CAP_WORD}(?:\s+{_CAP_WORD})*\s+(?:y|e|et)\s+{_CAP_WORD}))?"
 _FOREIGN_INSTITUTION = re.compile(
-    rf"(?<![\w-])(?:Universidad|Universidade|Université|Universität|Università|Universitat|Universiti|Instituto|Institut|"
-    rf"Tecnológico|Politecnico|Politécnico|Escuela|Escola|École|Hochschule|Fundación|Fundação|Fondazione|"
-    rf"Centro|Consejo|Conselho|Conseil|Ministerio|Ministério|Ministère|Secretaría|Agencia|Agência|Corporación|"
-    rf"Comisión|Cámara|Câmara|Asociación|Associação|Federación)"
+    rf"(?<![\w-])(?:{'|'.join(_FOREIGN_HEADS)})"
     rf"(?:{_FOREIGN_FIELDS_COMMA}\s+(?:(?:de|del|da|do|dos|das|des|di|du|de la|für|der|per|e|y|et|à|en|para|para la|"
     rf"para el|pour|pour la|pour le)\s+)?(?![\w-]*['’]s\b){_CAP_WORD})+")
 # A run of capitalised words ending in a noun only organisations end in: "Croatian Maritime Cluster".
@@ -192,10 +196,9 @@ _PATRONYMIC_BEFORE = re.compile(r"(?<![\w-])([A-Z][a-z]+[ \t]+(?:bint|bin|ibn)[ 
 def _with_particles(text: str, ent: Entity) -> Entity:
     """"Maria van" + "den Berg": a person's name runs on over lower-case particles to the surname; so does a
     town's over the particles that name its river or its parts ("Alphen" + "aan den Rijn", "Bergen op Zoom",
-    "Frankfurt am Main", "Kingston upon Hull")."""
+    "Frankfurt am Main", "Kingston upon Hull"); and one word after an Arabic patronymic ends a person's name,
+    whatever the model called it ("Sheikha Moza bint" + "Nasser")."""
     if ent.label in NAME_LABELS and ent.norm is None and " " not in ent.text:
-        # "Sheikha Moza bint" + "Nasser": one word after an Arabic patronymic ends a person's name, whatever the
-        # model called it.
         b = _PATRONYMIC_BEFORE.search(text, max(0, ent.start - 40), ent.start)
         if b:
             return Entity(text[b.start(1):ent.end], "PERSON", b.start(1), ent.end)
@@ -455,7 +458,8 @@ def _split_list(ent: Entity, text: str) -> list[Entity]:
                 return [Entity(a, "ORG", ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
             # "..., Nigeria and Technology & Business Hubs Network": after a comma, the place ends the list's last item
             if text[max(0, ent.start - 2):ent.start] == ", " and _place_then_body(a, b):
-                return [Entity(a, place_label(a), ent.start, ent.start + len(a)), Entity(b, "ORG", ent.start + m.end(), ent.end)]
+                return [Entity(a, place_label(a), ent.start, ent.start + len(a)),
+                        Entity(b, "ORG", ent.start + m.end(), ent.end)]
     return [ent]
 
 
@@ -567,10 +571,7 @@ def _named_organisations(text: str) -> list[Entity]:
 _NEEDS = {
     _DG: ("DG",),
     _AUTHORITY: ("Port", "City", "Municipality"),
-    _FOREIGN_INSTITUTION: ("Univers", "Institut", "Tecnol", "Polit", "Escuela", "Escola", "École", "Hochschule",
-                           "Funda", "Fondazione", "Centro", "Consejo", "Conselho", "Conseil", "Ministerio", "Ministério",
-                           "Ministère", "Secretaría", "Agencia", "Agência", "Corporación", "Comisión", "Cámara", "Câmara",
-                           "Asociación", "Associação", "Federación"),
+    _FOREIGN_INSTITUTION: _FOREIGN_HEADS,
     _ADMIN_AREA: ("Region", "Voivodeship", "Province", "County", "Oblast", "Prefecture", "Governorate", "Canton",
                   "Department"),
     _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt"),
