@@ -25,14 +25,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import (MEMBER_FOR_BEFORE, NAME_LABELS, PERSON_OF_BODY, PERSON_SHAPE, POSSESSIVE_END, SENTENCE_LEAD,
-                           SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
+from .entity_spans import (IN_PORTFOLIO, MEMBER_FOR_BEFORE, NAME_LABELS, ORGAN, ORGAN_OF, PERSON_OF_BODY, PERSON_SHAPE,
+                           POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, COUNTRY_CODES, DOCUMENT_PARTS, FIRM_NOUNS, FIRM_PLURALS,
-                         FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, NATIONALITIES, NUMBER_WORDS, OFFICES, OFFICIAL_HEADS,
-                         NAME_ENDINGS, ORG_MARKERS, ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES,
+                         FIRM_WORDS, FOUNDING_VERBS, HONORIFICS, LOWER_CASE_OFFICES, NATIONALITIES, NUMBER_WORDS, OFFICES,
+                         OFFICIAL_HEADS, NAME_ENDINGS, ORG_MARKERS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES,
                          PUBLIC_BODY_HEADS, PUBLIC_BODY_NAMES, REGION_CODES, ROLES, SITE_ENDINGS, TITLE_FIRST_WORDS,
                          TITLE_MODIFIERS, TITLE_SECOND_WORDS, UNITS, alternation)
 
@@ -63,6 +63,7 @@ _PROGRAMME = re.compile(
     r"^(?:Horizon(?: Europe| 2020)?|Interreg(?:\s.*)?|COSME|Erasmus\+?|LIFE|Digital Europe|NextGenerationEU|"
     r"ERDF|ESF\+?|EAFRD|EMFF|EMFAF|ESIF|JTF|RRF|CEF|EFSI|"  # the EU's funds by their acronyms
     r"Single Market Programme|Creative Europe)$|\b(?:Funds?|Programmes?|Program|Project|Act|Plan|Strategy|Facility|Deal|"
+    r"Strategies|Grant Opportunity|"
     r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
     r"Memorandum of Understanding|Letter of Intent|Platform)$"
     r"|\b(?:Vision|Agenda)\s+20\d\d$"  # "Qatar National Vision 2030", "Agenda 2063": a country's plan
@@ -71,16 +72,9 @@ _PROGRAMME = re.compile(
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
-_ORGAN_MODIFIER = rf"{alternation(ORGAN_MODIFIERS)}\s+(?:and\s+)?"  # "Technical and Scientific Committee"
-_ORGAN_WORD = alternation(ORGANS)
-_OF_MEMBERS = r"\s+of\s+(?:Directors|Trustees|Governors)"
-_ORGAN = re.compile(rf"(?:{_ORGAN_MODIFIER})*{_ORGAN_WORD}(?:{_OF_MEMBERS})?")
-# "the Board of Directors of Greentown Labs": the organ's owner is the organisation.
-# Not "Committee of the Regions": without a modifier, "Committee of ..." is the body's own name.
-_ORGAN_OF = re.compile(rf"(?:(?:{_ORGAN_MODIFIER})+{_ORGAN_WORD}|{_ORGAN_WORD}{_OF_MEMBERS})\s+of\s+(?:the\s+)?(?=[A-Z])")
 # Publications named after their publisher: "SSTI Digest", "BNV Newsletter", "ISGAN Casebook on ...".
 _PUBLICATION = re.compile(r"\s+(?:Digest|Newsletter|Newsletters|Bulletin|Casebook|Magazine|Handbook|Yearbook|Scoreboard|"
-                          r"Toolkit|Toolbox|Factsheet|Policy Brief)\b")
+                          r"Toolkit|Toolbox|Factsheet|Policy Brief|Assessment)\b")
 _BARE_HEADS = BODY_HEADS | OFFICIAL_HEADS | {"Cabinet", "Legislature"}  # "the Dutch Cabinet", "the State Legislature"
 _SITE = re.compile(rf"\b{alternation(SITE_ENDINGS)}$")
 _EVENT = re.compile(r"\b(?:Conference|Summit|Awards?|Prizes?|Competition|Contest|Forum|Days?|Week|Fair|Expo|Festival|"
@@ -97,7 +91,8 @@ _DATE_LEAD = re.compile(r"^(?:(?:no\s+(?:earlier|later)\s+than|not\s+(?:before|a
 _DATE_PAIR = re.compile(r"^(.+?)\s+(?:and|to|until|till)\s+(.+)$", re.I)
 # "in Rubavu": not "to", which as often leads to a body ("sent to Siemens").
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|near|across|around|outside|throughout)\s+)$")
-_TITLE_BEFORE = re.compile(rf"\b{alternation(HONORIFICS | OFFICES)}\.?\s+$")
+# Offices are also written in lower case before a name ("by minister Brouns", "vice-chancellor Olive Mugenda").
+_TITLE_BEFORE = re.compile(rf"\b(?:{alternation(HONORIFICS | OFFICES)}\.?|{alternation(LOWER_CASE_OFFICES)})\s+$")
 _SPEECH_AFTER = re.compile(r"^(?:\s+(?:and|&)\s+[A-Z]\w+)?(?:\s*\(\d{4}\))?\s+(?:said|says|told|argued|argues|noted|"
                            r"notes|added|adds|explained|explains|recalled|recalls|wrote|writes|believes|thinks|"
                            r"found|finds|concluded|concludes|et al)\b")
@@ -140,7 +135,9 @@ _NAME_WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-Z]\.(?:\s?[A-Z]\.)*)"  # a w
 _TITLE_LEAD = re.compile(rf"(?:(?:{alternation(HONORIFICS | OFFICES | OTHER_TITLES)}|{_RULER_BEFORE_PATRONYMIC})\.?\s+)+"
                          rf"(?={_NAME_WORD}(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le|bin|bint|ibn|al|el)\s+)*"
                          rf"{_NAME_WORD}){{0,4}}$)")  # "Alderman John de Jonge", "Dato’ Wira Ku Abd Rahman Ku Ismail"
-_OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)+)\s+of\s+(?:the\s+)?([A-Z][\w.'’ -]*)")
+# (Small words of other languages may stand inside the firm's name: "Kompetensspridning i Umeå AB of Sweden".)
+_OF_PLACE = re.compile(r"([A-Z][\w&'’.-]*(?:\s+(?:(?:i|de|del|da|di|du|des|la|von|van|der|für|och|og|und|y|et)\s+)?"
+                       r"[A-Z][\w&'’.-]*)+)\s+of\s+(?:the\s+)?([A-Z][\w.'’ -]*)")
 # Heads that take "of <place>" into a name ("Bank of Canada", "Port of Antwerp", "Republic of Korea").
 _NAMING_HEADS = (BODY_HEADS | OFFICIAL_HEADS | PLACE_HEADS | {"Club", "Consulate", "Embassy", "General", "Chapter"}) - {
     "Group", "Company", "Corporation"}
@@ -274,10 +271,15 @@ def _date_pieces(ent: Entity) -> list[Entity]:
     return out
 
 
+_CLOCK_TIME_AFTER = re.compile(r"(?<=\d)(?:\s*[-–—|,]\s*|\s+)(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|[AP]M|hrs?))?"
+                               r"(?:\s*\(?(?:GMT|UTC|CET|CEST|EST|EDT|PST|PDT|BST|IST|JST|KST)\)?)?$")
+
+
 def _date_tail_trimmed(ent: Entity) -> Entity:
     """Drop words after the date: "8 April 2025, days" → "8 April 2025", "2022–2023 season" → "2022–2023",
     "November after seven years" → "November"."""
-    text = re.sub(r",\s*[^,]*$", lambda m: "" if not _DATE_ANCHOR.search(m.group(0)) else m.group(0), ent.text)
+    text = _CLOCK_TIME_AFTER.sub("", ent.text)  # a byline's "Aug. 25, 2021 - 16:33": the time is no part of the date
+    text = re.sub(r",\s*[^,]*$", lambda m: "" if not _DATE_ANCHOR.search(m.group(0)) else m.group(0), text)
     text = re.sub(r"\s+(?:after|for|over|within)\s+(.+)$", lambda m: "" if _NOT_A_DATE.match(m.group(1)) else m.group(0),
                   text)
     words = text.split(" ")
@@ -323,6 +325,8 @@ def is_calendar_date(text: str) -> bool:
     time only as centuries or with "ago" ("the 21st century", "30 years ago").
     """
     t = text.strip()
+    if _DIGIT_THEN_CAPITAL.search(t):  # "Nr. 10V-83": a contract's or a model's code
+        return False
     if _NUMBERS_ONLY.fullmatch(t):  # "3010 business meetings", "P.O. Box 101764, 44017 Dortmund": no year
         numbers = re.findall(r"\d+", t)
         if any(len(n) >= 4 for n in numbers) and not any(len(n) == 4 and 1000 <= int(n) < 2200 for n in numbers):
@@ -333,6 +337,7 @@ def is_calendar_date(text: str) -> bool:
 
 
 _NUMBERS_ONLY = re.compile(r"\d[\d\s,./-]*")
+_DIGIT_THEN_CAPITAL = re.compile(r"\d[A-Z]")
 _PREFIX = re.compile(r"^(?:the\s+)?(?:(?:very\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:first|second|third|fourth|last)\s+"
                      r"(?:half|quarter)\s+of\s+|early\s+|earlier\s+|mid-?\s*|late\s+|later\s+|(?:the\s+)?year\s+)", re.I)
 _QUARTER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4,
@@ -840,7 +845,9 @@ def document_context(doc_text: str) -> DocumentContext:
     # "Steering Committee (SC)", "Regional Development Agencies (RDA)": an organ's acronym, or a kind of
     # body's, names no organisation either.
     programmes |= frozenset(acr for acr, long_form in acronyms.items()
-                            if _ORGAN.fullmatch(long_form) or _KIND_OF_BODY.fullmatch(long_form))
+                            if ORGAN.fullmatch(long_form) or _KIND_OF_BODY.fullmatch(long_form)
+                            # "Strategic Investment Assessment (SIA)": a report's
+                            or any(m.end() == len(long_form) for m in _PUBLICATION.finditer(long_form)))
     kinds = frozenset(m.group(1) for m in _KIND_DEFINED.finditer(doc_text)) if "(" in doc_text else frozenset()
     programmes |= frozenset(acr for acr, long_form in acronyms.items() if long_form in kinds)
     if "(" in doc_text:
@@ -991,9 +998,9 @@ def organ(e, text, ctx):
     Directors of Greentown Labs" names Greentown Labs."""
     if e.label != "ORG" or not _unnamed(e):
         return e
-    if _ORGAN.fullmatch(e.text):
+    if ORGAN.fullmatch(e.text):
         return None
-    m = _ORGAN_OF.match(e.text)
+    m = ORGAN_OF.match(e.text)
     return replace(e, text=e.text[m.end():], start=e.start + m.end()) if m else e
 
 
@@ -1294,7 +1301,8 @@ def job_title(e, text, ctx):
     model took for a name names no one and no body."""
     if e.label in ("PERSON", "ORG") and _unnamed(e) and (_JOB_TITLE_NAME.fullmatch(e.text)
                                                            or e.label == "ORG" and (e.text in _TITLES_ALONE
-                                                                                    or _PORTFOLIO_TITLE.match(e.text))):
+                                                                                    or _PORTFOLIO_TITLE.match(e.text)
+                                                                                    or IN_PORTFOLIO.search(text, max(0, e.start - 100), e.start))):
         return None
     return e
 
@@ -1450,7 +1458,12 @@ _DATELINE_AFTER = re.compile(r"\s*(?::|[–—]|-\s|\(|,\s*(?:[A-Z]|\d))")  # no
 _TOWN_AFTER = re.compile(r"[ \t]+(?:city|town|village|municipality|township)\b(?![-’'])")
 _NATIONALITY_END = re.compile(r"(?:ian|ean|ese|ish)$")
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
-_AREA_SHAPE = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Metropolitan|Metro|Capital)\s+(?:Area|Region)$")
+# "Seoul Metropolitan Area"; Nigeria's "Alimosho Local Government Area" is a district with its own council.
+_AREA_SHAPE = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:(?:Metropolitan|Metro|Capital)\s+(?:Area|Region)|"
+                         r"Local\s+Government\s+Area)$"
+                         # Spanish and Portuguese administrative units: "Región Metropolitana", "Provincia de Buenos Aires"
+                         r"|^(?:Región|Provincia|Departamento|Municipio|Comuna|Região|Província|Município)\s+"
+                         r"(?:(?:de|del|de la|do|da|dos|das)\s+)?[A-ZÁÉÍÓÚÑ][\w-]*(?:\s+[A-ZÁÉÍÓÚÑ][\w-]*)*$")
 
 
 @acts_on("ORG", "PERSON")
@@ -1743,7 +1756,7 @@ def _lists_agree(text: str, ents: list[Entity], lower_words: frozenset[str] = fr
                 if _unnamed(firm) and PERSON_SHAPE.fullmatch(firm.text) and not _ORG_WORDS.search(firm.text):
                     changed[id(firm)] = replace(firm, label="PERSON")
             continue
-        if sum(e.label == "ORG" for e in run) * 3 >= len(run) * 2:
+        if sum(e.label == "ORG" for e in run) * 2 > len(run):
             for e in run:
                 # Not a person a role follows: "Benoit Esmanne, Policy Officer, DG GROW, European Commission".
                 if _unnamed(e) and (e.label == "PERSON" and not _after_title(text, e)

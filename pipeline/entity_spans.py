@@ -31,7 +31,8 @@ from .ingest.metadata import MONTHS
 from .places import is_place, place_label
 from .records import Entity
 from .vocabulary import (BODY_HEADS, COMMON_ABBREVIATIONS, FIRM_WORDS, NAME_ENDINGS, OFFICES, OFFICIAL_HEADS,
-                         OTHER_TITLES, PLACE_HEADS, PUBLIC_BODY_HEADS, alternation)
+                         ORGAN_MODIFIERS, ORGANS, OTHER_TITLES, PLACE_HEADS, PORTFOLIO_OFFICES, PUBLIC_BODY_HEADS,
+                         alternation)
 
 NAME_LABELS = ("ORG", "GPE", "LOC", "PERSON")
 # Named like a person: two or three capitalised words of letters ("Toivo Annus", "Inmaculada Periañez-Forte").
@@ -314,8 +315,11 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
 
 # "Cummins, Inc.", "Constellation Energy Generation, LLC", "DT&C Co., Ltd.": a legal form after a comma.
 # Companies' legal forms, as written after their names ("Ltd", "GmbH", "A/S" ...).
-_LEGAL_FORMS = r"(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|S\.p\.A|SpA|N\.V|B\.V|Pty)"
-_LEGAL_FORM_AFTER = re.compile(rf",?[ \t]+(?:Co\.,[ \t]+)?{_LEGAL_FORMS}(?![\w/])\.?")
+_LEGAL_FORMS = (r"(?:Inc|INC|LLC|L\.L\.C|Ltd|LTD|Limited|LIMITED|Corp|CORP|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|"
+                r"S\.p\.A|SpA|N\.V|B\.V|Pty)")
+# ", Co., Ltd." after the name, or ".," + " LTD" after a name the model ended with "CO" ("Beijing Sinohy Energy CO., LTD").
+_LEGAL_FORM_AFTER = re.compile(rf"(?:,?[ \t]+(?:Co\.,[ \t]+|CO\.,[ \t]+)?|(?<=[ \t]Co)\.,?[ \t]+|(?<=[ \t]CO)\.,?[ \t]+)"
+                               rf"{_LEGAL_FORMS}(?![\w/])\.?")
 _LEGAL_FORM_END = re.compile(rf"\s{_LEGAL_FORMS}\.?$")
 
 
@@ -432,7 +436,7 @@ def _split_list(ent: Entity, text: str) -> list[Entity]:
         # "Foreign, Commonwealth & Development Office": one body's fields, the last joined by "&"
         fields = " " not in a and " & " in b and _HEADS.search(b)
         if (a[:1].isupper() and b[:1].isupper() and not fields
-                and not re.fullmatch(r"(?:Ltd|Inc|LLC|SA|AG|GmbH|plc|Co)\.?", b)):
+                and not _LEGAL_FORM_ONLY.fullmatch(b) and not re.fullmatch(r"(?:SA|Co)\.?", b)):
             return [Entity(a, "ORG", ent.start, ent.start + len(a)),  # "Twiga Foods, Safaricom"
                     Entity(b, "ORG", ent.end - len(b), ent.end)]
     if ent.label == "ORG":
@@ -540,6 +544,20 @@ _OF_PROGRAMME_AFTER = re.compile(r"[ \t]+(?:of|for)[ \t]+(?:[A-Z][\w-]*[ \t]+){1
                                  r"|[ \t]+\([A-Z][A-Za-z]{1,9}\)[ \t]+(?:programmes?|programs?|schemes?|funds?)\b")
 
 
+# An organisation's organ: "the Management Board", "Technical Secretariat", "Board of Directors" (no body of its own).
+_ORGAN_MODIFIER = rf"{alternation(ORGAN_MODIFIERS)}\s+(?:and\s+)?"  # "Technical and Scientific Committee"
+_ORGAN_WORD = alternation(ORGANS)
+_OF_MEMBERS = r"\s+of\s+(?:Directors|Trustees|Governors)"
+ORGAN = re.compile(rf"(?:{_ORGAN_MODIFIER})*{_ORGAN_WORD}(?:{_OF_MEMBERS})?")
+# "the Board of Directors of Greentown Labs": the organ's owner is the organisation.
+# Not "Committee of the Regions": without a modifier, "Committee of ..." is the body's own name.
+ORGAN_OF = re.compile(rf"(?:(?:{_ORGAN_MODIFIER})+{_ORGAN_WORD}|{_ORGAN_WORD}{_OF_MEMBERS})\s+of\s+(?:the\s+)?(?=[A-Z])")
+
+
+# "Minister for Business, Trade, " + "Tourism and Enterprise": the rest of an office's portfolio, no body.
+IN_PORTFOLIO = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:[A-Z][\w-]*,\s+)+(?:and\s+)?$")
+
+
 def _named_organisations(text: str) -> list[Entity]:
     """Organisations recognisable by their last word ("... Cluster") or as a region's agency ("Enterprise Estonia")."""
     found = [Entity(m.group(0), "ORG", m.start(), m.end()) for m in _AGENCY_OF_PLACE.finditer(text)
@@ -561,7 +579,8 @@ def _named_organisations(text: str) -> list[Entity]:
         poss = [p for p in _INTERNAL_POSSESSIVE.finditer(text, start, m.end()) if not _possessive_in_name(text, p.start())]
         if poss:
             start = poss[-1].end()
-        if len(text[start:m.end()].split()) >= 2:
+        if (len(text[start:m.end()].split()) >= 2 and not ORGAN.fullmatch(text, start, m.end())
+                and not IN_PORTFOLIO.search(text, max(0, start - 100), start)):
             found.append(Entity(text[start:m.end()], "ORG", start, m.end()))
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 

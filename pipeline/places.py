@@ -125,7 +125,7 @@ WORLD_REGIONS = UK_SUBREGIONS | frozenset({
     'Eastern Europe', 'Ganges', 'Great Lakes', 'Gulf of Mexico', 'Himalayas', 'Horn of Africa', 'Indian Ocean',
     'Latin America', 'Levant', 'Maghreb', 'Mediterranean', 'Mekong', 'Middle East', 'Nile', 'North Africa',
     'North America', 'North Sea', 'Northern Europe', 'Pacific', 'Patagonia', 'Persian Gulf', 'Pyrenees', 'Red Sea',
-    'Rhine', 'Sahara', 'Sahel', 'Scandinavia', 'Siberia', 'South America', 'South Asia', 'Southeast Asia',
+    'Nordics', 'Baltics', 'Rhine', 'Sahara', 'Sahel', 'Scandinavia', 'Siberia', 'South America', 'South Asia', 'Southeast Asia',
     'Southern Africa', 'Southern Europe', 'Sub-Saharan Africa', 'Volga', 'West Africa', 'Western Balkans',
     'Western Europe', 'Yangtze',
     # Islands and historic regions with no government of their own (an island's towns have one)

@@ -69,7 +69,7 @@ insurers retailers consultancies spin-offs spinoffs spin-outs spinouts""".split(
 # An organisation's own organs ("the Management Board", "the General Assembly") are parts of it, not
 # organisations: an organ word after nothing but generic modifiers. A named one ("Rwanda Development
 # Board") is a body.
-ORGANS = frozenset({"Board", "Assembly", "Committee"})
+ORGANS = frozenset({"Board", "Assembly", "Committee", "Secretariat"})
 ORGAN_MODIFIERS = frozenset("""Advisory Annual Audit Coordinating Coordination Editorial Evaluation Executive Extraordinary
 Founding General Governing Interim Management Monitoring Ordinary Organising Organizing Plenary Programme Project
 Scientific Selection Steering Supervisory Technical""".split())
@@ -79,7 +79,7 @@ SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "W
                           "Power Station", "Nuclear Power Plant", "Industrial Park", "Industrial Parks", "Industrial Estate",
                           "Industrial Zone", "Power Plant", "Assembly Plant", "Megasite", "Mega Site", "LNG Terminal",
                           "Energy Terminal", "Container Terminal", "Economic Zone", "Free Zone", "Free Trade Zone",
-                          "Export Processing Zone", "Economic Corridor", "Industrial Corridor"})
+                          "Export Processing Zone", "Economic Corridor", "Industrial Corridor", "Manufacturing Park"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
@@ -87,6 +87,10 @@ HONORIFICS = frozenset("Mr Mrs Ms Mx Dr Prof Professor Sir Dame Judge Father Sis
     # Malaysian honours, alone and in the pairs they are given in ("Dato’ Wira", "Tan Sri").
     "Datin", "Tun", "Tan Sri", "Puan Sri", "Datuk", "Datuk Wira", "Datuk Seri"} | {
     f"Dato{apostrophe}{second}" for apostrophe in "’'" for second in ("", " Wira", " Seri", " Sri")}
+# The offices that, written in lower case right before a capitalised word, still title a person ("by minister
+# Brouns"); not "head", "director" or "chair", which stand before bodies' names too ("chair Energy Cluster").
+LOWER_CASE_OFFICES = frozenset("minister governor mayor president senator chancellor chairman chairwoman "
+                               "commissioner".split())
 OFFICES = frozenset("""Minister Mayor President Commissioner Senator Governor Director Chair Chairman Chairwoman Chairperson CEO
 Secretary Head Marshal King Queen Chancellor""".split()) | {"Prime Minister"}
 # Further titles that stand before a name but are not left out of it elsewhere ("VP Šefčovič",
@@ -131,7 +135,7 @@ UG UK UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split())
 REGION_CODES = frozenset("""AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM
 NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AB BC MB NB NL NS NT NU ON PE QC SK YT""".split())
 # Capitalised abbreviations that are not organisations (compared in upper case).
-COMMON_ABBREVIATIONS = frozenset("""AI API CEO CTO CFO COO SME SMES MSME MSMES MSE MSES EPZ EPZS GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
+COMMON_ABBREVIATIONS = frozenset("""AI API NR CEO CTO CFO COO SME SMES MSME MSMES MSE MSES EPZ EPZS GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
 GWH MWH KWH IT PDF HQ NGO NGOS VAT ESG PV LNG LPG R&D RDI B2B B2C SDG SDGS FAQ URL GPS DNA COVID II III IV VI VII
 VIII IX XI XII OK TV PR HR UK US USA UAE Q1 Q2 Q3 Q4 AM PM CET GMT UTC NB PS CV ID ROI CAPEX OPEX S3 RIS3 TRLS
 FTE FTES HVAC LED GHG NOX ICU MBA MSC BSC ISO PRESS RELEASE NEWS UPDATE NOTE NOTES ANNEX TBC TBD ASAP FYI END CONTACT
