@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from .entity_spans import (IN_PORTFOLIO, MEMBER_FOR_BEFORE, NAME_LABELS, ORGAN, ORGAN_OF, PERSON_OF_BODY, PERSON_SHAPE,
-                           POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex)
+from .entity_spans import (MEMBER_FOR_BEFORE, NAME_LABELS, ORGAN, ORGAN_OF, PERSON_OF_BODY, PERSON_SHAPE,
+                           POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex,
+                           in_portfolio)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity
@@ -1302,7 +1303,7 @@ def job_title(e, text, ctx):
     if e.label in ("PERSON", "ORG") and _unnamed(e) and (_JOB_TITLE_NAME.fullmatch(e.text)
                                                            or e.label == "ORG" and (e.text in _TITLES_ALONE
                                                                                     or _PORTFOLIO_TITLE.match(e.text)
-                                                                                    or IN_PORTFOLIO.search(text, max(0, e.start - 100), e.start))):
+                                                                                    or in_portfolio(text, e.start))):
         return None
     return e
 

@@ -555,7 +555,13 @@ ORGAN_OF = re.compile(rf"(?:(?:{_ORGAN_MODIFIER})+{_ORGAN_WORD}|{_ORGAN_WORD}{_O
 
 
 # "Minister for Business, Trade, " + "Tourism and Enterprise": the rest of an office's portfolio, no body.
-IN_PORTFOLIO = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:[A-Z][\w-]*,\s+)+(?:and\s+)?$")
+_IN_PORTFOLIO = re.compile(rf"\b{alternation(PORTFOLIO_OFFICES)}\s+(?:of|for)\s+(?:[A-Z][\w-]*,\s+)+(?:and\s+)?$")
+
+
+def in_portfolio(text: str, start: int) -> bool:
+    """The name at ``start`` goes on an office's list of fields (tried only after a comma or "and")."""
+    return ((text.endswith(", ", 0, start) or text.endswith(" and ", 0, start))
+            and bool(_IN_PORTFOLIO.search(text, max(0, start - 100), start)))
 
 
 def _named_organisations(text: str) -> list[Entity]:
@@ -580,7 +586,7 @@ def _named_organisations(text: str) -> list[Entity]:
         if poss:
             start = poss[-1].end()
         if (len(text[start:m.end()].split()) >= 2 and not ORGAN.fullmatch(text, start, m.end())
-                and not IN_PORTFOLIO.search(text, max(0, start - 100), start)):
+                and not in_portfolio(text, start)):
             found.append(Entity(text[start:m.end()], "ORG", start, m.end()))
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 
