@@ -70,6 +70,7 @@ _PROGRAMME = re.compile(
     r"|\b(?:Vision|Agenda)\s+20\d\d$"  # "Qatar National Vision 2030", "Agenda 2063": a country's plan
     r"|^(?:Plan|Strategy|Programme|Program|Roadmap|Agenda|Act|Law)\s+(?:for|on|of)\s"  # "(Basic) Plan for ..."
     r"|^(?:Project|Operation)\s+[A-Z]")  # "Project Beethoven", "Operation Beethoven"
+_STUDY_OF = re.compile(r"(?:Evaluation|Review|Study|Survey|Assessment|Analysis|Mapping|Census)\s+of\s")
 _UN_BODY = re.compile(r"(?:United Nations|UN|World)\s")
 _PLACE_HEAD_START = re.compile(rf"{alternation(PLACE_HEADS)}\s+of\s")
 _ORG_WORDS = re.compile(rf"\b{alternation(BODY_HEADS | ORG_MARKERS | {'Port of'})}\b")
@@ -915,10 +916,14 @@ def frequency(e, text, ctx):
 @acts_on("ORG")
 def event(e, text, ctx):
     """Conferences, awards, prizes, competitions and fairs are events, not organisations."""
-    return None if e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) and not _UN_CONFERENCE.match(e.text) else e
+    return None if (e.label == "ORG" and _unnamed(e) and _EVENT.search(e.text) and not _UN_CONFERENCE.match(e.text)
+                    and not _STANDING_CONGRESS.fullmatch(e.text)) else e
 
 
 _UN_CONFERENCE = re.compile(r"(?:United Nations|UN)\s+Conference\s+on\s")  # UNCTAD is a body
+# Legislatures, parties and federations, not meetings: "passed by Congress", "National People's Congress",
+# "Trades Union Congress".
+_STANDING_CONGRESS = re.compile(r"Congress|.*\b(?:People['’]s|National|Union)\s+Congress")
 
 
 @acts_on("ORG")
@@ -940,9 +945,12 @@ def concept(e, text, ctx):
 
 @acts_on("ORG")
 def publication(e, text, ctx):
-    """"SSTI Digest": the publisher is the organisation; "Summer Newsletter" names none."""
+    """"SSTI Digest": the publisher is the organisation; "Summer Newsletter" names none, and nor does a study's
+    title ("Evaluation of Intervention with Clusters and Industries")."""
     if e.label != "ORG" or not _unnamed(e):
         return e
+    if _STUDY_OF.match(e.text):
+        return None
     m = _PUBLICATION.search(e.text)
     if not m:
         return e
@@ -978,9 +986,10 @@ def cited_author(e, text, ctx):
 @acts_on("ORG", "GPE", "LOC")
 def bare_head(e, text, ctx):
     """"the University", "the Ministry", "Departments": a head noun alone refers back to a body, it names
-    none. Not "the Commission", which in these reports is the European Commission, nor a short name the
-    document defines in quotes ("... Network for Offshore Wind (or “the Network”)")."""
-    if e.label == "ORG" and _unnamed(e) and e.text != "Commission" and e.text not in ctx.quoted and (
+    none. Not "the Commission", which in these reports is the European Commission, nor "Congress" (the US
+    legislature, named without "the"), nor a short name the document defines in quotes ("... Network for
+    Offshore Wind (or “the Network”)")."""
+    if e.label == "ORG" and _unnamed(e) and e.text not in _NAMED_ALONE and e.text not in ctx.quoted and (
             e.text in _BARE_HEADS or e.text.endswith("s") and e.text[:-1] in _BARE_HEADS
             or e.text.endswith("ies") and e.text[:-3] + "y" in _BARE_HEADS):
         return None
@@ -989,6 +998,7 @@ def bare_head(e, text, ctx):
     return e
 
 
+_NAMED_ALONE = frozenset({"Commission", "Congress"})
 _PLACE_KINDS = frozenset({"Regions", "States", "Member States", "Provinces", "Counties", "Municipalities", "Cantons",
                           "Länder", "Territories", "Districts", "Countries", "Nations"})
 

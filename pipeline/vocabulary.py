@@ -27,7 +27,7 @@ PUBLIC_BODY_HEADS = frozenset("Agency Authority Bureau Commission Council Depart
 # Railway") and are no person's name ("National Assembly, Madam Governor ...").
 PUBLIC_BODY_NAMES = frozenset("""Parliament Embassy Government Railway Railways Post Invest Council Assembly Senate
 Congress Army Navy Police Television Radio Broadcasting Mint Treasury Academy Institute Library Museum Enterprise
-Enterprises Development Trade Tourism Water Rail Forestry Health""".split())
+Enterprises Development Trade Tourism Water Rail Forestry Health Executive Office""".split())
 # Heads of official names that go on with "of"/"for" but say less about what the name is.
 OFFICIAL_HEADS = frozenset("""Administration Commissioner Confederation Court Directorate Directorate-General Fund
 Institution Representation Service Services""".split())

@@ -2022,3 +2022,19 @@ def test_errors_read_on_passages_of_the_eighteenth_round(nlp):
              "The Minister for Business, Trade, Tourism and Enterprise welcomed it."]
     orgs = {t for t, label in by_text(refined(nlp, paras)) if label == "ORG"}
     assert orgs == {"Scottish Government"}
+
+
+def test_errors_read_on_real_pages_in_the_eighteenth_session():
+    """Seen on real pages read as a new user would (a US hydrogen-hub article, a Scottish evaluation);
+    paraphrased here."""
+    # "Congress" alone is the legislature, not a meeting, and so are a people's and a union's congress; a world
+    # congress is an event.
+    text = ("The law, passed by Congress in 2021, was praised by the National People's Congress and the Trades "
+            "Union Congress at the World Hydrogen Congress.")
+    assert _kept(text, ["Congress", "National People's Congress", "Trades Union Congress", "World Hydrogen Congress"]) \
+        == {("Congress", "ORG"), ("National People's Congress", "ORG"), ("Trades Union Congress", "ORG")}
+    # A nationality and "Executive" or "Office" make a government's name; a study's title names no body.
+    text = ("The Evaluation of Intervention with Clusters and Industries found that the Scottish Executive and the "
+            "Welsh Office were critical stakeholders.")
+    assert _kept(text, ["Evaluation of Intervention with Clusters and Industries", "Scottish Executive",
+                        "Welsh Office"]) == {("Scottish Executive", "ORG"), ("Welsh Office", "ORG")}
