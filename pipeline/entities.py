@@ -67,6 +67,8 @@ _PROGRAMME = re.compile(
     r"Strategies|Grant Opportunity|"
     r"Scheme|Yojana|Regulation|Directive|Agenda|Agreement|Declaration|Protocol|Treaty|Accord|Charter|"
     r"Memorandum of Understanding|Letter of Intent|Platform)$"
+    r"|\b(?:Research|Innovation|Education)\s+Area$"  # "European Research Area": a policy's space
+    r"|^(?:Investing|Building|Growing|Accelerating|Connecting|Supporting|Developing)\s+(?:in|for)\s"  # "Investing in ..."
     r"|\b(?:Vision|Agenda)\s+20\d\d$"  # "Qatar National Vision 2030", "Agenda 2063": a country's plan
     r"|^(?:Plan|Strategy|Programme|Program|Roadmap|Agenda|Act|Law)\s+(?:for|on|of)\s"  # "(Basic) Plan for ..."
     r"|^(?:Project|Operation)\s+[A-Z]")  # "Project Beethoven", "Operation Beethoven"
@@ -1012,7 +1014,14 @@ def organ(e, text, ctx):
     if ORGAN.fullmatch(e.text):
         return None
     m = ORGAN_OF.match(e.text)
-    return replace(e, text=e.text[m.end():], start=e.start + m.end()) if m else e
+    if m:
+        return replace(e, text=e.text[m.end():], start=e.start + m.end())
+    # "CNZFE Board of Directors": the organ's owner (not "Scottish Manufacturing Advisory Board", a body's name).
+    m = _MEMBERS_AT_END.search(e.text)
+    return replace(e, text=e.text[:m.start()], end=e.start + m.start()) if m and m.start() > 0 else e
+
+
+_MEMBERS_AT_END = re.compile(r"\s+Board\s+of\s+(?:Directors|Trustees|Governors)$")
 
 
 @acts_on("ORG")
@@ -1471,7 +1480,7 @@ _NATIONALITY_END = re.compile(r"(?:ian|ean|ese|ish)$")
 _TOWN_SHAPE = re.compile(r"[A-Z][a-z]+-(?:on|upon|under|le|sur|super|by)-(?:the-)?[A-Z][a-z]+")
 # "Seoul Metropolitan Area"; Nigeria's "Alimosho Local Government Area" is a district with its own council.
 _AREA_SHAPE = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:(?:Metropolitan|Metro|Capital)\s+(?:Area|Region)|"
-                         r"Local\s+Government\s+Area)$"
+                         r"Local\s+Government\s+Area|(?:Federal\s+)?Capital\s+Territory)$"
                          # Spanish and Portuguese administrative units: "Región Metropolitana", "Provincia de Buenos Aires"
                          r"|^(?:Región|Provincia|Departamento|Municipio|Comuna|Região|Província|Município)\s+"
                          r"(?:(?:de|del|de la|do|da|dos|das)\s+)?[A-ZÁÉÍÓÚÑ][\w-]*(?:\s+[A-ZÁÉÍÓÚÑ][\w-]*)*$")

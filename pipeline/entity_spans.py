@@ -318,7 +318,7 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
 _LEGAL_FORMS = (r"(?:Inc|INC|LLC|L\.L\.C|Ltd|LTD|Limited|LIMITED|Corp|CORP|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|"
                 r"S\.p\.A|SpA|N\.V|B\.V|Pty)")
 # ", Co., Ltd." after the name, or ".," + " LTD" after a name the model ended with "CO" ("Beijing Sinohy Energy CO., LTD").
-_LEGAL_FORM_AFTER = re.compile(rf"(?:,?[ \t]+(?:Co\.,[ \t]+|CO\.,[ \t]+)?|(?<=[ \t]Co)\.,?[ \t]+|(?<=[ \t]CO)\.,?[ \t]+)"
+_LEGAL_FORM_AFTER = re.compile(rf"(?:,?[ \t]+(?:Co\.,[ \t]+|CO\.,[ \t]+|\(Pty\)[ \t]+)?|(?<=[ \t]Co)\.,?[ \t]+|(?<=[ \t]CO)\.,?[ \t]+)"
                                rf"{_LEGAL_FORMS}(?![\w/])\.?")
 _LEGAL_FORM_END = re.compile(rf"\s{_LEGAL_FORMS}\.?$")
 
@@ -431,7 +431,10 @@ def _split_list(ent: Entity, text: str) -> list[Entity]:
             start = ent.start + ent.text.index(p, i)
             out.append(Entity(p, "GPE", start, start + len(p)))
         return out  # "Guanajuato and Querétaro", "Aberdeen, Inverness": a list of places
-    if ent.label == "ORG" and ent.text.count(", ") == 1 and " and " not in ent.text and " of " not in ent.text:
+    if ent.label == "ORG" and ent.text.count(", ") == 1 and " and " not in ent.text and (
+            " of " not in ent.text
+            # "Department of Science & Technology, Government of India": two bodies' full names
+            or all(_ORG_HEAD_ANYWHERE.search(part) for part in ent.text.split(", "))):
         a, b = ent.text.split(", ")
         # "Foreign, Commonwealth & Development Office": one body's fields, the last joined by "&"
         fields = " " not in a and " & " in b and _HEADS.search(b)

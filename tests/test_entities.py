@@ -2038,3 +2038,26 @@ def test_errors_read_on_real_pages_in_the_eighteenth_session():
             "Welsh Office were critical stakeholders.")
     assert _kept(text, ["Evaluation of Intervention with Clusters and Industries", "Scottish Executive",
                         "Welsh Office"]) == {("Scottish Executive", "ORG"), ("Welsh Office", "ORG")}
+
+
+def test_errors_read_on_passages_of_the_nineteenth_round():
+    """Each from a class seen on passages written from new real pages (paraphrased here)."""
+    from pipeline.entity_spans import repair_spans
+
+    # Programmes named by a gerund ("Investing in ...") and policy areas are no bodies, nor are their acronyms;
+    # a board of directors belongs to the body named before it.
+    text = ("The agency runs Investing in Regional Diversification (IRD); lessons from the European Research Area "
+            "(ERA) apply, and the CNZFE Board of Directors agreed.")
+    assert _kept(text, ["Investing in Regional Diversification", "IRD", "European Research Area", "ERA",
+                        "CNZFE Board of Directors"]) == {("CNZFE", "ORG")}
+    # A federal capital territory is a place with a government.
+    text = "Seven Nigerian states plus the Federal Capital Territory take part."
+    assert _cleaned(text, [_entity(text, "Federal Capital Territory", "ORG")]) == [("Federal Capital Territory", "GPE")]
+    # "(Pty) Ltd" ends a South African firm's name; a body's full name, a comma, then a government's are two bodies.
+    text = ("An update from Hyphen Hydrogen Energy (Pty) Ltd follows; the Department of Science & Technology, "
+            "Government of India designs it.")
+    given = [_entity(text, "Hyphen Hydrogen Energy", "ORG"),
+             _entity(text, "Department of Science & Technology, Government of India", "ORG")]
+    assert [(e.text, e.label) for e in repair_spans(text, given)] == [
+        ("Hyphen Hydrogen Energy (Pty) Ltd", "ORG"), ("Department of Science & Technology", "ORG"),
+        ("Government of India", "ORG")]
