@@ -26,8 +26,8 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
 from .entity_spans import (MEMBER_FOR_BEFORE, NAME_LABELS, ORGAN, ORGAN_OF, PERSON_OF_BODY, PERSON_SHAPE,
-                           POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER, SpanIndex,
-                           in_portfolio)
+                           POSSESSIVE_END, SENTENCE_LEAD, SITE_KIND_AFTER, VERSION_AFTER, WEEKDAYS, YEAR_PLAN_AFTER,
+                           SpanIndex, in_portfolio)
 from .ingest.metadata import MONTHS
 from .places import KNOWN_PLACES, WORLD_REGIONS, is_place, place_label
 from .records import Entity

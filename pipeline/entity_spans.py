@@ -317,8 +317,9 @@ def _continued(text: str, ent: Entity, others: SpanIndex) -> Entity:
 # Companies' legal forms, as written after their names ("Ltd", "GmbH", "A/S" ...).
 _LEGAL_FORMS = (r"(?:Inc|INC|LLC|L\.L\.C|Ltd|LTD|Limited|LIMITED|Corp|CORP|PLC|plc|GmbH|AG|S\.A|A/S|I/S|ApS|ASA|Oyj?|"
                 r"S\.p\.A|SpA|N\.V|B\.V|Pty)")
-# ", Co., Ltd." after the name, or ".," + " LTD" after a name the model ended with "CO" ("Beijing Sinohy Energy CO., LTD").
-_LEGAL_FORM_AFTER = re.compile(rf"(?:,?[ \t]+(?:Co\.,[ \t]+|CO\.,[ \t]+|\(Pty\)[ \t]+)?|(?<=[ \t]Co)\.,?[ \t]+|(?<=[ \t]CO)\.,?[ \t]+)"
+# ", Co., Ltd." or " (Pty) Ltd" after the name, or ".," + " LTD" after a name the model ended with "CO" ("Beijing
+# Sinohy Energy CO., LTD").
+_LEGAL_FORM_AFTER = re.compile(rf"(?:,?[ \t]+(?:C[oO]\.,[ \t]+|\(Pty\)[ \t]+)?|(?<=[ \t]C[oO])\.,?[ \t]+)"
                                rf"{_LEGAL_FORMS}(?![\w/])\.?")
 _LEGAL_FORM_END = re.compile(rf"\s{_LEGAL_FORMS}\.?$")
 
