@@ -184,6 +184,16 @@ def test_encoded_attachments_in_a_saved_note_are_dropped_and_its_words_kept(tmp_
         assert len(doc.text) < 1000, name
 
 
+def test_a_file_of_encoded_data_alone_is_refused_with_a_reason(tmp_path):
+    """A file holding only a 2 MB run of letters with no space (an attachment saved on its own) has no text;
+    the error says why rather than only that nothing was found."""
+    from pipeline.errors import IngestError
+
+    write_files(tmp_path, {"attachment.txt": "QUJD" * 500_000 + "\n"})
+    [(_, err)] = read_documents(tmp_path / "attachment.txt", "attachment.txt")
+    assert isinstance(err, IngestError) and err.kind == "empty" and "encoded data" in str(err)
+
+
 @pytest.mark.parametrize("name", ["news.txt", "news.html", "news.docx"])  # Markdown reads "__" as markup
 def test_long_runs_of_symbols_are_cut_and_the_words_around_them_kept(tmp_path, name):
     """A hostile or badly exported file: a rule of 15,000 "=", a form line of underscores, a row of stars.

@@ -134,7 +134,8 @@ def _read_bytes(path: Path, doc_id: str, max_bytes: int) -> bytes:
 
 def _document(doc_id: str, path: Path, fmt: str, extracted, sha256: str) -> Document:
     if not extracted.text.strip():
-        raise IngestError(f"{doc_id}: no text could be extracted", kind="empty", path=doc_id)
+        raise IngestError(f"{doc_id}: no text could be extracted (nothing readable is left once markup, encoded data "
+                          "such as base64 and runs of symbols are set aside)", kind="empty", path=doc_id)
     return Document(doc_id=doc_id, path=str(path), format=fmt, text=extracted.text, sha256=sha256,
                     title=extracted.title, published=extracted.published, url=extracted.url,
                     language=guess_language(extracted.text))
