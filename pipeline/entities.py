@@ -988,10 +988,9 @@ def cited_author(e, text, ctx):
 @acts_on("ORG", "GPE", "LOC")
 def bare_head(e, text, ctx):
     """"the University", "the Ministry", "Departments": a head noun alone refers back to a body, it names
-    none. Not "the Commission", which in these reports is the European Commission, nor "Congress" (the US
-    legislature, named without "the"), nor a short name the document defines in quotes ("... Network for
-    Offshore Wind (or “the Network”)")."""
-    if e.label == "ORG" and _unnamed(e) and e.text not in _NAMED_ALONE and e.text not in ctx.quoted and (
+    none. Not "the Commission", which in these reports is the European Commission, nor a short name the
+    document defines in quotes ("... Network for Offshore Wind (or “the Network”)")."""
+    if e.label == "ORG" and _unnamed(e) and e.text != "Commission" and e.text not in ctx.quoted and (
             e.text in _BARE_HEADS or e.text.endswith("s") and e.text[:-1] in _BARE_HEADS
             or e.text.endswith("ies") and e.text[:-3] + "y" in _BARE_HEADS):
         return None
@@ -1000,7 +999,6 @@ def bare_head(e, text, ctx):
     return e
 
 
-_NAMED_ALONE = frozenset({"Commission", "Congress"})
 _PLACE_KINDS = frozenset({"Regions", "States", "Member States", "Provinces", "Counties", "Municipalities", "Cantons",
                           "Länder", "Territories", "Districts", "Countries", "Nations"})
 

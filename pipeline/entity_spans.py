@@ -123,6 +123,7 @@ _DASHED_DATE = re.compile(r"(?<![\w-])(?:[12]\d|3[01]|0?[1-9])-(?:Jan|Feb|Mar|Ap
                           r"(?:19|20)\d\d(?![\w-])")
 # "14.12.2011": day, month and year with full stops, as EU and continental documents date things.
 _DOTTED_DATE = re.compile(r"(?<![\w.])(?:[12]\d|3[01]|0?[1-9])\.(?:1[0-2]|0?[1-9])\.(?:19|20)\d\d(?![\w]|\.\d)")
+_VERSION_BEFORE = re.compile(r"(?:[Vv]ersion|[Rr]elease|\bv)\.?\s*$")  # "version 2.1.2020" is no date
 _MONTH_FIRST = re.compile(rf"(?<![\w-])(?:{_WEEKDAY})?{_MONTH}\s+{_DAYS}(?P<year>{_YEAR_AFTER})?(?![\w%-]|[.,]\d)")
 _SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?:19|20)\d\d(?![\w-])")
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
@@ -199,8 +200,10 @@ def _with_particles(text: str, ent: Entity) -> Entity:
     town's over the particles that name its river or its parts ("Alphen" + "aan den Rijn", "Bergen op Zoom",
     "Frankfurt am Main", "Kingston upon Hull"); and one word after an Arabic patronymic ends a person's name,
     whatever the model called it ("Sheikha Moza bint" + "Nasser")."""
-    if ent.label in NAME_LABELS and ent.norm is None and " " not in ent.text:
-        b = _PATRONYMIC_BEFORE.search(text, max(0, ent.start - 40), ent.start)
+    before = max(0, ent.start - 40)
+    if (ent.label in NAME_LABELS and ent.norm is None and " " not in ent.text
+            and ("bin" in text[before:ent.start] or "ibn" in text[before:ent.start])):  # a plain search first
+        b = _PATRONYMIC_BEFORE.search(text, before, ent.start)
         if b:
             return Entity(text[b.start(1):ent.end], "PERSON", b.start(1), ent.end)
     if ent.label == "GPE":
@@ -769,7 +772,7 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
         shapes += [(m, None) for m in _DASHED_DATE.finditer(text)]
     if "." in text:  # not a version's number ("version 2.1.2020")
         shapes += [(m, None) for m in _DOTTED_DATE.finditer(text)
-                   if not re.search(r"(?:[Vv]ersion|[Rr]elease|\bv)\.?\s*$", text[max(0, m.start() - 9):m.start()])]
+                   if not _VERSION_BEFORE.search(text[max(0, m.start() - 9):m.start()])]
     shapes += [(m, None) for m in _YEAR_RANGE.finditer(text)]
     if any(w in lower for w in ("this", "last", "next")):
         shapes += [(m, None) for m in _RELATIVE.finditer(text)]
