@@ -124,6 +124,7 @@ _FIRM_AFTER = re.compile(
     r"^(?:(?:'s|’s)\s+(?:(?:Executive\s+)?Vice[- ]President|CEO|chief\s+executive|board\s+of\s+directors|shareholders|"
     r"subsidiary|subsidiaries|headquarters|factory|factories|plant|plants|products|customers|employees|workforce|"
     r"share\s+price|shares|revenues?|turnover)\b"
+    r"|\s+(?:news|information|press)\s+agency\b"  # "a report by the Jahon information agency"
     r"|,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
     rf"{alternation(FIRM_NOUNS - {'insurer'} | {'unit', 'subsidiary', 'provider', 'producer', 'conglomerate', 'corporation'})}\b"
     # "Obatala is the first life sciences firm": not a developer or an operator, which a person may be.
@@ -207,6 +208,26 @@ def fold(name: str) -> str:
 def _loose(key: str) -> str:
     """A folded name without spaces and a plural ending, for names of two words or more."""
     return re.sub(r"s$", "", key.replace(" ", "")) if len(key) > 8 else key
+
+
+# One line of a list: what a name may not carry across a line break (a bullet, spaces).
+_LINE_PIECE = re.compile(r"[^\S\n]*(?:[-–—•*·▪][^\S\n]+)?([^\n]*?)[^\S\n]*(?:\n|$)")
+
+
+def split_lines(ent: Entity) -> list[Entity]:
+    """No name runs across a line break: the model joins the lines of a list ("Northern Territory\n-
+    Gladstone"), each line's words are a name of their own, with the list's bullet left out."""
+    if "\n" not in ent.text:
+        return [ent]
+    out = []
+    for m in _LINE_PIECE.finditer(ent.text):
+        piece = m.group(1)
+        if any(c.isalnum() for c in piece):
+            start = ent.start + m.start(1)
+            out.append(Entity(piece, ent.label, start, start + len(piece)))
+        if m.end() == len(ent.text):
+            break
+    return out
 
 
 def trim(ent: Entity) -> Entity | None:
@@ -1378,6 +1399,7 @@ def person_by_role(e, text, ctx):
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and not _after_nationality(text, e) and not _NATIONALITY_LEAD.match(e.text)
             and e.text.rsplit(" ", 1)[-1] not in PUBLIC_BODY_NAMES  # "National Assembly, Madam Governor of ..."
+            and e.text.rsplit(" ", 1)[-1] not in _PLACE_HEADS  # "in Ilorin, Kwara State, Governor AbdulRahman ..."
             and not _ROLE_THEN_NAME.match(text, e.end)  # "according to Powerchip Technology chairman Frank Huang"
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
@@ -1399,6 +1421,9 @@ def person_by_title(e, text, ctx):
     return e
 
 
+# Last words of places' names, which no person's name ends in ("Kwara State", "Krasnodar Krai").
+_PLACE_HEADS = PLACE_HEADS | frozenset(("County", "Territory", "District", "Island", "Oblast", "Krai", "Prefecture",
+                                        "Governorate", "Canton", "Municipality", "Valley", "Peninsula"))
 _TITLED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
 
@@ -1429,9 +1454,17 @@ def town_shape(e, text, ctx):
     """"Ratcliffe-on-Soar", "Stratford-upon-Avon", "Southend-on-Sea", "Seoul Metropolitan Area": a place's
     name by its shape; "the Tenth of Ramadan city", "Borg El-Arab town": a name the text calls a town."""
     if _unnamed(e) and (_TOWN_SHAPE.fullmatch(e.text) or _AREA_SHAPE.search(e.text)
-                        or _TOWN_AFTER.match(text, e.end) and not _NATIONALITY_END.search(e.text)):  # "a Medieval Italian city"
+                        or _TOWN_AFTER.match(text, e.end) and not _NATIONALITY_END.search(e.text)  # "a Medieval Italian city"
+                        or " of " in text[max(0, e.start - 80):e.start] and _TOWNS_OF.search(text, max(0, e.start - 80), e.start)):
         return replace(e, label="GPE")
     return e
+
+
+# "the towns of Kaspi and Gurjaani", "the municipalities of Vejle, Kolding and Fredericia": the names the text
+# calls towns, each of a list (in lower case: "City of Cape Town" is the council's name).
+_TOWNS_OF = re.compile(r"\b(?:towns?|cit(?:y|ies)|villages?|municipalit(?:y|ies)|townships?|districts?|provinces?|"
+                       r"counties|county)[ \t]+of[ \t]+(?:[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,3}"
+                       r"(?:,[ \t]+|,?[ \t]+and[ \t]+))*$")
 
 
 @acts_on("ORG", "PERSON")
@@ -1611,7 +1644,7 @@ RULES: tuple[Rule, ...] = (
 def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tuple[Rule, ...] = RULES) -> list[Entity]:
     """One passage's entities with dates split, spans trimmed and every rule applied in order."""
     out = []
-    for e in (d for e0 in ents for d in split_date(e0)):
+    for e in (d for e0 in ents for line in split_lines(e0) for d in split_date(line)):
         e = trim(e)
         if e is None:
             continue

@@ -85,8 +85,12 @@ _NOT_AGENCY = COMMON_ABBREVIATIONS | {"EU"}  # "EU Estonia" is no agency of Esto
 # "Arena 2036 e.V.": a registered association, named with its legal form.
 _REGISTERED_ASSOCIATION = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|\d+)){{0,4}}[ \t]+e\.[ \t]?V\.")
 _TITLES = re.compile(alternation(OFFICES) + "$")
+# Spanish and Portuguese features too: "Salar de Atacama", "Cerro Dominador", "Bahía de Mejillones" (a river
+# only with its particle: "Rio Tinto" is a company).
 _FEATURE_BEFORE = re.compile(
-    rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount|Mt\.?)\s+){_CAP_WORD}")
+    rf"(?<![\w-])(?:(?:Bay|Gulf|Sea|Strait|Isle|Lake)\s+of\s+(?:the\s+)?|(?:River|Lake|Mount|Mt\.?)\s+"
+    rf"|(?:Salar|Cerro|Laguna|Lago|Bahía|Isla|Islas|Ilha|Serra)\s+(?:(?:de|del|da|do|de la|de los)\s+)?"
+    rf"|(?:Río|Rio)\s+(?:de|del|da|do|de la)\s+){_CAP_WORD}")
 _FEATURE_AFTER = re.compile(
     rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
     r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon|Harbour|Harbor)(?![\w-])")
@@ -606,7 +610,8 @@ _NEEDS = {
     _FOREIGN_INSTITUTION: _FOREIGN_HEADS,
     _ADMIN_AREA: ("Region", "Voivodeship", "Province", "County", "Oblast", "Prefecture", "Governorate", "Canton",
                   "Department"),
-    _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt"),
+    _FEATURE_BEFORE: ("Bay", "Gulf", "Sea", "Strait", "Isle", "Lake", "River", "Mount", "Mt", "Salar", "Cerro",
+                      "Lag", "Bahía", "Isla", "Ilha", "Serra", "Río", "Rio"),
     _SITE_BEFORE: (" wind", " windfarm", " solar"),
     _FEATURE_AFTER: ("River", "Bay", "Gulf", "Firth", "Fjord", "Estuary", "Island", "Peninsula", "Pass", "Alps",
                      "Mountains", "Strait", "Lagoon", "Harbo"),
@@ -642,7 +647,8 @@ def _pattern_entities(text: str) -> list[Entity]:
             name = m.group(0)
             lead = re.match(r"(?:The|In|At|On|From|Across|Along|Near)\s+", name)
             start = m.start() + (lead.end() if lead else 0)
-            found.append(Entity(text[start:m.end()], "LOC", start, m.end()))
+            name = text[start:m.end()]
+            found.append(Entity(name, place_label(name) if is_place(name) else "LOC", start, m.end()))
     found = [_without_possessive(e) for e in found]
     return filter_spans(found)  # the longest of overlapping names (filter_spans needs only start and end)
 

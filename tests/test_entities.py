@@ -2063,3 +2063,27 @@ def test_errors_read_on_passages_of_the_nineteenth_round():
         ("Hyphen Hydrogen Energy (Pty) Ltd", "ORG"), ("Department of Science & Technology", "ORG"),
         ("Government of India", "ORG")]
 
+
+def test_errors_read_on_passages_of_the_twenty_first_round():
+    """Each from a class seen on passages written from new real pages (paraphrased here)."""
+    from pipeline.entity_spans import repair_spans
+
+    # No name runs across a line break: the model joins a list's lines, and each line names a place.
+    text = "Candidate sites:\n- Darwin, in the Northern Territory\n- Gladstone, in Queensland"
+    assert _cleaned(text, [_entity(text, "Northern Territory\n- Gladstone", "LOC")]) == [
+        ("Northern Territory", "LOC"), ("Gladstone", "LOC")]
+    # The names a text calls towns are places, every one of its list.
+    text = "Batumi and the towns of Kaspi and Gurjaani each opened a technopark."
+    assert _kept(text, ["Gurjaani"]) == {("Gurjaani", "GPE")}
+    # A name ending in a place's head is no person, even before a governor's title.
+    text = "The signing took place in Ilorin, Kwara State, Governor AbdulRahman AbdulRazaq said."
+    assert _kept(text, ["Kwara State"], "GPE") == {("Kwara State", "GPE")}
+    # A news or information agency is a body.
+    text = "The parks will open next year, according to a report by the Jahon information agency."
+    assert _kept(text, ["Jahon"], "GPE") == {("Jahon", "ORG")}
+    # A salt flat or a hill named in Spanish is a place; a known city keeps its label.
+    text = "SQM holds assets in the Salar de Atacama, and the Cerro Dominador plant supplies Rio de Janeiro."
+    given = [_entity(text, "Salar de Atacama", "ORG"), _entity(text, "Cerro Dominador", "PERSON"),
+             _entity(text, "Rio de Janeiro", "GPE")]
+    assert [(e.text, e.label) for e in repair_spans(text, given)] == [
+        ("Salar de Atacama", "LOC"), ("Cerro Dominador", "LOC"), ("Rio de Janeiro", "GPE")]
