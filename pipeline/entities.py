@@ -1048,6 +1048,10 @@ def title_word(e, text, ctx):
     """"State Department for Industry Principal Secretary Juma Mukhwana", "Callaghan Innovation Chief
     Executive, Vic Crone": a title, or its first word, is no part of the body's name before it."""
     if e.label == "ORG" and _unnamed(e):
+        head, _, last = e.text.rpartition(" ")
+        if last in _OFFICE_PLURALS and (not head or (m := _NATIONALITY_LEAD.match(e.text)) and m.end() == len(head) + 1):
+            # "Ethiopian Ambassadors toured ...", "the Ambassadors": office holders, no body
+            return None
         if _TITLE_AFTER.match(text, e.end):
             head, _, last = e.text.rpartition(" ")
             if head and last in TITLE_FIRST_WORDS:
@@ -1079,12 +1083,18 @@ def site(e, text, ctx):
             _SITE.search(e.text)
             # "the 1,075MW Seagreen wind farm", "Hornsea One offshore windfarm"; not its operator's name,
             # which holds a firm's word ("the 588MW SSE Renewables wind farm")
-            or _SITE_AFTER.match(text, e.end) and not _FIRM_WORDS.search(e.text) and not is_place(e.text)):
+            or _SITE_AFTER.match(text, e.end) and not _FIRM_WORDS.search(e.text) and not is_place(e.text)
+            # "Hawassa Industrial park" taken for a person: an industrial park is a site (a science park taken
+            # for a person is a body, see firm_word; "Jisoo Park" does not end in a park's kind).
+            or e.label == "PERSON" and _PARK_END.search(e.text)):
         return replace(e, label="LOC")
     return e
 
 
 _SITE_AFTER = re.compile(SITE_KIND_AFTER, re.I)
+_OFFICE_PLURALS = frozenset(f"{o}s" for o in OFFICES if " " not in o and not o.isupper() and not o.endswith(("y", "man"))) | {
+    "Ambassadors", "Envoys", "Deputies", "Secretaries", "Chairmen", "Chairwomen"}
+_PARK_END = re.compile(r"(?:\bIndustrial\s+[Pp]ark|[ \t]park)$")
 
 
 @acts_on(*NAME_LABELS)
@@ -1400,6 +1410,7 @@ def person_by_role(e, text, ctx):
             and not _after_nationality(text, e) and not _NATIONALITY_LEAD.match(e.text)
             and e.text.rsplit(" ", 1)[-1] not in PUBLIC_BODY_NAMES  # "National Assembly, Madam Governor of ..."
             and e.text.rsplit(" ", 1)[-1] not in _PLACE_HEADS  # "in Ilorin, Kwara State, Governor AbdulRahman ..."
+            and e.text.rsplit(" ", 1)[-1] not in _FIRM_LAST_WORDS  # "the government told Hyphen Hydrogen Energy"
             and not _ROLE_THEN_NAME.match(text, e.end)  # "according to Powerchip Technology chairman Frank Huang"
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
@@ -1421,6 +1432,8 @@ def person_by_title(e, text, ctx):
     return e
 
 
+# A firm's last words that are no one's surname ("Power", "Steel" are).
+_FIRM_LAST_WORDS = FIRM_WORDS - {"Power", "Steel"}
 # Last words of places' names, which no person's name ends in ("Kwara State", "Krasnodar Krai").
 _PLACE_HEADS = PLACE_HEADS | frozenset(("County", "Territory", "District", "Island", "Oblast", "Krai", "Prefecture",
                                         "Governorate", "Canton", "Municipality", "Valley", "Peninsula"))
@@ -1651,7 +1664,23 @@ def clean_passage(text: str, ents: list[Entity], ctx: DocumentContext, rules: tu
         e = _apply_rules(e, text, ctx, rules)
         if e is not None:
             out.append(e)
-    return _affiliations(text, _lists_agree(text, out, ctx.lower_words))
+    return _affiliations(text, _lists_agree(text, _range_years(text, out), ctx.lower_words))
+
+
+def _range_years(text: str, ents: list[Entity]) -> list[Entity]:
+    """"January and March 2024" read as two dates: the month before the range's end takes its year (the
+    range read as one date is split with that year already, see :func:`split_date`)."""
+    out = list(ents)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if (a.label == "DATE" == b.label and a.iso is None and _MONTH_ONLY.fullmatch(a.text)
+                and _RANGE_GAP.fullmatch(text, a.end, b.start) and (year := re.search(rf"\b{_YEAR}\b", b.text))):
+            out[i] = replace(a, iso=iso_date(f"{a.text} {year.group(0)}", None))
+    return out
+
+
+_MONTH_ONLY = re.compile(_MONTH_NAME, re.I)
+_RANGE_GAP = re.compile(r"\s+(?:and|to|until|till|through)\s+|\s*[-–—]\s*")
 
 
 def _affiliations(text: str, ents: list[Entity]) -> list[Entity]:

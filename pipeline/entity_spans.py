@@ -93,7 +93,7 @@ _FEATURE_BEFORE = re.compile(
     rf"|(?:Río|Rio)\s+(?:de|del|da|do|de la)\s+){_CAP_WORD}")
 _FEATURE_AFTER = re.compile(
     rf"(?<![\w-])(?:{_CAP_WORD}\s+){{0,2}}{_CAP_WORD}\s+(?:River|Bay|Gulf|Firth|Fjord|Estuary|Island|Islands|"
-    r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon|Harbour|Harbor)(?![\w-])")
+    r"Peninsula|Pass|Alps|Mountains|Strait|Lagoon|Harbour|Harbor|Delta|Basin)(?![\w-])")
 # The kind of site written after its name in lower case ("... offshore windfarm"); the rules use it too.
 SITE_KIND_AFTER = (r"[ \t]+(?:(?:offshore|onshore|floating)[ \t]+)?"
                    r"(?:wind[ \t]*farms?|wind[ \t]+parks?|solar[ \t]+farms?|solar[ \t]+parks?)\b")
@@ -115,7 +115,7 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
 _DAY_OR_MONTH = re.compile(rf"(?:{'|'.join(WEEKDAYS + _MONTH_NAMES)})\b")  # a date, not the rest of a name
 _MONTH_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _DAYS = rf"{_MONTH_DAY}(?:\s*(?:-|–|&|and|to)\s*{_MONTH_DAY})?"
-_YEAR_AFTER = r"(?:,?\s+(?:19|20)\d\d)"
+_YEAR_AFTER = r"(?:,?\s+(?:in\s+)?(?:19|20)\d\d)"  # "June 9 to 13 in 2025" too
 # The day first is a date wherever it stands; the month first only with a year or where the model saw a
 # date ("In March 12 companies joined").
 _DAY_FIRST = re.compile(rf"(?<![\w.,/-])(?:{_WEEKDAY})?(?:{_DAYS}(?:\s+of)?\s+{_MONTH}{_YEAR_AFTER}?"
@@ -133,6 +133,9 @@ _SEASON_YEAR = re.compile(r"(?<![\w-])(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[
 # "this autumn", "last week": a date wherever it stands, but "the last year" is a duration.
 _RELATIVE = re.compile(r"(?<![\w-])(?<!the )(?:[Tt]his|[Ll]ast|[Nn]ext)\s+(?:year|month|week|quarter|spring|summer|autumn|"
                        r"winter)(?![\w-])")
+# "today", "yesterday": the day of writing or the one before (our annotators tag them as dates, 126 "today" of 142).
+# Capitalised only at a sentence's start: "USA Today" and "Europe Today" are names.
+_THIS_DAY = re.compile(r"(?:(?<![\w-])(?:today|yesterday)|(?:^|(?<=[.!?:]\s)|(?<=\n))(?:Today|Yesterday))(?![\w-])")
 # "two years ago", "just over a decade ago": a date, counted back from the day of writing.
 _AGO = re.compile(r"(?<![\w-])(?:(?:[Jj]ust\s+)?(?:[Oo]ver|[Uu]nder|[Aa]bout|[Aa]lmost|[Nn]early|[Mm]ore\s+than|[Ss]ome)\s+)?"
                   r"(?:[Aa]n?|[Aa]\s+few|[Ss]everal|[Mm]any|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|"
@@ -614,7 +617,7 @@ _NEEDS = {
                       "Lag", "Bahía", "Isla", "Ilha", "Serra", "Río", "Rio"),
     _SITE_BEFORE: (" wind", " windfarm", " solar"),
     _FEATURE_AFTER: ("River", "Bay", "Gulf", "Firth", "Fjord", "Estuary", "Island", "Peninsula", "Pass", "Alps",
-                     "Mountains", "Strait", "Lagoon", "Harbo"),
+                     "Mountains", "Strait", "Lagoon", "Harbo", "Delta", "Basin"),
 }
 
 
@@ -786,6 +789,8 @@ def date_spans(text: str, ents: list[Entity]) -> list[Entity]:
         shapes += [(m, None) for m in _FISCAL_YEAR.finditer(text)]
     if " ago" in text:
         shapes += [(m, None) for m in _AGO.finditer(text)]
+    if "oday" in lower or "esterday" in lower:
+        shapes += [(m, None) for m in _THIS_DAY.finditer(text)]
     if month:
         shapes += [(m, None if m.group("year") else r"\d") for m in _MONTH_FIRST.finditer(text)]
     if any(w in lower for w in ("spring", "summer", "autumn", "fall", "winter")):

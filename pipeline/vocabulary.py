@@ -55,7 +55,7 @@ Hydrogen Renewables
 Technik Technologies Technology Systems Solutions Consulting Capital Ventures Holding Holdings Labs Express Motors Foods Pharma
 Pharmaceuticals Biosciences Therapeutics Logistics Shipping Engineering Electric Industries Insurance
 Media Software Networks Robotics Materials Chemicals Steel Mining Resources Subsea Offshore Packaging Automation
-Aerospace Automotive Electronics Semiconductors Biotech Analytics Technopole Technopark Technopolis Oil Gas Petroleum
+Aerospace Automotive Electronics Semiconductors Biotech Analytics Technopole Technopark TechPark Techpark Technopolis Oil Gas Petroleum
 Cement Telecom""".split())
 # Common nouns that say a name is a firm's ("carbon capture firm Svante", "Alstom Grid, a unit of ...").
 FIRM_NOUNS = frozenset("""company firm start-up startup manufacturer maker developer supplier operator utility insurer
@@ -135,7 +135,7 @@ UG UK UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split())
 REGION_CODES = frozenset("""AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM
 NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AB BC MB NB NL NS NT NU ON PE QC SK YT""".split())
 # Capitalised abbreviations that are not organisations (compared in upper case).
-COMMON_ABBREVIATIONS = frozenset("""AI API NR CEO CTO CFO COO SME SMES MSME MSMES MSE MSES EPZ EPZS GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
+COMMON_ABBREVIATIONS = frozenset("""AI API NR FDI CEO CTO CFO COO SME SMES MSME MSMES MSE MSES EPZ EPZS GDP ICT KPI KPIS TRL EV EVS IOT PHD MOU CO2 GW MW KW
 GWH MWH KWH IT PDF HQ NGO NGOS VAT ESG PV LNG LPG R&D RDI B2B B2C SDG SDGS FAQ URL GPS DNA COVID II III IV VI VII
 VIII IX XI XII OK TV PR HR UK US USA UAE Q1 Q2 Q3 Q4 AM PM CET GMT UTC NB PS CV ID ROI CAPEX OPEX S3 RIS3 TRLS
 FTE FTES HVAC LED GHG NOX ICU MBA MSC BSC ISO PRESS RELEASE NEWS UPDATE NOTE NOTES ANNEX TBC TBD ASAP FYI END CONTACT
