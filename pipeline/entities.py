@@ -1053,7 +1053,6 @@ def title_word(e, text, ctx):
             # "Ethiopian Ambassadors toured ...", "the Ambassadors": office holders, no body
             return None
         if _TITLE_AFTER.match(text, e.end):
-            head, _, last = e.text.rpartition(" ")
             if head and last in TITLE_FIRST_WORDS:
                 return replace(e, text=head, end=e.start + len(head))
         m = _TITLE_AT_END.search(e.text)
@@ -1408,9 +1407,7 @@ def person_by_role(e, text, ctx):
     if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _PERSON_NAME.fullmatch(e.text)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text)
             and not _after_nationality(text, e) and not _NATIONALITY_LEAD.match(e.text)
-            and e.text.rsplit(" ", 1)[-1] not in PUBLIC_BODY_NAMES  # "National Assembly, Madam Governor of ..."
-            and e.text.rsplit(" ", 1)[-1] not in _PLACE_HEADS  # "in Ilorin, Kwara State, Governor AbdulRahman ..."
-            and e.text.rsplit(" ", 1)[-1] not in _FIRM_LAST_WORDS  # "the government told Hyphen Hydrogen Energy"
+            and e.text.rsplit(" ", 1)[-1] not in _NO_SURNAMES
             and not _ROLE_THEN_NAME.match(text, e.end)  # "according to Powerchip Technology chairman Frank Huang"
             and (_SAID_BEFORE.search(text[max(0, e.start - 16):e.start]) and not _TITLE_NEXT.match(text, e.end)
                  or _ROLE_AFTER.match(text[e.end:e.end + 80]) or _APPOINTED_AFTER.match(text, e.end)
@@ -1432,11 +1429,12 @@ def person_by_title(e, text, ctx):
     return e
 
 
-# A firm's last words that are no one's surname ("Power", "Steel" are).
-_FIRM_LAST_WORDS = FIRM_WORDS - {"Power", "Steel"}
-# Last words of places' names, which no person's name ends in ("Kwara State", "Krasnodar Krai").
-_PLACE_HEADS = PLACE_HEADS | frozenset(("County", "Territory", "District", "Island", "Oblast", "Krai", "Prefecture",
-                                        "Governorate", "Canton", "Municipality", "Valley", "Peninsula"))
+# Last words no person's name ends in: a public body's ("National Assembly, Madam Governor of ..."), a place's
+# ("in Ilorin, Kwara State, Governor AbdulRahman ...") and a firm's ("the government told Hyphen Hydrogen
+# Energy"; but "Power" and "Steel" are surnames).
+_NO_SURNAMES = PUBLIC_BODY_NAMES | PLACE_HEADS | (FIRM_WORDS - {"Power", "Steel"}) | frozenset((
+    "County", "Territory", "District", "Island", "Oblast", "Krai", "Prefecture", "Governorate", "Canton", "Municipality",
+    "Valley", "Peninsula"))
 _TITLED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
 
