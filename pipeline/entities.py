@@ -264,7 +264,10 @@ def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
     if label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
         stripped = re.sub(r"(?<=\w)(?:\s+(?:province|region|district|county|state|city|municipality|area))+$", "",
                           stripped)
-    stripped = stripped.rstrip(" .,;:")
+    stripped = stripped.rstrip(" .,;:/")
+    if stripped.startswith("/"):  # "ON, Oct. 27, 2023 /CNW/": a newswire's name between slashes
+        lead += len(stripped) - len(stripped.lstrip("/"))
+        stripped = stripped.lstrip("/")
     if re.search(r"\b(?:Ltd|Co|Inc|Corp|Bros|S\.A|N\.V|B\.V)$", stripped) and text[len(stripped):].startswith("."):
         stripped += "."  # "Japan CCS Co., Ltd." keeps its full stop
     if not stripped.strip():
@@ -1269,8 +1272,22 @@ def acronym(e, text, ctx):
 
 def _label_of_long_form(long_form: str) -> str:
     """What an acronym and its long form name: a place ("North Rhine-Westphalia (NRW)"), a site ("Coega Special
-    Economic Zone (SEZ)") or a body."""
-    return place_label(long_form) if is_place(long_form) else "LOC" if _SITE.search(long_form) else "ORG"
+    Economic Zone (SEZ)"), places listed under one acronym ("Batam, Bintan and Karimun (BBK)") or a body."""
+    if is_place(long_form):
+        return place_label(long_form)
+    return "LOC" if _SITE.search(long_form) or _places_listed(long_form) else "ORG"
+
+
+def _places_listed(long_form: str) -> bool:
+    """"Batam, Bintan and Karimun": a list of short names, one of them a known place and none a body's, which
+    an acronym groups as one area; each item stays a place of its own."""
+    items = _LIST_ITEMS.split(long_form)
+    return (len(items) >= 2 and all(_SHORT_NAME.fullmatch(i) for i in items) and any(is_place(i) for i in items)
+            and not _ORG_WORDS.search(long_form))
+
+
+_LIST_ITEMS = re.compile(r",\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+")
+_SHORT_NAME = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}")
 
 
 @acts_on("PERSON", "GPE")
@@ -1898,8 +1915,9 @@ def link_acronyms(text: str, ents: list[Entity], ctx: DocumentContext) -> list[E
     for long_form in ctx.acronyms.values():
         for a, b in spots.get(long_form, ()):
             overlapping = out.overlapping(a, b)
-            # The author spelled the name out: pieces the model made of it give way to it whole.
-            if all(a <= e.start and e.end <= b and e.norm is None for e in overlapping):
+            # The author spelled the name out: pieces the model made of it give way to it whole (not the
+            # places of a list the acronym groups).
+            if all(a <= e.start and e.end <= b and e.norm is None for e in overlapping) and not _places_listed(long_form):
                 out.remove(overlapping)
                 out.add(Entity(long_form, _label_of_long_form(long_form), a, b))
     for acr, long_form in ctx.acronyms.items():

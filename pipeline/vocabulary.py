@@ -79,7 +79,10 @@ SITE_ENDINGS = frozenset({"Wind Farm", "Wind Farms", "Windfarm", "Windfarms", "W
                           "Power Station", "Nuclear Power Plant", "Industrial Park", "Industrial Parks", "Industrial Estate",
                           "Industrial Zone", "Power Plant", "Assembly Plant", "Megasite", "Mega Site", "LNG Terminal",
                           "Energy Terminal", "Container Terminal", "Economic Zone", "Free Zone", "Free Trade Zone",
-                          "Export Processing Zone", "Economic Corridor", "Industrial Corridor", "Manufacturing Park"})
+                          "Export Processing Zone", "Economic Corridor", "Industrial Corridor", "Manufacturing Park",
+                          # planned districts named as places: "Kigali Innovation City", "Pangyo Techno Valley"
+                          "Innovation City", "Innovation District", "Techno Valley", "Tech City", "Eco-city", "Eco-City",
+                          "Eco City"})
 
 # Courtesy titles and titles of office, written before a name ("Dr Okafor", "Mayor Ruiz").
 # "Ato" (Amharic), "Shri" and "Smt" (Hindi) are courtesy titles too.
