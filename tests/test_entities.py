@@ -455,7 +455,8 @@ def test_the_annotated_passage_files_read_and_hold_no_source_text():
     from pipeline.entity_eval import DEFAULT_GOLD, read_gold
 
     corpus = DEFAULT_GOLD.parent
-    for name in ("entities_gold.jsonl", "entities_train.jsonl", "entities_train_more.jsonl", "entities_round13.jsonl",
+    for name in ("entities_gold.jsonl", "entities_train.jsonl", "entities_train_more.jsonl", "entities_train_rest.jsonl",
+                 "entities_round13.jsonl",
                  "entities_round14.jsonl", "entities_round15.jsonl", "entities_round16.jsonl",
                  "entities_round17.jsonl", "entities_round18.jsonl", "entities_round19.jsonl",
                  "entities_round20.jsonl", "entities_round21.jsonl", "entities_round22.jsonl", "entities_round23.jsonl",
