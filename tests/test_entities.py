@@ -456,7 +456,7 @@ def test_the_annotated_passage_files_read_and_hold_no_source_text():
 
     corpus = DEFAULT_GOLD.parent
     for name in ("entities_gold.jsonl", "entities_train.jsonl", "entities_train_more.jsonl", "entities_train_rest.jsonl",
-                 "entities_round13.jsonl",
+                 "entities_second_reader.jsonl", "entities_round13.jsonl",
                  "entities_round14.jsonl", "entities_round15.jsonl", "entities_round16.jsonl",
                  "entities_round17.jsonl", "entities_round18.jsonl", "entities_round19.jsonl",
                  "entities_round20.jsonl", "entities_round21.jsonl", "entities_round22.jsonl", "entities_round23.jsonl",
@@ -2134,3 +2134,23 @@ def test_errors_read_on_passages_of_the_twenty_fourth_round(nlp):
     # A newswire between slashes is named without them.
     text = "TORONTO, Oct. 27, 2023 /CNW/ - The supercluster named three partners."
     assert _kept(text, ["/CNW/"]) == {("CNW", "ORG")}
+
+
+def test_two_readers_agreement_counts_what_they_share_and_where_they_differ():
+    """tools/agreement.py scores a second reading against the first as the evaluation scores the pipeline."""
+    import sys
+    from pathlib import Path
+
+    from pipeline.entity_eval import DEFAULT_GOLD, read_gold
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from agreement import agreement
+
+    first = read_gold(DEFAULT_GOLD.parent / "entities_round24.jsonl")
+    assert agreement(first, first)["all"]["f1"] == 1.0
+    # A second reading that drops every organisation and keeps the rest: ORG recall 0, places untouched.
+    second = [g | {"entities": [e for e in g["entities"] if e["label"] != "ORG"]} for g in first[:20]]
+    report = agreement(first, second)
+    assert report["passages"] == 20
+    assert report["ORG"]["recall"] == 0.0 and report["places"]["f1"] == 1.0
+    assert 0.0 < report["all"]["f1"] < 1.0
