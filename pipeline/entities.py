@@ -1278,6 +1278,7 @@ def _label_of_long_form(long_form: str) -> str:
     return "LOC" if _SITE.search(long_form) or _places_listed(long_form) else "ORG"
 
 
+@lru_cache(maxsize=1024)  # asked at every spot of a long form, in every passage, and again for the document
 def _places_listed(long_form: str) -> bool:
     """"Batam, Bintan and Karimun": a list of short names, one of them a known place and none a body's, which
     an acronym groups as one area; each item stays a place of its own."""
@@ -1287,7 +1288,7 @@ def _places_listed(long_form: str) -> bool:
 
 
 _LIST_ITEMS = re.compile(r",\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+")
-_SHORT_NAME = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}")
+_SHORT_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")  # one to three capitalised words
 
 
 @acts_on("PERSON", "GPE")
@@ -1439,7 +1440,7 @@ def person_by_role(e, text, ctx):
 def person_by_title(e, text, ctx):
     """"Phoenix Mayor Kate Gallego", "Governor Lamont": a name right after a title is a person's, unless it is
     a place's or holds a body's word ("King Abdullah University")."""
-    if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _TITLED_NAME.fullmatch(e.text)
+    if (e.label in ("ORG", "GPE", "LOC") and _unnamed(e) and _SHORT_NAME.fullmatch(e.text)
             and _after_title(text, e)
             and not _ORG_WORDS.search(e.text) and not is_place(e.text) and not e.text.isupper()):
         return replace(e, label="PERSON")
@@ -1452,7 +1453,6 @@ def person_by_title(e, text, ctx):
 _NO_SURNAMES = PUBLIC_BODY_NAMES | PLACE_HEADS | (FIRM_WORDS - {"Power", "Steel"}) | frozenset((
     "County", "Territory", "District", "Island", "Oblast", "Krai", "Prefecture", "Governorate", "Canton", "Municipality",
     "Valley", "Peninsula"))
-_TITLED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
 
 
 @acts_on("ORG", "GPE")
