@@ -77,6 +77,36 @@ def test_a_long_document_is_tagged_in_pieces_but_refined_as_one(nlp, monkeypatch
     assert ("EIT", "ORG", "European Institute of Innovation & Technology") in {(e.text, e.label, e.norm) for e in pieces[-1]}
 
 
+def test_chunks_are_joined_as_doc_from_docs_joins_them(nlp, monkeypatch):
+    """join_chunks builds the joined Doc from token arrays; it must be what Doc.from_docs gives, attribute
+    for attribute, on chunks of real-grounded passages fresh from the NER (with a gazetteer id among the
+    entities), and chunks with a parse go through from_docs itself."""
+    import json
+    from pathlib import Path
+
+    import spacy
+    from spacy.attrs import intify_attr
+    from spacy.tokens import Doc
+
+    gold = Path(__file__).resolve().parent.parent / "corpus" / "entities_gold.jsonl"
+    passages = [json.loads(line)["text"] for line in gold.read_text(encoding="utf-8").splitlines()[:60]]
+    monkeypatch.setattr(annotate, "CHUNK_CHARS", 3000)
+    chunks = list(nlp.pipe(annotate._chunks(passages), disable=list(COMPONENTS)))
+    assert len(chunks) > 3
+    attrs = sorted({a for a in map(intify_attr, Doc._get_array_attrs()) if a})
+    expected = Doc.from_docs(chunks, ensure_whitespace=False)
+    joined = annotate.join_chunks(chunks)
+    assert joined.text == expected.text == "\n\n".join(passages)
+    assert (joined.to_array(attrs) == expected.to_array(attrs)).all()
+    assert [(e.start, e.end, e.label_) for e in joined.ents] == [(e.start, e.end, e.label_) for e in expected.ents]
+    assert [s.start for s in joined.sents] == [s.start for s in expected.sents]
+
+    blank = spacy.blank("en")
+    parsed = blank("The cluster met in Gdańsk. "), blank("It met again in Lyon.")
+    parsed[0][1].dep_ = "nsubj"
+    assert annotate.join_chunks(list(parsed))[1].dep_ == "nsubj"
+
+
 def test_a_long_document_gets_the_same_entities_from_token_arrays(tmp_path, monkeypatch):
     """A long document's entities are set from token arrays rather than span by span with char_span and
     set_ents: doc.ents (token annotation, gazetteer ids, canonical names, ISO dates) and the passages'
