@@ -97,6 +97,27 @@ def _split_reference_marks(nlp) -> None:
         nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, REFERENCE_MARK]).finditer
 
 
+# A string with no space this long is kept as one token: no prose has one, and spaCy's tokenizer strips a
+# string's leading and trailing punctuation one character at a time, rescanning the rest each time, so a
+# run of 20,000 "=" or ")" took minutes (time grows with the square of the run's length).
+LONG_STRING = 200
+
+
+def _guard_long_strings(nlp) -> None:
+    """Give the tokenizer a ``token_match`` for strings of LONG_STRING or more non-space characters (added
+    to any it has); like the reference marks, it is saved with the pipeline."""
+    import re
+
+    guard = rf"\S{{{LONG_STRING}}}"
+    old = nlp.tokenizer.token_match
+    pattern = getattr(getattr(old, "__self__", None), "pattern", None)
+    if old is not None and pattern is None:
+        return  # a function of the user's own, which cannot be extended without losing the saved form
+    if pattern is None or guard not in pattern:
+        flags = old.__self__.flags if old is not None else 0
+        nlp.tokenizer.token_match = re.compile(guard if pattern is None else f"(?:{pattern})|{guard}", flags).match
+
+
 def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
     """Load the spaCy pipeline with only sentence splitting and NER enabled (plus the gazetteer, if any),
     followed by the refinement components unless ``refine`` is false.
@@ -121,6 +142,7 @@ def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
     _split_reference_marks(nlp)
+    _guard_long_strings(nlp)
     if "ner" not in nlp.pipe_names:
         raise SetupError(f"spaCy pipeline {resolved!r} has no 'ner' component", kind="spacy_model")
     tuned = tuned_ner_id(name)

@@ -147,6 +147,7 @@ for doc_id, item in json.load(open(sys.argv[2], encoding="utf-8")).items():
     out[doc_id] = [[e.start_char, e.end_char, e.text, e.label_, e._.norm, e._.iso] for e in doc.ents
                    if e.label_ in ("ORG", "GPE", "LOC", "DATE", "PERSON")]
 out["(tokens)"] = [t.text for t in nlp.make_doc("(Dutz et al., 2014[1])")]
+out["(separator)"] = len(nlp.make_doc("=" * 5000))
 json.dump(out, sys.stdout)
 """
 
@@ -182,6 +183,8 @@ def test_the_saved_pipeline_gives_the_entities_of_a_run_in_plain_spacy(sample_ru
     plain = json.loads(done.stdout)
     # The saved tokenizer splits a reference mark off a year ("2014[1]"), as a run's does.
     assert plain.pop("(tokens)")[-5:] == ["2014", "[", "1", "]", ")"]
+    # and keeps a long string with no space as one token, as a run's does (see tests/test_entity_pipeline.py).
+    assert plain.pop("(separator)") == 1
 
     expected: dict[str, list] = {}
     for p in sorted(passages, key=lambda p: (p["doc_id"], p["index"])):

@@ -77,6 +77,23 @@ def test_a_long_document_is_tagged_in_pieces_but_refined_as_one(nlp, monkeypatch
     assert ("EIT", "ORG", "European Institute of Innovation & Technology") in {(e.text, e.label, e.norm) for e in pieces[-1]}
 
 
+def test_a_long_string_without_spaces_is_one_token_and_the_passages_around_it_keep_their_entities(nlp):
+    """A broken file's separator line of 20,000 "=", or a dump of brackets: spaCy's tokenizer strips such a
+    string's punctuation one character at a time, rescanning the rest each time (minutes for one passage,
+    see bench/hostile.py). From LONG_STRING characters on it is one token; the passages before and after
+    get the entities they get alone, and a shorter run is still split as spaCy splits it."""
+    before = "The European Institute of Innovation & Technology (EIT) opened a hub in Budapest in May 2024."
+    after = "EIT Urban Mobility and Energy Cluster Denmark will test heat grids in Aalborg from March 2025."
+    junk = ["=" * 20000, "(" * 6000 + "Agency" + ")" * 6000, "/".join(["Hamburg", "Airbus"] * 1500)]
+    assert [len(nlp.make_doc(j)) for j in junk] == [1, 1, 1]
+    assert len(nlp.make_doc(")" * (annotate.LONG_STRING - 1))) == annotate.LONG_STRING - 1
+    alone = next(document_entities(nlp, [([before, after], None)]))
+    with_junk = next(document_entities(nlp, [([before, *junk, after], None)]))
+    assert with_junk[0] == alone[0] and with_junk[-1] == alone[1]
+    assert ("Budapest", "GPE") in {(e.text, e.label) for e in alone[0]}
+    assert with_junk[1:-1] == [[], [], []]
+
+
 def test_chunks_are_joined_as_doc_from_docs_joins_them(nlp, monkeypatch):
     """join_chunks builds the joined Doc from token arrays; it must be what Doc.from_docs gives, attribute
     for attribute, on chunks of real-grounded passages fresh from the NER (with a gazetteer id among the
