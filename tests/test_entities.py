@@ -460,7 +460,8 @@ def test_the_annotated_passage_files_read_and_hold_no_source_text():
                  "entities_round14.jsonl", "entities_round15.jsonl", "entities_round16.jsonl",
                  "entities_round17.jsonl", "entities_round18.jsonl", "entities_round19.jsonl",
                  "entities_round20.jsonl", "entities_round21.jsonl", "entities_round22.jsonl", "entities_round23.jsonl",
-                 "entities_round24.jsonl", "entities_round25.jsonl"):
+                 "entities_round24.jsonl", "entities_round25.jsonl",
+                 "entities_round26.jsonl"):
         rows = read_gold(corpus / name)
         assert len(rows) >= 50
         raw = [json.loads(line) for line in (corpus / name).read_text(encoding="utf-8").splitlines() if line.strip()]
