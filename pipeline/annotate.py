@@ -85,16 +85,19 @@ def read_gazetteer(path) -> list[dict]:
 
 # "(Dutz et al., 2014[1])": a reference mark glued to a year, as OECD reports write them.
 REFERENCE_MARK = r"(?<=[0-9])\[(?=[0-9])"
+# "International Finance Corporation (IFC)-supported": the acronym's closing bracket before a hyphen, which
+# left "IFC)-supported" one token, and so one "organisation".
+BRACKET_BEFORE_HYPHEN = r"(?<=[A-Za-z0-9])\)(?=[-–][A-Za-z])"
 
 
 def _split_reference_marks(nlp) -> None:
-    """Make "[1]" after a number its own tokens, so that a year's DATE ends at the year; the tokenizer
-    keeps the pattern when the pipeline is saved."""
+    """Make "[1]" after a number its own tokens, so that a year's DATE ends at the year, and an acronym's
+    closing bracket before a hyphen; the tokenizer keeps the patterns when the pipeline is saved."""
     from spacy.util import compile_infix_regex
 
     infixes = list(nlp.Defaults.infixes or [])
     if REFERENCE_MARK not in infixes:
-        nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, REFERENCE_MARK]).finditer
+        nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, REFERENCE_MARK, BRACKET_BEFORE_HYPHEN]).finditer
 
 
 # A string with no space this long is kept as one token: no prose has one, and spaCy's tokenizer strips a

@@ -264,10 +264,11 @@ def _trim_cut(text: str, label: str) -> tuple[int, str] | None:
     if label in ("GPE", "LOC"):  # "Izmir province", "Ghana region": the name is the capitalised part
         stripped = re.sub(r"(?<=\w)(?:\s+(?:province|region|district|county|state|city|municipality|area))+$", "",
                           stripped)
-    stripped = stripped.rstrip(" .,;:/")
-    if stripped.startswith("/"):  # "ON, Oct. 27, 2023 /CNW/": a newswire's name between slashes
-        lead += len(stripped) - len(stripped.lstrip("/"))
-        stripped = stripped.lstrip("/")
+    # "Tecnalia \ufffd": a byte the file's reader could not decode is no part of a name.
+    stripped = stripped.rstrip(" .,;:/\ufffd")
+    if stripped.startswith(("/", "\ufffd")):  # "ON, Oct. 27, 2023 /CNW/": a newswire's name between slashes
+        lead += len(stripped) - len(stripped.lstrip("/\ufffd "))
+        stripped = stripped.lstrip("/\ufffd ")
     if re.search(r"\b(?:Ltd|Co|Inc|Corp|Bros|S\.A|N\.V|B\.V)$", stripped) and text[len(stripped):].startswith("."):
         stripped += "."  # "Japan CCS Co., Ltd." keeps its full stop
     if not stripped.strip():

@@ -148,6 +148,7 @@ for doc_id, item in json.load(open(sys.argv[2], encoding="utf-8")).items():
                    if e.label_ in ("ORG", "GPE", "LOC", "DATE", "PERSON")]
 out["(tokens)"] = [t.text for t in nlp.make_doc("(Dutz et al., 2014[1])")]
 out["(separator)"] = len(nlp.make_doc("=" * 5000))
+out["(bracket)"] = [t.text for t in nlp.make_doc("(IFC)-supported")]
 json.dump(out, sys.stdout)
 """
 
@@ -185,6 +186,7 @@ def test_the_saved_pipeline_gives_the_entities_of_a_run_in_plain_spacy(sample_ru
     assert plain.pop("(tokens)")[-5:] == ["2014", "[", "1", "]", ")"]
     # and keeps a long string with no space as one token, as a run's does (see tests/test_entity_pipeline.py).
     assert plain.pop("(separator)") == 1
+    assert plain.pop("(bracket)")[:3] == ["(", "IFC", ")"]
 
     expected: dict[str, list] = {}
     for p in sorted(passages, key=lambda p: (p["doc_id"], p["index"])):

@@ -2155,3 +2155,14 @@ def test_two_readers_agreement_counts_what_they_share_and_where_they_differ():
     assert report["passages"] == 20
     assert report["ORG"]["recall"] == 0.0 and report["places"]["f1"] == 1.0
     assert 0.0 < report["all"]["f1"] < 1.0
+
+
+def test_an_acronym_before_a_hyphen_and_an_undecodable_byte_are_no_part_of_a_name(nlp):
+    """"International Finance Corporation (IFC)-supported": the tokenizer kept "IFC)-supported" one token,
+    so one organisation; a byte a file's reader could not decode (U+FFFD) stuck to "Tecnalia"."""
+    paras = ["Most of the zones grew out of International Finance Corporation (IFC)-supported work in Lagos, "
+             "and the World Bank (WB)-funded pilots came later.",
+             "Tecnalia \ufffd and the \ufffdBasque Energy Cluster signed the agreement in Bilbao in 2023."]
+    found = by_text(refined(nlp, paras))
+    assert {("IFC", "ORG"), ("WB", "ORG"), ("Tecnalia", "ORG"), ("Basque Energy Cluster", "ORG")} <= found
+    assert not any(")" in text or "\ufffd" in text for text, _ in found)
