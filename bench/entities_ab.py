@@ -70,10 +70,8 @@ def main() -> None:
     _extract(args.rev, tmp)
     sys.path.insert(0, str(tmp))
 
-    from spacy.tokens import Doc
-
     import pipeline.entity_pipes as new
-    from pipeline.annotate import _chunks, load_spacy
+    from pipeline.annotate import _chunks, join_chunks, load_spacy
     from pipeline.entity_eval import read_gold
 
     from entities import text_sets  # bench/entities.py: the same documents as its refinement rows
@@ -107,7 +105,7 @@ def main() -> None:
                 got.append(chunk_doc)
                 if len(got) < n_chunks:
                     continue
-                tagged = got[0] if n_chunks == 1 else Doc.from_docs(got, ensure_whitespace=False)
+                tagged = got[0] if n_chunks == 1 else join_chunks(got)  # as a run joins them
                 for v in order:
                     procs, caches, key = versions[v]
                     doc = tagged.copy()  # each version refines its own copy, not timed

@@ -5,8 +5,9 @@
 A broken or hostile file (one phrase repeated for pages, a list with no end, thousands of brackets)
 must not make the rules' time, nor spaCy's own, grow faster than the text: for each shape the table
 prints NER and refinement seconds at both lengths, their ratio, and how much the NER's (tokenizer
-included) and the refinement's time grew against the text's growth (1.0 is linear). The text is cut into passages of 20,000 characters, as
-:mod:`pipeline.segment` cuts an over-long paragraph, and tagged as one document, as a run tags it.
+included) and the refinement's time grew against the text's growth (1.0 is linear). The text is cut
+into passages of 20,000 characters, as :mod:`pipeline.segment` cuts an over-long paragraph, and
+tagged as one document, as a run tags it.
 """
 
 from __future__ import annotations

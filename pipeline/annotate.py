@@ -83,42 +83,32 @@ def read_gazetteer(path) -> list[dict]:
     return patterns
 
 
-# "(Dutz et al., 2014[1])": a reference mark glued to a year, as OECD reports write them.
-REFERENCE_MARK = r"(?<=[0-9])\[(?=[0-9])"
-# "International Finance Corporation (IFC)-supported": the acronym's closing bracket before a hyphen, which
-# left "IFC)-supported" one token, and so one "organisation".
-BRACKET_BEFORE_HYPHEN = r"(?<=[A-Za-z0-9])\)(?=[-–][A-Za-z])"
-
-
-def _split_reference_marks(nlp) -> None:
-    """Make "[1]" after a number its own tokens, so that a year's DATE ends at the year, and an acronym's
-    closing bracket before a hyphen; the tokenizer keeps the patterns when the pipeline is saved."""
-    from spacy.util import compile_infix_regex
-
-    infixes = list(nlp.Defaults.infixes or [])
-    if REFERENCE_MARK not in infixes:
-        nlp.tokenizer.infix_finditer = compile_infix_regex([*infixes, REFERENCE_MARK, BRACKET_BEFORE_HYPHEN]).finditer
-
-
+# Patterns the tokenizer gets beside spaCy's own; saved with the pipeline, so spacy.load(saved) splits alike.
+# "(Dutz et al., 2014[1])": a reference mark glued to a year, as OECD reports write them, so a year's DATE
+# ends at the year; "International Finance Corporation (IFC)-supported": the acronym's closing bracket before
+# a hyphen, which left "IFC)-supported" one token, and so one "organisation".
+EXTRA_INFIXES = (r"(?<=[0-9])\[(?=[0-9])", r"(?<=[A-Za-z0-9])\)(?=[-–][A-Za-z])")
 # A string with no space this long is kept as one token: no prose has one, and spaCy's tokenizer strips a
 # string's leading and trailing punctuation one character at a time, rescanning the rest each time, so a
 # run of 20,000 "=" or ")" took minutes (time grows with the square of the run's length).
 LONG_STRING = 200
 
 
-def _guard_long_strings(nlp) -> None:
-    """Give the tokenizer a ``token_match`` for strings of LONG_STRING or more non-space characters (added
-    to any it has); like the reference marks, it is saved with the pipeline."""
+def _tune_tokenizer(nlp) -> None:
+    """Add :data:`EXTRA_INFIXES` to the tokenizer's infixes, and a ``token_match`` for strings of
+    LONG_STRING or more non-space characters to any it has (a function of the user's own, with no pattern
+    to save, is left alone)."""
     import re
 
+    from spacy.util import compile_infix_regex
+
+    nlp.tokenizer.infix_finditer = compile_infix_regex([*(nlp.Defaults.infixes or []), *EXTRA_INFIXES]).finditer
     guard = rf"\S{{{LONG_STRING}}}"
     old = nlp.tokenizer.token_match
-    pattern = getattr(getattr(old, "__self__", None), "pattern", None)
-    if old is not None and pattern is None:
-        return  # a function of the user's own, which cannot be extended without losing the saved form
-    if pattern is None or guard not in pattern:
-        flags = old.__self__.flags if old is not None else 0
-        nlp.tokenizer.token_match = re.compile(guard if pattern is None else f"(?:{pattern})|{guard}", flags).match
+    if old is None:
+        nlp.tokenizer.token_match = re.compile(guard).match
+    elif isinstance(getattr(old, "__self__", None), re.Pattern) and guard not in old.__self__.pattern:
+        nlp.tokenizer.token_match = re.compile(f"(?:{old.__self__.pattern})|{guard}", old.__self__.flags).match
 
 
 def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
@@ -144,8 +134,7 @@ def load_spacy(name: str = AUTO, gazetteer=None, refine: bool = True):
         ) from None
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
-    _split_reference_marks(nlp)
-    _guard_long_strings(nlp)
+    _tune_tokenizer(nlp)
     if "ner" not in nlp.pipe_names:
         raise SetupError(f"spaCy pipeline {resolved!r} has no 'ner' component", kind="spacy_model")
     tuned = tuned_ner_id(name)
@@ -211,7 +200,7 @@ def _chunks(passages: list[str]) -> list[str]:
 
 
 # What the NER and the sentence splitter set on a chunk: all a chunk fresh from this pipeline carries.
-_CHUNK_ATTRS = ("NORM", "SENT_START", "ENT_IOB", "ENT_TYPE", "ENT_ID", "ENT_KB_ID")
+_CHUNK_ATTRS = ["NORM", "SENT_START", "ENT_IOB", "ENT_TYPE", "ENT_ID", "ENT_KB_ID"]
 _PARSED = ("TAG", "POS", "MORPH", "LEMMA", "DEP")
 
 
@@ -233,8 +222,8 @@ def join_chunks(docs: list[Doc]) -> Doc:
     words = [vocab.strings[o] for o in tokens[:, 0].tolist()]
     joined = Doc(vocab, words=words, spaces=tokens[:, 1].astype(bool).tolist())
     if len(joined):
-        joined.from_array(list(_CHUNK_ATTRS),
-                          numpy.concatenate([d.to_array(list(_CHUNK_ATTRS)).reshape(-1, len(_CHUNK_ATTRS)) for d in docs]))
+        joined.from_array(_CHUNK_ATTRS,
+                          numpy.concatenate([d.to_array(_CHUNK_ATTRS).reshape(-1, len(_CHUNK_ATTRS)) for d in docs]))
     return joined
 
 

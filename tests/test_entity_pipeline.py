@@ -79,9 +79,10 @@ def test_a_long_document_is_tagged_in_pieces_but_refined_as_one(nlp, monkeypatch
 
 def test_a_long_string_without_spaces_is_one_token_and_the_passages_around_it_keep_their_entities(nlp):
     """A broken file's separator line of 20,000 "=", or a dump of brackets: spaCy's tokenizer strips such a
-    string's punctuation one character at a time, rescanning the rest each time (minutes for one passage,
-    see bench/entities_hostile.py). From LONG_STRING characters on it is one token; the passages before and after
-    get the entities they get alone, and a shorter run is still split as spaCy splits it."""
+    string's punctuation one character at a time, rescanning the rest each time (minutes for one
+    passage, see bench/entities_hostile.py). From LONG_STRING characters on it is one token; the
+    passages before and after get the entities they get alone, and a shorter run is still split as
+    spaCy splits it."""
     before = "The European Institute of Innovation & Technology (EIT) opened a hub in Budapest in May 2024."
     after = "EIT Urban Mobility and Energy Cluster Denmark will test heat grids in Aalborg from March 2025."
     junk = ["=" * 20000, "(" * 6000 + "Agency" + ")" * 6000, "/".join(["Hamburg", "Airbus"] * 1500)]
